@@ -1,0 +1,96 @@
+"""Typed settings: what the config file says, after validation, with defaults filled in.
+
+`config.py` reads and validates TOML into these; everything else only ever
+sees these frozen dataclasses. Secrets are not here: they are read from the
+environment when a publisher is built (`secrets.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_TEMPLATE = "{title}\n\n{summary}\n\n{url}\n\n{hashtags}"
+
+
+@dataclass(frozen=True)
+class ComposeSettings:
+    """How posts are written for one platform ([compose], overridden by [compose.<platform>])."""
+
+    mode: str = "teaser"  # "teaser" | "thread"
+    template: str = DEFAULT_TEMPLATE  # fields: {title} {summary} {url} {hashtags} {author} {feed}
+    hashtags: bool = True  # turn tags/categories into hashtags (dropped first when space is short)
+    max_hashtags: int = 3
+    max_parts: int = 5  # thread cap; a closing post links to the full dispatch beyond it
+    numbering: bool = True  # "n/N" on thread parts, counted in the length
+    utm: bool = False  # add utm_source=<platform>&utm_medium=social to the link
+    short_links: bool = False  # Bluesky: show "example.com/path…" with the facet on the full URL
+    cards: bool = True  # Bluesky: a link card from the article's Open Graph tags
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    url: str  # http(s) URL or a local file path (resolved against the config file)
+    name: str
+    platforms: tuple[str, ...] | None = None  # None: every enabled platform
+    backfill: int = 1  # on first sight, post this many of the newest entries; the rest are baseline
+    hold: bool = False  # hold every dispatch of this feed until `syndicate release ID`
+
+
+@dataclass(frozen=True)
+class XSettings:
+    enabled: bool = False
+    api_base: str = "https://api.x.com"
+    handle: str | None = None  # for display (preview, status); `check` reads the real one
+    timeout: float = 20.0
+    monthly_budget: float | None = None  # in the account's currency units; None = no cap
+    price_post: float = 0.015
+    price_post_with_link: float = 0.20
+
+
+@dataclass(frozen=True)
+class BlueskySettings:
+    enabled: bool = False
+    service: str = "https://bsky.social"
+    handle: str | None = None
+    timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class MastodonSettings:
+    enabled: bool = False
+    instance: str | None = None  # e.g. "https://mastodon.social"
+    handle: str | None = None
+    visibility: str = "public"  # public | unlisted | private | direct
+    spoiler_text: str | None = None  # optional content warning on every post
+    timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    max_run_seconds: float = 120.0  # whole-run budget; longer waits defer to the next run
+    max_posts_per_run: int = 3  # dispatches per platform per run (a thread counts as one)
+    min_spacing_seconds: float = 0.0  # between dispatches on one platform
+    quiet_hours: tuple[str, str] | None = None  # ("22:00", "07:00"): queue, never drop
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path | None  # the config file, None for `dry-run --feed`
+    state_path: Path
+    feeds: tuple[FeedSettings, ...]
+    x: XSettings = field(default_factory=XSettings)
+    bluesky: BlueskySettings = field(default_factory=BlueskySettings)
+    mastodon: MastodonSettings = field(default_factory=MastodonSettings)
+    compose: dict[str, ComposeSettings] = field(default_factory=dict)  # per platform
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+
+    def enabled_platforms(self) -> tuple[str, ...]:
+        return tuple(
+            name for name, p in (("x", self.x), ("bluesky", self.bluesky), ("mastodon", self.mastodon))
+            if p.enabled
+        )
+
+    def compose_for(self, platform: str) -> ComposeSettings:
+        return self.compose.get(platform, ComposeSettings())
