@@ -1,0 +1,324 @@
+"""Find, read and validate the config file (TOML) into `Settings`.
+
+Every mistake is reported as a `ConfigError` naming the file, the key and what
+was expected ("syndicate.toml: feeds[2].backfill: expected a whole number ≥ 0,
+got 'ten'"). Unknown keys get a did-you-mean. Secrets are never read from the
+file: a key that looks like one is refused with a pointer to the environment
+variable to use instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from syndicate.errors import ConfigError
+from syndicate.model import PLATFORMS
+from syndicate.settings import (
+    BlueskySettings,
+    ComposeSettings,
+    DeliverySettings,
+    FeedSettings,
+    MastodonSettings,
+    Settings,
+    XSettings,
+)
+
+APP = "syndicate"
+CONFIG_ENV = "SYNDICATE_CONFIG"
+
+SECRET_VARIABLES = {
+    "x": (
+        "SYNDICATE_X_CONSUMER_KEY",
+        "SYNDICATE_X_CONSUMER_SECRET",
+        "SYNDICATE_X_ACCESS_TOKEN",
+        "SYNDICATE_X_ACCESS_TOKEN_SECRET",
+    ),
+    "bluesky": ("SYNDICATE_BLUESKY_APP_PASSWORD",),
+    "mastodon": ("SYNDICATE_MASTODON_ACCESS_TOKEN",),
+}
+_SECRET_KEYS = {"password", "app_password", "token", "access_token", "consumer_key", "consumer_secret",
+                "access_token_secret", "api_key", "api_secret", "secret", "bearer_token"}
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP)) / "syndicate.toml"
+
+
+def default_state_path() -> Path:
+    return Path(platformdirs.user_state_dir(APP)) / "syndicate.db"
+
+
+def find_config(explicit: str | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """--config, then $SYNDICATE_CONFIG, then ./syndicate.toml, then the user config dir."""
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError("no such config file (given with --config)", path=str(path))
+        return path
+    if environ.get(CONFIG_ENV):
+        path = Path(environ[CONFIG_ENV]).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"no such config file (named by ${CONFIG_ENV})", path=str(path))
+        return path
+    for path in (Path("syndicate.toml"), default_config_path()):
+        if path.is_file():
+            return path
+    raise ConfigError(
+        f"no config file found: looked for --config, ${CONFIG_ENV}, ./syndicate.toml and "
+        f"{default_config_path()}. Write one with `syndicate init`."
+    )
+
+
+def load_config(path: Path) -> Settings:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("no such config file", path=str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", path=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
+    return parse_config(raw, path=path)
+
+
+def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
+    v = _Validator(str(path), path.parent)
+    v.check_keys(raw, ("state", "feeds", "x", "bluesky", "mastodon", "compose", "delivery"), "")
+
+    state = v.table(raw, "state")
+    v.check_keys(state, ("path",), "state")
+    state_path = default_state_path()
+    if "path" in state:
+        state_path = v.resolve_path(v.typed(state["path"], str, "state.path", "a file path"))
+
+    x = v.dataclass_from(XSettings, v.table(raw, "x"), "x", checks={"api_base": _http_url})
+    bluesky = v.dataclass_from(BlueskySettings, v.table(raw, "bluesky"), "bluesky", checks={"service": _http_url})
+    mastodon = v.dataclass_from(
+        MastodonSettings,
+        v.table(raw, "mastodon"),
+        "mastodon",
+        checks={"instance": _http_url, "visibility": _one_of("public", "unlisted", "private", "direct")},
+    )
+    if mastodon.enabled and not mastodon.instance:
+        raise ConfigError('missing: the instance URL, e.g. instance = "https://mastodon.social"',
+                          path=v.path, key="mastodon.instance")
+    if bluesky.enabled and not bluesky.handle:
+        raise ConfigError('missing: the account handle, e.g. handle = "you.bsky.social"',
+                          path=v.path, key="bluesky.handle")
+
+    compose = _compose(v, v.table(raw, "compose"))
+    delivery = v.dataclass_from(
+        DeliverySettings, v.table(raw, "delivery"), "delivery",
+        checks={"max_posts_per_run": _at_least(1), "max_run_seconds": _at_least(1),
+                "min_spacing_seconds": _at_least(0), "quiet_hours": _quiet_hours, "timezone": _timezone},
+    )
+
+    feeds_raw = raw.get("feeds", [])
+    if not isinstance(feeds_raw, list) or not all(isinstance(f, dict) for f in feeds_raw):
+        raise ConfigError("expected [[feeds]] tables (an array of tables)", path=v.path, key="feeds")
+    feeds = tuple(_feed(v, f, i) for i, f in enumerate(feeds_raw))
+    names = [f.name for f in feeds]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"two feeds are named {name!r}: names must be unique", path=v.path, key="feeds")
+
+    return Settings(path=path, state_path=state_path, feeds=feeds, x=x, bluesky=bluesky, mastodon=mastodon,
+                    compose=compose, delivery=delivery)
+
+
+def settings_for_feed(url: str) -> Settings:
+    """Settings for `dry-run --feed`: one feed, all three platforms, defaults, a state path never written."""
+    from syndicate.settings import ComposeSettings as _C
+
+    if "://" not in url:
+        url = str(Path(url).expanduser().resolve())
+    elif urlsplit(url).scheme not in ("http", "https", "file"):
+        raise ConfigError(f"expected an http(s) URL or a file path, got {url!r}", key="--feed")
+    return Settings(
+        path=None, state_path=Path("/nonexistent/syndicate-dry-run.db"),
+        feeds=(FeedSettings(url=url, name=url),),
+        x=XSettings(enabled=True), bluesky=BlueskySettings(enabled=True),
+        mastodon=MastodonSettings(enabled=True, instance="https://mastodon.example"),
+        compose={p: _C() for p in PLATFORMS},
+    )
+
+
+def _feed(v: _Validator, raw: dict[str, Any], i: int) -> FeedSettings:
+    where = f"feeds[{i}]"
+    if "url" not in raw:
+        raise ConfigError("missing: the feed's url (an http(s) URL or a file path)", path=v.path, key=f"{where}.url")
+    url = v.typed(raw["url"], str, f"{where}.url", "an http(s) URL or a file path")
+    if "://" in url:
+        _http_url(url, f"{where}.url", v.path)
+    else:
+        url = str(v.resolve_path(url))
+    raw = {**raw, "url": url}
+    raw.setdefault("name", raw.get("name") or url)
+    feed = v.dataclass_from(FeedSettings, raw, where, checks={"backfill": _at_least(0)})
+    if feed.platforms is not None:
+        for p in feed.platforms:
+            if p not in PLATFORMS:
+                raise ConfigError(f"unknown platform {p!r}; expected some of {', '.join(PLATFORMS)}"
+                                  + _did_you_mean(p, PLATFORMS), path=v.path, key=f"{where}.platforms")
+    return feed
+
+
+def _compose(v: _Validator, raw: dict[str, Any]) -> dict[str, ComposeSettings]:
+    from syndicate.compose.templates import validate_template
+
+    fields = [f.name for f in dataclasses.fields(ComposeSettings)]
+    v.check_keys(raw, (*fields, *PLATFORMS), "compose")
+    base = {k: val for k, val in raw.items() if k not in PLATFORMS}
+    checks: dict[str, Callable[[Any, str, str], None]] = {
+        "mode": _one_of("teaser", "thread"), "max_parts": _at_least(2), "max_hashtags": _at_least(0),
+        "template": _template_check(validate_template),
+    }
+    default = v.dataclass_from(ComposeSettings, base, "compose", checks=checks)
+    out = {}
+    for platform in PLATFORMS:
+        override = v.table(raw, platform, prefix="compose.")
+        out[platform] = v.dataclass_from(
+            ComposeSettings, {**base, **override}, f"compose.{platform}", checks=checks, only=override
+        ) if override else default
+    return out
+
+
+# -- value checks: (value, key, path) -> None, raising ConfigError ------------------------------
+
+def _http_url(value: Any, key: str, path: str) -> None:
+    if value is None:
+        return
+    parts = urlsplit(str(value))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"expected an http(s) URL like https://example.org, got {value!r}", path=path, key=key)
+
+
+def _one_of(*choices: str) -> Callable[[Any, str, str], None]:
+    def check(value: Any, key: str, path: str) -> None:
+        if value not in choices:
+            raise ConfigError(f"expected one of {', '.join(map(repr, choices))}, got {value!r}"
+                              + _did_you_mean(str(value), choices), path=path, key=key)
+    return check
+
+
+def _at_least(low: float) -> Callable[[Any, str, str], None]:
+    def check(value: Any, key: str, path: str) -> None:
+        if value is not None and value < low:
+            raise ConfigError(f"expected a number ≥ {low:g}, got {value!r}", path=path, key=key)
+    return check
+
+
+def _quiet_hours(value: Any, key: str, path: str) -> None:
+    if value is None:
+        return
+    for hhmm in value:
+        h, _, m = hhmm.partition(":")
+        if not (h.isdigit() and m.isdigit() and int(h) < 24 and int(m) < 60 and len(m) == 2):
+            raise ConfigError(f'expected two times like ["22:00", "07:00"], got {hhmm!r}', path=path, key=key)
+
+
+def _timezone(value: Any, key: str, path: str) -> None:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown time zone {value!r}; expected an IANA name like 'Europe/Paris'",
+                          path=path, key=key) from None
+
+
+def _template_check(validate: Callable[[str], str | None]) -> Callable[[Any, str, str], None]:
+    def check(value: Any, key: str, path: str) -> None:
+        problem = validate(value)
+        if problem:
+            raise ConfigError(problem, path=path, key=key)
+    return check
+
+
+def _did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+_TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}
+
+
+class _Validator:
+    """Checks keys and types against the settings dataclasses, with messages naming file and key."""
+
+    def __init__(self, path: str, base: Path) -> None:
+        self.path = path
+        self.base = base
+
+    def table(self, raw: dict[str, Any], key: str, prefix: str = "") -> dict[str, Any]:
+        value = raw.get(key, {})
+        if not isinstance(value, dict):
+            raise ConfigError(f"expected a table [{prefix}{key}], got {type(value).__name__}",
+                              path=self.path, key=prefix + key)
+        return value
+
+    def check_keys(self, raw: Mapping[str, Any], allowed: typing.Iterable[str], where: str) -> None:
+        allowed = tuple(allowed)
+        for key in raw:
+            full = f"{where}.{key}" if where else key
+            if key.lower() in _SECRET_KEYS:
+                platform = where.split(".")[0]
+                names = ", ".join(SECRET_VARIABLES.get(platform, ("SYNDICATE_*",)))
+                raise ConfigError(f"secrets do not belong in the config file; set {names} in the "
+                                  "environment instead (its value was not read or shown)", path=self.path, key=full)
+            if key not in allowed:
+                raise ConfigError(f"unknown key{_did_you_mean(key, allowed)}; expected one of: "
+                                  f"{', '.join(allowed)}", path=self.path, key=full)
+
+    def typed(self, value: Any, kind: type, key: str, expected: str | None = None) -> Any:
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not ok:
+            raise ConfigError(f"expected {expected or _TYPE_NAMES.get(kind, kind.__name__)}, got {value!r}",
+                              path=self.path, key=key)
+        return value
+
+    def resolve_path(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (self.base / path).resolve()
+
+    def dataclass_from(self, cls: Any, raw: dict[str, Any], where: str, *,
+                       checks: Mapping[str, Callable[[Any, str, str], None]] | None = None,
+                       only: Mapping[str, Any] | None = None) -> Any:
+        hints = typing.get_type_hints(cls)
+        names = [f.name for f in dataclasses.fields(cls)]
+        self.check_keys(only if only is not None else raw, names, where)
+        values = {}
+        for name, value in raw.items():
+            key = f"{where}.{name}"
+            values[name] = self._coerce(value, hints[name], key)
+            if checks and name in checks:
+                checks[name](values[name], key, self.path)
+        return cls(**values)
+
+    def _coerce(self, value: Any, hint: Any, key: str) -> Any:
+        args = typing.get_args(hint)
+        if isinstance(hint, types.UnionType):  # X | None: TOML has no null, so it is X here
+            inner = next(a for a in args if a is not type(None))
+            return self._coerce(value, inner, key)
+        if typing.get_origin(hint) is tuple:
+            if not isinstance(value, list):
+                raise ConfigError(f"expected a list, got {value!r}", path=self.path, key=key)
+            if args[-1] is Ellipsis:
+                return tuple(self.typed(v, args[0], key) for v in value)
+            if len(value) != len(args):
+                raise ConfigError(f"expected a list of {len(args)} values, got {value!r}", path=self.path, key=key)
+            return tuple(self.typed(v, a, key) for v, a in zip(value, args))
+        return self.typed(value, hint, key)

@@ -1,0 +1,34 @@
+"""`syndicate dry-run`: the real pipeline against a throw-away copy of the state.
+
+The state file is copied into memory (`Store.open_readonly`), the feeds are
+polled and new dispatches accepted into that copy exactly as `run` would, and
+then the outbox's pending plans are rendered. Nothing is written to disk and no
+platform is contacted: the only requests are feed fetches and, for Bluesky link
+cards, the article pages (unless --no-cards).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from syndicate import outbox, pipeline
+from syndicate.errors import FeedError
+from syndicate.preview.jsonplan import dispatch_to_json, plan_to_json
+from syndicate.settings import Settings
+from syndicate.store import Store
+
+
+def dry_run_plan(settings: Settings, *, show_all: bool = False,
+                 fetch_cards: bool = True) -> tuple[dict[str, Any], list[FeedError]]:
+    store = Store.open_readonly(settings.state_path)
+    try:
+        prepared = pipeline.prepare(settings, store, ignore_state=show_all, fetch_cards=fetch_cards)
+        if show_all:
+            dispatches = [dispatch_to_json(p) for p in prepared.accepted]
+        else:
+            dispatches = outbox.pending_plans(store)
+    finally:
+        store.close()
+    plan = plan_to_json(dispatches, accounts=pipeline.accounts(settings), generated_at=datetime.now(UTC))
+    return plan, prepared.errors

@@ -1,0 +1,114 @@
+"""The outbox: accepted dispatches and their post parts, written before any network call.
+
+Accepting a dispatch writes, in one transaction, the dispatch with its plan,
+one row per post part per platform (each with its idempotency key and, for
+Bluesky, a record key fixed now so that every retry reuses it), and the entry
+as seen. After that commit the dispatch cannot be lost or posted twice by a
+crash: delivery only ever moves rows forward (see `deliver.py`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from syndicate.model import DispatchPlan, Post
+from syndicate.preview.jsonplan import dispatch_to_json, post_from_json, post_to_json
+from syndicate.store import Store
+
+# Part states. 'unknown': an attempt may or may not have landed and we could not tell: held, not resent.
+PLANNED, SENDING, SENT, FAILED, DEFERRED, SKIPPED, UNKNOWN = (
+    "planned", "sending", "sent", "failed", "deferred", "skipped", "unknown")
+DONE_STATES = (SENT, FAILED, SKIPPED)
+
+
+@dataclass(frozen=True)
+class Part:
+    dispatch_id: str
+    platform: str
+    part: int
+    of_parts: int
+    state: str
+    key: str
+    rkey: str | None
+    post: Post
+    attempts: int
+    not_before: float | None
+    remote_id: str | None
+    remote_url: str | None
+    uri: str | None
+    cid: str | None
+    last_error: str | None
+
+
+def part_key(dispatch_id: str, platform: str, part: int) -> str:
+    """A deterministic idempotency key: the same part always gets the same key."""
+    digest = hashlib.sha256(f"{dispatch_id}\x00{platform}\x00{part}".encode()).hexdigest()
+    return f"syndicate-{digest[:40]}"
+
+
+def accept(store: Store, plan: DispatchPlan, *, held: bool = False,
+           new_rkey: Callable[[], str] | None = None, now: float | None = None) -> None:
+    """Write the dispatch, its parts and the seen entry in one transaction."""
+    now = time.time() if now is None else now
+    d = plan.dispatch
+    if new_rkey is None:
+        from syndicate.platforms.tid import new_tid
+
+        new_rkey = new_tid
+    with store.transaction() as c:
+        c.execute(
+            "INSERT OR IGNORE INTO dispatches (id, feed, url, title, published, accepted_at, held, plan) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (d.id, d.feed, d.url, d.title, d.published.isoformat() if d.published else None, now,
+             int(held or plan.blocked), json.dumps(dispatch_to_json(plan), ensure_ascii=False)),
+        )
+        for pp in plan.platforms:
+            if pp.skipped:
+                continue
+            for i, post in enumerate(pp.posts, start=1):
+                c.execute(
+                    "INSERT OR IGNORE INTO parts (dispatch_id, platform, part, of_parts, key, rkey, post, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (d.id, pp.platform, i, len(pp.posts), part_key(d.id, pp.platform, i),
+                     new_rkey() if pp.platform == "bluesky" else None,
+                     json.dumps(post_to_json(post), ensure_ascii=False), now),
+                )
+        c.execute(
+            "INSERT OR IGNORE INTO entries (entry_id, url, feed_url, title, seen_at, reason) "
+            "VALUES (?, ?, ?, ?, ?, 'queued')",
+            (d.id, d.url, d.feed_url, d.title, now),
+        )
+
+
+def pending_plans(store: Store) -> list[dict[str, Any]]:
+    """The stored plans of dispatches with parts still to send, oldest first (what dry-run shows)."""
+    rows = store.conn.execute(
+        "SELECT plan FROM dispatches d WHERE EXISTS (SELECT 1 FROM parts p WHERE p.dispatch_id = d.id "
+        f"AND p.state NOT IN ({','.join('?' * len(DONE_STATES))})) ORDER BY accepted_at, rowid",
+        DONE_STATES,
+    ).fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+def parts_of(store: Store, dispatch_id: str, platform: str | None = None) -> list[Part]:
+    sql = "SELECT * FROM parts WHERE dispatch_id = ?"
+    args: list[Any] = [dispatch_id]
+    if platform:
+        sql += " AND platform = ?"
+        args.append(platform)
+    cur = store.conn.execute(sql + " ORDER BY platform, part", args)
+    return [_part(dict(zip([c[0] for c in cur.description], row))) for row in cur.fetchall()]
+
+
+def _part(row: dict[str, Any]) -> Part:
+    return Part(
+        dispatch_id=row["dispatch_id"], platform=row["platform"], part=row["part"], of_parts=row["of_parts"],
+        state=row["state"], key=row["key"], rkey=row["rkey"], post=post_from_json(json.loads(row["post"])),
+        attempts=row["attempts"], not_before=row["not_before"], remote_id=row["remote_id"],
+        remote_url=row["remote_url"], uri=row["uri"], cid=row["cid"], last_error=row["last_error"],
+    )

@@ -1,0 +1,132 @@
+"""`syndicate run`: one cron pass — lock, poll, accept into the outbox, deliver, report.
+
+Only one run works on a state file at a time: an exclusive lock on
+`<state>.lock` (flock, released by the OS even when a run is killed). A second
+run that finds the lock taken waits up to LOCK_WAIT seconds, then exits 0
+without doing anything (it says so with -v): the run in progress will post
+everything, and cron will start another one soon.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from syndicate import pipeline
+from syndicate.errors import FeedError
+from syndicate.settings import Settings
+from syndicate.store import Store
+
+LOCK_WAIT = 5.0
+
+
+@dataclass
+class Event:
+    """Something worth a line in the run's output."""
+
+    kind: str  # "posted" | "failed" | "deferred" | "skipped" | "held" | "unknown" | "auth" | "feed-error" | "queued"
+    message: str
+    platform: str | None = None
+    dispatch_id: str | None = None
+    url: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunReport:
+    events: list[Event] = field(default_factory=list)
+    locked_out: bool = False
+    baseline: int = 0
+    accepted: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        failing = {"failed", "auth", "feed-error"}
+        return 1 if any(e.kind in failing for e in self.events) else 0
+
+    def lines(self, *, verbose: int = 0) -> list[str]:
+        out = []
+        if self.locked_out:
+            return ["syndicate: another run is in progress on this state file; nothing done"] if verbose else []
+        if verbose:
+            out.append(f"accepted {self.accepted} new dispatch(es); {self.baseline} entries marked as baseline")
+        for e in self.events:
+            if e.kind == "queued" and not verbose:
+                continue
+            prefix = "syndicate: " if e.kind in ("failed", "auth", "feed-error") else ""
+            out.append(prefix + e.message)
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "locked_out": self.locked_out,
+            "accepted": self.accepted,
+            "baseline": self.baseline,
+            "events": [
+                {"kind": e.kind, "message": e.message, "platform": e.platform, "dispatch": e.dispatch_id,
+                 "url": e.url, **e.data}
+                for e in self.events
+            ],
+            "exit_code": self.exit_code,
+        }
+
+
+@contextmanager
+def run_lock(state_path: Path, wait: float = LOCK_WAIT) -> Iterator[bool]:
+    """Yields True when we hold the lock, False when another run does."""
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = state_path.with_name(state_path.name + ".lock")
+    with open(lock_path, "a+") as fh:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.1)
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"{os.getpid()}\n")
+            fh.flush()
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def run_once(settings: Settings, *, deliver: bool = True) -> RunReport:
+    report = RunReport()
+    with run_lock(settings.state_path) as locked:
+        if not locked:
+            report.locked_out = True
+            return report
+        store = Store.open(settings.state_path)
+        try:
+            prepared = pipeline.prepare(settings, store)
+            report.baseline = prepared.baseline
+            report.accepted = len(prepared.accepted)
+            for err in prepared.errors:
+                report.events.append(_feed_event(err))
+            for plan in prepared.accepted:
+                report.events.append(Event("queued", f"queued: {plan.dispatch.title} <{plan.dispatch.url}>",
+                                           dispatch_id=plan.dispatch.id, url=plan.dispatch.url))
+            if deliver and settings.enabled_platforms():
+                from syndicate.deliver import deliver_due
+
+                report.events.extend(deliver_due(settings, store))
+        finally:
+            store.close()
+    return report
+
+
+def _feed_event(err: FeedError) -> Event:
+    return Event("feed-error", f"feed {err.url}: {err.reason}", url=err.url)

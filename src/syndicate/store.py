@@ -1,0 +1,266 @@
+"""The state file: one SQLite database a user can open with `sqlite3` and read.
+
+Tables (see MIGRATIONS for the exact schema):
+  feeds        one row per feed URL: HTTP validators, last fetch, last error
+  entries      every entry ever seen (id and canonical URL), and why: baseline or queued
+  dispatches   accepted dispatches and their plan (JSON), held or not
+  parts        the outbox: one row per post part per platform, with its state machine
+               planned → sending → sent | failed | deferred | skipped | unknown
+  sessions     platform sessions to reuse (Bluesky), so cron runs don't log in every time
+  limits       platform limits read from the servers (e.g. a Mastodon instance's max_characters)
+
+Every write commits at once (autocommit + explicit transactions), so a crash
+loses at most the step in flight. The schema version lives in PRAGMA
+user_version; migrations are append-only and run in one transaction on open.
+A database newer than this code is refused rather than damaged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from syndicate.errors import StoreError
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the initial schema.
+    """
+    CREATE TABLE feeds (
+        url            TEXT PRIMARY KEY,
+        name           TEXT NOT NULL,
+        etag           TEXT,
+        last_modified  TEXT,
+        first_seen_at  REAL NOT NULL,   -- unix time
+        last_fetch_at  REAL,
+        last_ok_at     REAL,
+        last_error     TEXT
+    );
+    CREATE TABLE entries (
+        entry_id       TEXT PRIMARY KEY,  -- the dispatch id (guid, link or hash)
+        url            TEXT NOT NULL,     -- canonical URL
+        feed_url       TEXT NOT NULL,
+        title          TEXT NOT NULL,
+        seen_at        REAL NOT NULL,
+        reason         TEXT NOT NULL      -- 'baseline' (never posted) or 'queued'
+    );
+    CREATE INDEX entries_url ON entries(url);
+    CREATE TABLE dispatches (
+        id             TEXT PRIMARY KEY,
+        feed           TEXT NOT NULL,
+        url            TEXT NOT NULL,
+        title          TEXT NOT NULL,
+        published      TEXT,
+        accepted_at    REAL NOT NULL,
+        held           INTEGER NOT NULL DEFAULT 0,  -- 1 until `syndicate release`
+        plan           TEXT NOT NULL                -- the dry-run JSON of this dispatch
+    );
+    CREATE TABLE parts (
+        dispatch_id    TEXT NOT NULL REFERENCES dispatches(id),
+        platform       TEXT NOT NULL,
+        part           INTEGER NOT NULL,            -- 1-based
+        of_parts       INTEGER NOT NULL,
+        state          TEXT NOT NULL DEFAULT 'planned',
+        key            TEXT NOT NULL,               -- idempotency key (Mastodon Idempotency-Key)
+        rkey           TEXT,                        -- Bluesky record key, fixed before the first attempt
+        post           TEXT NOT NULL,               -- the post as JSON
+        attempts       INTEGER NOT NULL DEFAULT 0,
+        not_before     REAL,                        -- deferred until (unix time)
+        remote_id      TEXT,
+        remote_url     TEXT,
+        uri            TEXT,
+        cid            TEXT,
+        cost           REAL NOT NULL DEFAULT 0,     -- what the platform bills for it (X)
+        sent_at        REAL,
+        last_error     TEXT,
+        updated_at     REAL NOT NULL,
+        PRIMARY KEY (dispatch_id, platform, part)
+    );
+    CREATE INDEX parts_state ON parts(state, platform);
+    CREATE TABLE sessions (
+        key            TEXT PRIMARY KEY,
+        value          TEXT NOT NULL,
+        updated_at     REAL NOT NULL
+    );
+    CREATE TABLE limits (
+        platform       TEXT NOT NULL,
+        account        TEXT NOT NULL,
+        value          TEXT NOT NULL,               -- JSON
+        fetched_at     REAL NOT NULL,
+        PRIMARY KEY (platform, account)
+    );
+    """,
+)
+VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class FeedState:
+    url: str
+    etag: str | None
+    last_modified: str | None
+    last_ok_at: float | None
+    last_error: str | None
+
+
+class Store:
+    """A connection to the state file. Open with `Store.open(path)` or `Store.open_readonly(path)`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None, *, readonly: bool) -> None:
+        self.conn = conn
+        self.path = path
+        self.readonly = readonly
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            new = not path.exists()
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+            if new:  # sessions live here: keep the file private to its owner
+                os.chmod(path, 0o600)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{path}: cannot open the state file: {exc}") from None
+        store = cls(conn, path, readonly=False)
+        store._migrate()
+        return store
+
+    @classmethod
+    def open_readonly(cls, path: Path) -> Store:
+        """A private in-memory copy of the state file: dry-run may 'write' to it; the file stays untouched."""
+        mem = sqlite3.connect(":memory:", isolation_level=None)
+        if path.exists():
+            try:
+                src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+                src.backup(mem)
+                src.close()
+            except sqlite3.Error as exc:
+                raise StoreError(f"{path}: cannot read the state file: {exc}") from None
+        store = cls(mem, path, readonly=True)
+        store._migrate()
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _migrate(self) -> None:
+        try:
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a syndicate state file ({exc})") from None
+        if version > VERSION:
+            raise StoreError(
+                f"{self.path}: this state file has schema version {version}, newer than this syndicate "
+                f"understands ({VERSION}); upgrade syndicate instead of running an old one on it"
+            )
+        if version == VERSION:
+            return
+        with self.transaction():
+            for number in range(version, VERSION):
+                for statement in _statements(MIGRATIONS[number]):
+                    self.conn.execute(statement)
+            self.conn.execute(f"PRAGMA user_version = {VERSION}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- feeds and entries -----------------------------------------------------------------
+
+    def feed_state(self, url: str) -> FeedState | None:
+        row = self.conn.execute(
+            "SELECT url, etag, last_modified, last_ok_at, last_error FROM feeds WHERE url = ?", (url,)
+        ).fetchone()
+        return FeedState(*row) if row else None
+
+    def record_fetch(self, url: str, name: str, *, etag: str | None = None, last_modified: str | None = None,
+                     error: str | None = None, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        with self.transaction() as c:
+            c.execute("INSERT OR IGNORE INTO feeds (url, name, first_seen_at) VALUES (?, ?, ?)", (url, name, now))
+            if error is None:
+                c.execute("UPDATE feeds SET name = ?, etag = ?, last_modified = ?, last_fetch_at = ?, "
+                          "last_ok_at = ?, last_error = NULL WHERE url = ?",
+                          (name, etag, last_modified, now, now, url))
+            else:
+                c.execute("UPDATE feeds SET name = ?, last_fetch_at = ?, last_error = ? WHERE url = ?",
+                          (name, now, error, url))
+
+    def seen(self, entry_id: str, url: str) -> bool:
+        """An entry is known when its id *or* its canonical URL was seen (GUID churn, tracking params)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM entries WHERE entry_id = ? OR url = ? LIMIT 1", (entry_id, url)
+        ).fetchone()
+        return row is not None
+
+    def mark_seen(self, entries: list[tuple[str, str, str, str]], reason: str, now: float | None = None) -> None:
+        """entries: (entry_id, canonical url, feed url, title)."""
+        now = time.time() if now is None else now
+        with self.transaction() as c:
+            c.executemany(
+                "INSERT OR IGNORE INTO entries (entry_id, url, feed_url, title, seen_at, reason) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(*e, now, reason) for e in entries],
+            )
+
+    def feeds(self) -> list[dict[str, Any]]:
+        cur = self.conn.execute("SELECT url, name, last_fetch_at, last_ok_at, last_error FROM feeds ORDER BY name")
+        return [dict(zip([d[0] for d in cur.description], row)) for row in cur]
+
+    # -- sessions and limits -----------------------------------------------------------------
+
+    def load_session(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM sessions WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def save_session(self, key: str, value: str) -> None:
+        if self.readonly:
+            return
+        self.conn.execute(
+            "INSERT INTO sessions (key, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            (key, value, time.time()),
+        )
+
+    def load_limits(self, platform: str, account: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT value FROM limits WHERE platform = ? AND account = ?", (platform, account)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def save_limits(self, platform: str, account: str, value: dict[str, Any]) -> None:
+        self.conn.execute(
+            "INSERT INTO limits (platform, account, value, fetched_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(platform, account) DO UPDATE SET value = excluded.value, fetched_at = excluded.fetched_at",
+            (platform, account, json.dumps(value), time.time()),
+        )
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (sqlite3's executescript would commit our transaction)."""
+    out, buf = [], ""
+    for line in script.splitlines():
+        line = line.split("--", 1)[0]
+        buf += line + "\n"
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    return out
