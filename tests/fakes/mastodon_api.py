@@ -22,23 +22,15 @@ of twitter-text's URL regex, the same extractor the server uses for counting.
 
 from __future__ import annotations
 
-import email.utils
-import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from email.parser import BytesParser
-from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-import regex
-from mastodon._url_regex import url_regex  # twitter-text's valid_url, as the server extracts URLs
-
-from fakes._mastodon_render import render_content
+from fakes._mastodon_wire import Bucket, Request, Response, iso8601, make_handler, render_content, status_length
 
 # Endpoint paths (Mastodon.py adds a trailing slash to the instance ones; both are served).
 API_INSTANCE_V1 = "/api/v1/instance"
@@ -49,23 +41,15 @@ API_MEDIA_V2 = "/api/v2/media"
 API_MEDIA_V1 = "/api/v1/media"
 
 INVALID_TOKEN = "The access token is invalid"
+NO_TOKEN = "This method requires an authenticated user"
 TOO_MANY_REQUESTS = "Too many requests"
+NOT_FOUND = "Record not found"
 NOT_FINISHED = "Cannot attach files that have not finished processing. Try again in a moment!"
 REPLY_NOT_FOUND = "The post you are trying to reply to does not appear to exist."
 IDEMPOTENCY_TTL = 3600.0  # "Idempotency keys are stored for up to 1 hour."
+VISIBILITIES = ("public", "unlisted", "private", "direct")
 
-_MENTION = regex.compile(r"(^|[^/\w])@(([a-z0-9_]+)@[a-z0-9\.\-]+[a-z0-9]+)", regex.IGNORECASE)
-
-
-def status_length(text: str, spoiler_text: str = "", *, url_length: int = 23) -> int:
-    """The server's count: graphemes of spoiler_text + text after URL and mention rewriting."""
-    countable = url_regex.sub(lambda m: m.group(2) + "x" * url_length, text)
-    countable = _MENTION.sub(r"\1@\3", countable)
-    return len(regex.findall(r"\X", spoiler_text + countable))
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+__all__ = ["FakeMastodon", "StoredStatus", "StoredMedia", "LoggedRequest", "status_length"]
 
 
 @dataclass
@@ -76,7 +60,7 @@ class StoredMedia:
     mime_type: str
     file_name: str | None
     description: str | None
-    polls_left: int | None  # GETs still answered 206; None: never finishes
+    polls_left: int | None  # GETs still to answer 206; None: never finishes
     status_id: str | None = None
 
     @property
@@ -92,7 +76,6 @@ class StoredStatus:
     content: str  # HTML, as the server renders it
     created_at: float
     in_reply_to_id: str | None = None
-    media_ids: tuple[str, ...] = ()
     visibility: str = "public"
     language: str | None = None
     spoiler_text: str = ""
@@ -105,7 +88,7 @@ class StoredStatus:
 class LoggedRequest:
     method: str
     path: str
-    query: str
+    query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
     status: int
@@ -127,35 +110,21 @@ class Fault:
         )
 
 
-@dataclass
-class _Bucket:
-    """A fixed-window counter, like rack-attack's throttles (windows aligned to the epoch)."""
-
-    limit: int
-    period: float
-    counts: dict[tuple[str, int], int] = field(default_factory=dict)
-
-    def state(self, who: str, now: float) -> tuple[int, int, float]:
-        window = int(now // self.period)
-        used = self.counts.get((who, window), 0)
-        return self.limit, max(self.limit - used, 0), (window + 1) * self.period
-
-    def hit(self, who: str, now: float) -> bool:
-        key = (who, int(now // self.period))
-        self.counts[key] = self.counts.get(key, 0) + 1
-        return self.counts[key] <= self.limit
-
-    def full(self, who: str, now: float) -> bool:
-        return self.counts.get((who, int(now // self.period)), 0) >= self.limit
-
-
 class _Reply(Exception):
-    """Raised inside a route to answer with an error status and `{"error": message}`."""
+    """Raised inside a route to answer `status` with `{"error": message}`."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+@dataclass
+class _Ctx:
+    account_id: str | None
+    who: str  # the rate-limit key: account, or IP when unauthenticated
+    now: float
+    rate: tuple[int, int, float]  # what the X-RateLimit-* headers will say
 
 
 class FakeMastodon:
@@ -193,9 +162,9 @@ class FakeMastodon:
         self.image_size_limit = image_size_limit
         self.media_processing_polls = media_processing_polls
         self.clock = clock
-        self.general = _Bucket(rate_limit, rate_period)
-        self.statuses_family = _Bucket(statuses_limit, statuses_period)
-        self.media_family = _Bucket(media_limit, media_period)
+        self.general = Bucket(rate_limit, rate_period)
+        self.statuses_family = Bucket(statuses_limit, statuses_period)
+        self.media_family = Bucket(media_limit, media_period)
         self.accounts: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, str] = {}  # token -> account id
         self.statuses: list[StoredStatus] = []
@@ -213,9 +182,8 @@ class FakeMastodon:
     # ---- lifecycle -------------------------------------------------------------------
 
     def __enter__(self) -> FakeMastodon:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self._dispatch, self.clock, self._closing))
         server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="fake-mastodon", daemon=True)
         self._thread.start()
@@ -330,7 +298,7 @@ class FakeMastodon:
         acct = self.accounts[status.account_id]["username"]
         parent = next((s for s in self.statuses if s.id == status.in_reply_to_id), None)
         return {
-            "id": status.id, "created_at": _iso(status.created_at),
+            "id": status.id, "created_at": iso8601(status.created_at),
             "in_reply_to_id": status.in_reply_to_id,
             "in_reply_to_account_id": parent.account_id if parent else None,
             "sensitive": status.sensitive, "spoiler_text": status.spoiler_text,
@@ -381,5 +349,181 @@ class FakeMastodon:
                 "thumbnail": None, "registrations": False, "approval_required": False,
                 "invites_enabled": False, "contact_account": None}
 
+    # ---- request handling ------------------------------------------------------------
 
-from fakes._mastodon_routes import _Handler  # noqa: E402  (the handler needs the classes above)
+    def _dispatch(self, req: Request) -> Response:
+        fault = self._take_fault(req.method, req.path)
+        if fault is not None and fault.kind == "delay":
+            self._closing.wait(fault.seconds)
+        with self._lock:
+            now = self.clock()
+            account_id = self._account_for(req)
+            ctx = _Ctx(account_id, f"account:{account_id}" if account_id else f"ip:{req.client}", now,
+                       self.general.state("-", now))
+            if fault is not None and fault.kind in ("status", "malformed"):
+                resp = self._fault_response(fault, ctx)
+            elif not self.general.hit(ctx.who, now):
+                ctx.rate = self.general.state(ctx.who, now)
+                resp = Response(429, {"error": TOO_MANY_REQUESTS})
+            else:
+                ctx.rate = self.general.state(ctx.who, now)
+                try:
+                    resp = self._route(req, ctx)
+                except _Reply as reply:
+                    resp = Response(reply.status, {"error": reply.message})
+            limit, remaining, reset = ctx.rate
+            resp.headers.update({"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining),
+                                 "X-RateLimit-Reset": iso8601(reset)})
+            if fault is not None and fault.kind == "stall_after_store":
+                resp.stall = fault.seconds
+            self.requests.append(LoggedRequest(req.method, req.path, req.query, req.headers, req.body,
+                                               resp.status, dict(resp.headers)))
+            return resp
+
+    def _account_for(self, req: Request) -> str | None:
+        auth = req.header("Authorization") or ""
+        return self.tokens.get(auth[len("Bearer "):]) if auth.startswith("Bearer ") else None
+
+    def _fault_response(self, fault: Fault, ctx: _Ctx) -> Response:
+        if fault.kind == "malformed":
+            return Response(200, b'{"id": "1130', {})
+        if fault.status == 429:
+            limit, _, reset = self.general.state(ctx.who, ctx.now)
+            ctx.rate = (limit, 0, reset)
+            return Response(429, {"error": TOO_MANY_REQUESTS})
+        if fault.status == 503:  # Mastodon's own 503 is JSON
+            return Response(503, {"error": "There was a temporary problem serving your request, please try again"})
+        page = f"<html><body><h1>{fault.status}</h1>We're sorry, but something went wrong.</body></html>"
+        return Response(fault.status, page.encode(), {"Content-Type": "text/html"})
+
+    def _auth(self, req: Request, ctx: _Ctx) -> str:
+        if ctx.account_id is None:
+            raise _Reply(401, INVALID_TOKEN if req.header("Authorization") else NO_TOKEN)
+        return ctx.account_id
+
+    def _route(self, req: Request, ctx: _Ctx) -> Response:
+        m, p = req.method, req.path
+        if m == "GET" and p in (API_INSTANCE_V1, API_INSTANCE_V2):
+            if p == API_INSTANCE_V2 and not self.v2_instance:
+                raise _Reply(404, NOT_FOUND)
+            return Response(200, self.instance_json(p == API_INSTANCE_V2))
+        if m == "GET" and p == API_VERIFY_CREDENTIALS:
+            return Response(200, self.account_json(self._auth(req, ctx), credentials=True))
+        if m == "POST" and p == API_STATUSES:
+            return self._post_status(req, ctx)
+        if m == "POST" and p in (API_MEDIA_V2, API_MEDIA_V1):
+            return self._post_media(req, ctx, synchronous=p == API_MEDIA_V1)
+        parts = p.strip("/").split("/")
+        if m == "GET" and len(parts) == 5 and parts[:3] == ["api", "v1", "accounts"] and parts[4] == "statuses":
+            return self._account_statuses(parts[3], req)
+        if m == "GET" and len(parts) == 4 and parts[:3] == ["api", "v1", "statuses"]:
+            status = next((s for s in self.statuses if s.id == parts[3]), None)
+            if status is None:
+                raise _Reply(404, NOT_FOUND)
+            return Response(200, self.status_json(status))
+        if m == "GET" and len(parts) == 4 and parts[:3] == ["api", "v1", "media"]:
+            return self._get_media(parts[3], req, ctx)
+        raise _Reply(404, NOT_FOUND)
+
+    def _post_status(self, req: Request, ctx: _Ctx) -> Response:
+        account_id = self._auth(req, ctx)
+        ctx.rate = self.statuses_family.state(account_id, ctx.now)  # override_rate_limit_headers family: :statuses
+        params = _params(req)
+        text = str(params.get("status") or "")
+        in_reply_to_id = params.get("in_reply_to_id") or None
+        if in_reply_to_id is not None and not any(s.id == str(in_reply_to_id) for s in self.statuses):
+            raise _Reply(404, REPLY_NOT_FOUND)
+        key = req.header("Idempotency-Key")
+        if key:
+            seen = self._idempotency.get((account_id, key))
+            if seen is not None and ctx.now - seen[1] <= IDEMPOTENCY_TTL:
+                return Response(200, self.status_json(next(s for s in self.statuses if s.id == seen[0])))
+        media_ids = [str(i) for i in params.get("media_ids") or []]
+        if len(media_ids) > self.max_media_attachments:
+            raise _Reply(422, f"Cannot attach more than {self.max_media_attachments} files")
+        media = [self.media.get(i) for i in media_ids]
+        missing = [i for i, x in zip(media_ids, media) if x is None or x.account_id != account_id or x.status_id]
+        if missing:
+            raise _Reply(422, f"Media {', '.join(missing)} not found or already attached to another post")
+        attached = tuple(x for x in media if x is not None)
+        if any(not x.processed for x in attached):
+            raise _Reply(422, NOT_FINISHED)
+        visibility = str(params.get("visibility") or "public")
+        if visibility not in VISIBILITIES:
+            raise _Reply(422, f"'{visibility}' is not a valid visibility")
+        spoiler_text = str(params.get("spoiler_text") or "")
+        if not text.strip() and not attached:
+            raise _Reply(422, "Validation failed: Text can't be blank")
+        length = status_length(text, spoiler_text, url_length=self.characters_reserved_per_url)
+        if length > self.max_characters:
+            raise _Reply(422, f"Validation failed: Text character limit of {self.max_characters} exceeded")
+        if not self.statuses_family.hit(account_id, ctx.now):
+            raise _Reply(429, TOO_MANY_REQUESTS)
+        language = str(params.get("language") or "")
+        status = self._store(
+            account_id, text, in_reply_to_id=str(in_reply_to_id) if in_reply_to_id else None,
+            visibility=visibility, spoiler_text=spoiler_text, sensitive=_truthy(params.get("sensitive")),
+            language=language if language.isalpha() and 2 <= len(language) <= 3 else "en",
+            idempotency_key=key or None, media=attached,
+        )
+        for x in attached:
+            x.status_id = status.id
+        if key:
+            self._idempotency[(account_id, key)] = (status.id, ctx.now)
+        ctx.rate = self.statuses_family.state(account_id, ctx.now)
+        return Response(200, self.status_json(status))
+
+    def _post_media(self, req: Request, ctx: _Ctx, *, synchronous: bool) -> Response:
+        account_id = self._auth(req, ctx)
+        if not self.media_family.hit(account_id, ctx.now):
+            ctx.rate = self.media_family.state(account_id, ctx.now)
+            raise _Reply(429, TOO_MANY_REQUESTS)
+        ctx.rate = min(ctx.rate, self.media_family.state(account_id, ctx.now), key=lambda r: r[1])
+        upload = req.files.get("file")
+        if upload is None:
+            raise _Reply(422, "Validation failed: File can't be blank")
+        if len(upload.data) > self.image_size_limit:
+            raise _Reply(422, f"Validation failed: File file size must be less than {self.image_size_limit // 2**20} MB")
+        description = (req.form.get("description") or [None])[-1]
+        if description is not None and len(description) > self.description_limit:
+            raise _Reply(422, "Validation failed: Description is too long "
+                              f"(maximum is {self.description_limit} characters)")
+        polls = 0 if synchronous else self.media_processing_polls
+        media = StoredMedia(self._next_id(), account_id, upload.data, upload.mime_type, upload.file_name,
+                            description, polls)
+        self.media[media.id] = media
+        return Response(200 if media.processed else 202, self.media_json(media))
+
+    def _get_media(self, media_id: str, req: Request, ctx: _Ctx) -> Response:
+        account_id = self._auth(req, ctx)
+        media = self.media.get(media_id)
+        if media is None or media.account_id != account_id:
+            raise _Reply(404, NOT_FOUND)
+        if media.polls_left:
+            media.polls_left -= 1
+        return Response(200 if media.processed else 206, self.media_json(media))
+
+    def _account_statuses(self, account_id: str, req: Request) -> Response:
+        if account_id not in self.accounts:
+            raise _Reply(404, NOT_FOUND)
+        q = {k: v[-1] for k, v in req.query.items()}
+        found = sorted(self.statuses_of(account_id), key=lambda s: int(s.id), reverse=True)
+        if "max_id" in q:
+            found = [s for s in found if int(s.id) < int(q["max_id"])]
+        if "since_id" in q or "min_id" in q:
+            found = [s for s in found if int(s.id) > int(q.get("since_id") or q["min_id"])]
+        if _truthy(q.get("exclude_replies")):
+            found = [s for s in found if s.in_reply_to_id is None]
+        limit = min(int(q.get("limit") or 20), 40)
+        return Response(200, [self.status_json(s) for s in found[:limit]])
+
+
+def _params(req: Request) -> dict[str, Any]:
+    """Status params from a JSON body, or a form where `media_ids[]` repeats."""
+    if isinstance(req.json, dict):
+        return req.json
+    return {(k[:-2] if k.endswith("[]") else k): (v if k.endswith("[]") else v[-1]) for k, v in req.form.items()}
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("1", "true", "on") if value is not None else False
