@@ -112,3 +112,56 @@ def _part(row: dict[str, Any]) -> Part:
         attempts=row["attempts"], not_before=row["not_before"], remote_id=row["remote_id"],
         remote_url=row["remote_url"], uri=row["uri"], cid=row["cid"], last_error=row["last_error"],
     )
+
+
+# -- transitions: each commits before the next network call ----------------------------------
+
+def _update(store: Store, part: Part, **values: Any) -> None:
+    values["updated_at"] = time.time()
+    cols = ", ".join(f"{k} = ?" for k in values)
+    store.conn.execute(
+        f"UPDATE parts SET {cols} WHERE dispatch_id = ? AND platform = ? AND part = ?",
+        (*values.values(), part.dispatch_id, part.platform, part.part),
+    )
+
+
+def mark_sending(store: Store, part: Part) -> None:
+    _update(store, part, state=SENDING, attempts=part.attempts + 1)
+
+
+def mark_sent(store: Store, part: Part, *, remote_id: str | None, remote_url: str | None, uri: str | None = None,
+              cid: str | None = None, cost: float = 0.0, note: str | None = None) -> None:
+    _update(store, part, state=SENT, remote_id=remote_id, remote_url=remote_url, uri=uri, cid=cid, cost=cost,
+            sent_at=time.time(), not_before=None, last_error=note)
+
+
+def mark(store: Store, part: Part, state: str, reason: str | None, *, not_before: float | None = None) -> None:
+    _update(store, part, state=state, last_error=reason, not_before=not_before)
+
+
+def due_dispatches(store: Store, platform: str) -> list[str]:
+    """Dispatch ids with parts still to send on `platform`, in the order they were accepted."""
+    rows = store.conn.execute(
+        "SELECT d.id FROM dispatches d WHERE d.held = 0 AND EXISTS (SELECT 1 FROM parts p WHERE "
+        "p.dispatch_id = d.id AND p.platform = ? AND p.state IN (?, ?, ?)) ORDER BY d.accepted_at, d.rowid",
+        (platform, PLANNED, SENDING, DEFERRED),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def month_spend(store: Store, platform: str, month_start: float) -> float:
+    row = store.conn.execute(
+        "SELECT COALESCE(SUM(cost), 0) FROM parts WHERE platform = ? AND state = ? AND sent_at >= ?",
+        (platform, SENT, month_start),
+    ).fetchone()
+    return float(row[0])
+
+
+def last_sent_at(store: Store, platform: str) -> float | None:
+    row = store.conn.execute("SELECT MAX(sent_at) FROM parts WHERE platform = ?", (platform,)).fetchone()
+    return row[0]
+
+
+def dispatch_title(store: Store, dispatch_id: str) -> str:
+    row = store.conn.execute("SELECT title FROM dispatches WHERE id = ?", (dispatch_id,)).fetchone()
+    return row[0] if row else dispatch_id

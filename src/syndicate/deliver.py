@@ -1,0 +1,354 @@
+"""Delivery: move outbox parts to the platforms, exactly once, within the run's time budget.
+
+For each enabled platform, dispatches go out in the order they were accepted;
+a thread's part N+1 only after part N, replying to it. Before every network
+write the part is marked `sending` (committed), so a part found in `sending`
+later — after a crash, a kill, a timeout — is first looked up on the platform
+(`Publisher.find`) instead of being sent again.
+
+What each error means here (see errors.py):
+  Transient     retried with exponential backoff + jitter while the budget lasts,
+                looking the post up before each retry; then deferred.
+  RateLimited   waited out in-process if the reset is within the budget, else the
+                part is deferred to `not_before = reset`; the platform stops for this run.
+  Duplicate     the platform already has it: recorded as sent (with the found post).
+  ReplyRefused  X refused a reply: the teaser stands alone, the rest is skipped, and we say so.
+  Permanent     that part failed (and the thread's later parts are skipped); others go on.
+  AuthError     that platform stops for this run, nothing is marked; other platforms go on.
+  Unknown       the part is held (`unknown`) rather than risk a duplicate; `status` shows it.
+
+No library sleeps on our behalf (tweepy's wait_on_rate_limit, Mastodon.py's "wait"):
+every wait happens here, against one monotonic deadline for the whole run.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from syndicate import outbox
+from syndicate.errors import (
+    AuthError,
+    Duplicate,
+    Permanent,
+    PlatformError,
+    RateLimited,
+    ReplyRefused,
+    Transient,
+    Unknown,
+)
+from syndicate.model import Receipt, ReplyTo
+from syndicate.platforms.base import PartIdentity, Publisher
+from syndicate.report import Event
+from syndicate.settings import Settings
+from syndicate.store import Store
+
+log = logging.getLogger(__name__)
+
+NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+MAX_ATTEMPTS_PER_RUN = 4
+DEFER_BASE = 60.0  # a platform that stays down: try again in 1, 2, 4 … minutes (capped at an hour)
+
+
+@dataclass
+class Clock:
+    """Wall time for timestamps, monotonic time and sleep for waits; tests inject their own."""
+
+    wall: Callable[[], float] = time.time
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+class _StopPlatform(Exception):
+    """Nothing more goes to this platform in this run (deferred, rate-limited, auth, budget)."""
+
+
+def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Publisher] | None = None,
+                clock: Clock | None = None) -> list[Event]:
+    clock = clock or Clock()
+    deadline = clock.monotonic() + settings.delivery.max_run_seconds
+    events: list[Event] = []
+    if in_quiet_hours(settings, clock.wall()):
+        return events  # everything stays queued: quiet hours delay, never drop
+    for platform in settings.enabled_platforms():
+        due = outbox.due_dispatches(store, platform)
+        if not due:
+            continue
+        try:
+            pub = publishers[platform] if publishers is not None else _open(platform, settings, store)
+        except AuthError as exc:
+            events.append(_auth_event(platform, exc))
+            continue
+        _Platform(platform, pub, settings, store, clock, deadline, events).run(due)
+    return events
+
+
+def _open(platform: str, settings: Settings, store: Store) -> Publisher:
+    from syndicate.publishers import open_publisher
+
+    return open_publisher(platform, settings, store)
+
+
+def in_quiet_hours(settings: Settings, now: float) -> bool:
+    quiet = settings.delivery.quiet_hours
+    if not quiet:
+        return False
+    from zoneinfo import ZoneInfo
+
+    local = datetime.fromtimestamp(now, ZoneInfo(settings.delivery.timezone))
+    minutes = local.hour * 60 + local.minute
+    start, end = (int(t[:2]) * 60 + int(t[3:]) for t in quiet)
+    return start <= minutes < end if start <= end else (minutes >= start or minutes < end)
+
+
+def _auth_event(platform: str, exc: AuthError) -> Event:
+    fix = f" (check {exc.variable})" if exc.variable else ""
+    return Event("auth", f"{NAMES[platform]}: credentials refused: {exc.reason}{fix}; nothing posted there, "
+                 "everything stays queued", platform=platform)
+
+
+class _Platform:
+    """Delivery to one platform for one run."""
+
+    def __init__(self, name: str, pub: Publisher, settings: Settings, store: Store, clock: Clock,
+                 deadline: float, events: list[Event]) -> None:
+        self.name, self.pub, self.settings, self.store = name, pub, settings, store
+        self.clock, self.deadline, self.events = clock, deadline, events
+
+    def run(self, due: list[str]) -> None:
+        started = 0
+        for dispatch_id in due:
+            if started >= self.settings.delivery.max_posts_per_run:
+                break
+            try:
+                if self._dispatch(dispatch_id, spaced=started > 0):
+                    started += 1
+            except _StopPlatform:
+                return
+            except AuthError as exc:
+                self.events.append(_auth_event(self.name, exc))
+                return
+
+    # -- one dispatch ------------------------------------------------------------------------
+
+    def _dispatch(self, dispatch_id: str, *, spaced: bool) -> bool:
+        """Send the dispatch's remaining parts on this platform. True when something was sent."""
+        parts = outbox.parts_of(self.store, dispatch_id, self.name)
+        pending = [p for p in parts if p.state in (outbox.PLANNED, outbox.SENDING, outbox.DEFERRED)]
+        if not pending:
+            return False
+        now = self.clock.wall()
+        first = pending[0]
+        if first.state == outbox.DEFERRED and first.not_before and first.not_before > now:
+            raise _StopPlatform  # keep order: nothing after it goes first
+        if first.part == 1:
+            self._space(spaced)
+            if self.name == "x" and not self._within_budget(dispatch_id, pending):
+                return False
+        title = outbox.dispatch_title(self.store, dispatch_id)
+        sent_any = False
+        for part in pending:
+            reply_to = self._reply_to(outbox.parts_of(self.store, dispatch_id, self.name), part.part)
+            if part.part > 1 and reply_to is None:
+                outbox.mark(self.store, part, outbox.SKIPPED, "an earlier part of the thread was not posted")
+                continue
+            try:
+                receipt = self._send(part, reply_to)
+            except ReplyRefused as exc:
+                self._refused_replies(dispatch_id, part, exc, title)
+                return True
+            except Permanent as exc:
+                outbox.mark(self.store, part, outbox.FAILED, exc.reason)
+                self.events.append(Event("failed", f"{NAMES[self.name]}: failed {part.part}/{part.of_parts} "
+                                         f"{title!r}: {exc.reason}", self.name, dispatch_id))
+                continue  # later parts are skipped above: they cannot reply to a failed part
+            if receipt is None:
+                continue
+            sent_any = True
+            label = f" {part.part}/{part.of_parts}" if part.of_parts > 1 else ""
+            self.events.append(Event("posted", f"{NAMES[self.name]}: posted{label} {title!r} {receipt.url}",
+                                     self.name, dispatch_id, receipt.url))
+        return sent_any
+
+    def _reply_to(self, parts: list[outbox.Part], number: int) -> ReplyTo | None:
+        if number == 1:
+            return None
+        by_number = {p.part: p for p in parts}
+        root, parent = by_number.get(1), by_number.get(number - 1)
+        if not root or not parent or root.state != outbox.SENT or parent.state != outbox.SENT:
+            return None
+        if not root.remote_id or not parent.remote_id:
+            return None
+        return ReplyTo(root=_receipt(self.name, root), parent=_receipt(self.name, parent))
+
+    def _space(self, spaced: bool) -> None:
+        spacing = self.settings.delivery.min_spacing_seconds
+        if spacing <= 0:
+            return
+        last = outbox.last_sent_at(self.store, self.name)
+        if last is None:
+            return
+        wait = last + spacing - self.clock.wall()
+        if wait <= 0:
+            return
+        if self.clock.monotonic() + wait > self.deadline:
+            raise _StopPlatform  # the next run will be later anyway
+        self.clock.sleep(wait)
+
+    def _within_budget(self, dispatch_id: str, pending: list[outbox.Part]) -> bool:
+        budget = self.settings.x.monthly_budget
+        if budget is None:
+            return True
+        cost = sum(x_cost(p.post.text, self.settings) for p in pending)
+        spent = outbox.month_spend(self.store, "x", month_start(self.clock.wall()))
+        if spent + cost <= budget + 1e-9:
+            return True
+        reason = (f"budget: X spend this month {spent:.3f} + {cost:.3f} for this dispatch would pass "
+                  f"monthly_budget {budget:.3f}")
+        for p in pending:
+            outbox.mark(self.store, p, outbox.SKIPPED, reason)
+        title = outbox.dispatch_title(self.store, dispatch_id)
+        self.events.append(Event("skipped", f"X: skipped {title!r}: {reason}", "x", dispatch_id))
+        return False
+
+    def _refused_replies(self, dispatch_id: str, part: outbox.Part, exc: ReplyRefused, title: str) -> None:
+        note = f"X refused the reply ({exc.reason}); the teaser stands alone on X"
+        for p in outbox.parts_of(self.store, dispatch_id, self.name):
+            if p.part >= part.part and p.state != outbox.SENT:
+                outbox.mark(self.store, p, outbox.SKIPPED, note)
+        self.events.append(Event("skipped", f"X: {title!r}: {note}", self.name, dispatch_id))
+
+    # -- one part ------------------------------------------------------------------------------
+
+    def _send(self, part: outbox.Part, reply_to: ReplyTo | None) -> Receipt | None:
+        """Send one part with retries. Returns the receipt, or None when the part was deferred/held."""
+        identity = PartIdentity(part.dispatch_id, part.part, part.key, part.rkey)
+        look_first = part.state == outbox.SENDING  # an earlier attempt may have landed
+        outbox.mark_sending(self.store, part)
+
+        attempts = 0
+
+        def attempt() -> Receipt:
+            nonlocal attempts
+            attempts += 1
+            if look_first or attempts > 1:
+                found = self.pub.find(part.post, identity=identity, reply_to=reply_to)
+                if found is not None:
+                    return found
+            return self.pub.publish(part.post, identity=identity, reply_to=reply_to)
+
+        retrying = Retrying(
+            retry=retry_if_exception(self._retryable),
+            wait=self._wait,
+            stop=stop_after_attempt(MAX_ATTEMPTS_PER_RUN) | self._over_budget,
+            sleep=self.clock.sleep,
+            reraise=True,
+            before_sleep=self._log_retry,
+        )
+        try:
+            receipt = retrying(attempt)
+        except Duplicate as exc:
+            receipt = exc.existing or self._find_quietly(part, identity, reply_to)
+            if receipt is None:
+                outbox.mark_sent(self.store, part, remote_id=None, remote_url=None,
+                                 note=f"the platform says it is a duplicate ({exc.reason}); not found to link")
+                return None
+        except RateLimited as exc:
+            when = datetime.fromtimestamp(exc.until, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            outbox.mark(self.store, part, outbox.DEFERRED, f"rate limited until {when}", not_before=exc.until)
+            self.events.append(Event("deferred", f"{NAMES[self.name]}: rate limited until {when}; "
+                                     f"{part.part}/{part.of_parts} of {part.dispatch_id} deferred",
+                                     self.name, part.dispatch_id, data={"not_before": exc.until}))
+            raise _StopPlatform from None
+        except Transient as exc:
+            delay = min(DEFER_BASE * 2 ** min(part.attempts, 6), 3600.0)
+            outbox.mark(self.store, part, outbox.DEFERRED, f"{exc.reason} (will retry)",
+                        not_before=self.clock.wall() + delay)
+            self.events.append(Event("deferred", f"{NAMES[self.name]}: unavailable ({exc.reason}); "
+                                     f"{part.dispatch_id} stays queued", self.name, part.dispatch_id))
+            raise _StopPlatform from None
+        except Unknown as exc:
+            outbox.mark(self.store, part, outbox.UNKNOWN, exc.reason)
+            self.events.append(Event("unknown", f"{NAMES[self.name]}: held {part.dispatch_id} part {part.part}: "
+                                     f"{exc.reason} (see `syndicate status`; `syndicate retry` resends)",
+                                     self.name, part.dispatch_id))
+            raise _StopPlatform from None
+        except AuthError:
+            outbox.mark(self.store, part, part.state, "credentials refused")  # as it was: nothing sent
+            raise
+        cost = x_cost(part.post.text, self.settings) if self.name == "x" else 0.0
+        outbox.mark_sent(self.store, part, remote_id=receipt.id, remote_url=receipt.url, uri=receipt.uri,
+                         cid=receipt.cid, cost=cost)
+        self._pace()
+        return receipt
+
+    def _find_quietly(self, part: outbox.Part, identity: PartIdentity, reply_to: ReplyTo | None) -> Receipt | None:
+        try:
+            return self.pub.find(part.post, identity=identity, reply_to=reply_to)
+        except PlatformError:
+            return None
+
+    def _retryable(self, exc: BaseException) -> bool:
+        if isinstance(exc, Transient):
+            return True
+        if isinstance(exc, RateLimited):
+            return self.clock.monotonic() + max(exc.until - self.clock.wall(), 0) < self.deadline
+        return False
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimited):
+            return max(exc.until - self.clock.wall(), 0.0) + random.uniform(0, 1)
+        return min(2.0 ** (state.attempt_number - 1), 30.0) + random.uniform(0, 1)
+
+    def _over_budget(self, state: RetryCallState) -> bool:
+        return self.clock.monotonic() + (state.upcoming_sleep or 0.0) >= self.deadline
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        log.info("%s: retrying in %.1f s after %s", self.name, state.upcoming_sleep, exc)
+
+    def _pace(self) -> None:
+        """When the platform says the window is used up, wait for its reset (within budget) or stop."""
+        rate = getattr(self.pub, "last_rate", None)
+        remaining, reset = _rate_fields(rate)
+        if remaining is None or remaining > 0 or reset is None:
+            return
+        wait = reset - self.clock.wall()
+        if wait <= 0:
+            return
+        if self.clock.monotonic() + wait >= self.deadline:
+            raise _StopPlatform
+        self.clock.sleep(wait + 0.5)
+
+
+def _rate_fields(rate: Any) -> tuple[int | None, float | None]:
+    if rate is None:
+        return None, None
+    if isinstance(rate, dict):
+        return rate.get("remaining"), rate.get("reset")
+    if isinstance(rate, tuple):
+        return rate[0], rate[2] if len(rate) > 2 else None
+    return getattr(rate, "remaining", None), getattr(rate, "reset", None)
+
+
+def _receipt(platform: str, part: outbox.Part) -> Receipt:
+    return Receipt(platform, part.remote_id or "", part.remote_url or "", part.uri, part.cid)
+
+
+def x_cost(text: str, settings: Settings) -> float:
+    from syndicate.compose.length import x_urls
+
+    return settings.x.price_post_with_link if x_urls(text) else settings.x.price_post
+
+
+def month_start(now: float) -> float:
+    d = datetime.fromtimestamp(now, UTC)
+    return datetime(d.year, d.month, 1, tzinfo=UTC).timestamp()

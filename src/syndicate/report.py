@@ -1,0 +1,57 @@
+"""What a run did: events worth a line of output, and the exit status they imply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Event:
+    """Something worth a line in the run's output."""
+
+    kind: str  # "posted" | "failed" | "deferred" | "skipped" | "held" | "unknown" | "auth" | "feed-error" | "queued"
+    message: str
+    platform: str | None = None
+    dispatch_id: str | None = None
+    url: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunReport:
+    events: list[Event] = field(default_factory=list)
+    locked_out: bool = False
+    baseline: int = 0
+    accepted: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        failing = {"failed", "auth", "feed-error"}
+        return 1 if any(e.kind in failing for e in self.events) else 0
+
+    def lines(self, *, verbose: int = 0) -> list[str]:
+        out = []
+        if self.locked_out:
+            return ["syndicate: another run is in progress on this state file; nothing done"] if verbose else []
+        if verbose:
+            out.append(f"accepted {self.accepted} new dispatch(es); {self.baseline} entries marked as baseline")
+        for e in self.events:
+            if e.kind == "queued" and not verbose:
+                continue
+            prefix = "syndicate: " if e.kind in ("failed", "auth", "feed-error") else ""
+            out.append(prefix + e.message)
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "locked_out": self.locked_out,
+            "accepted": self.accepted,
+            "baseline": self.baseline,
+            "events": [
+                {"kind": e.kind, "message": e.message, "platform": e.platform, "dispatch": e.dispatch_id,
+                 "url": e.url, **e.data}
+                for e in self.events
+            ],
+            "exit_code": self.exit_code,
+        }
