@@ -1,0 +1,49 @@
+"""`syndicate check`: the config loads, and each enabled platform accepts our credentials.
+
+One cheap authenticated read per platform, no posting. Prints who we would post
+as and the limits found. Secrets are never printed: errors name the variable.
+"""
+
+from __future__ import annotations
+
+from syndicate.deliver import NAMES
+from syndicate.errors import AuthError, PlatformError
+from syndicate.publishers import open_publisher
+from syndicate.settings import Settings
+from syndicate.store import Store
+
+
+def run_checks(settings: Settings) -> tuple[list[str], bool]:
+    lines = [f"Config: {settings.path} ok ({len(settings.feeds)} feed(s))", f"State file: {settings.state_path}"]
+    platforms = settings.enabled_platforms()
+    if not platforms:
+        lines.append("No platform is enabled: set enabled = true under [x], [bluesky] or [mastodon].")
+        return lines, False
+    ok = True
+    store = Store.open(settings.state_path)
+    try:
+        for platform in platforms:
+            name = NAMES[platform]
+            try:
+                info = open_publisher(platform, settings, store).check()
+            except AuthError as exc:
+                ok = False
+                fix = f" — set or fix {exc.variable}" if exc.variable else ""
+                lines.append(f"{name}: credentials refused: {exc.reason}{fix}")
+                continue
+            except PlatformError as exc:
+                ok = False
+                lines.append(f"{name}: not reachable: {exc.reason}")
+                continue
+            line = f"{name}: ok, posting as {info.handle}"
+            if info.display_name:
+                line += f" ({info.display_name})"
+            if info.limits:
+                line += f"; limit {info.limits.max_characters} characters"
+                if platform == "mastodon":
+                    line += f", URLs count {info.limits.characters_reserved_per_url}"
+            lines.append(line)
+            lines.extend(f"  {note}" for note in info.notes)
+    finally:
+        store.close()
+    return lines, ok

@@ -1,0 +1,94 @@
+"""`syndicate status`, `release` and `retry`: read and nudge the state file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from syndicate import outbox
+from syndicate.deliver import NAMES, month_start
+from syndicate.settings import Settings
+from syndicate.store import Store
+
+
+def _when(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else "-"
+
+
+def render_status(settings: Settings, *, limit: int = 20) -> str:
+    if not settings.state_path.exists():
+        return f"State file: {settings.state_path} (not created yet: no run so far)\n"
+    store = Store.open_readonly(settings.state_path)
+    try:
+        out = [f"State file: {settings.state_path}"]
+        counts = store.conn.execute("SELECT state, COUNT(*) FROM parts GROUP BY state ORDER BY state").fetchall()
+        out.append("Outbox: " + (", ".join(f"{n} {s}" for s, n in counts) if counts else "empty"))
+        held = store.conn.execute("SELECT COUNT(*) FROM dispatches WHERE held = 1").fetchone()[0]
+        if held:
+            out.append(f"Held for review: {held} (release with `syndicate release ID`)")
+        if settings.x.enabled:
+            spent = outbox.month_spend(store, "x", month_start(datetime.now(UTC).timestamp()))
+            budget = settings.x.monthly_budget
+            out.append(f"X spend this month: {spent:.3f}" + (f" of {budget:.3f}" if budget is not None else ""))
+        out.append("")
+        out.append("Feeds:")
+        for f in store.feeds():
+            state = f"error: {f['last_error']}" if f["last_error"] else "ok"
+            out.append(f"  {f['name']}: last fetch {_when(f['last_fetch_at'])}, {state}")
+        out.append("")
+        out.append("Recent dispatches:")
+        rows = store.conn.execute(
+            "SELECT id, title, url, held, accepted_at FROM dispatches ORDER BY accepted_at DESC, rowid DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        if not rows:
+            out.append("  (none yet)")
+        for dispatch_id, title, url, is_held, accepted in rows:
+            flag = " [HELD]" if is_held else ""
+            out.append(f"  {title}{flag}")
+            out.append(f"    id {dispatch_id} · {url} · accepted {_when(accepted)}")
+            for p in outbox.parts_of(store, dispatch_id):
+                line = f"    {NAMES.get(p.platform, p.platform):8} {p.part}/{p.of_parts} {p.state}"
+                if p.remote_url:
+                    line += f" {p.remote_url}"
+                if p.state == outbox.DEFERRED and p.not_before:
+                    line += f" (next attempt {_when(p.not_before)})"
+                if p.last_error and p.state != outbox.SENT:
+                    line += f" — {p.last_error}"
+                out.append(line)
+        return "\n".join(out) + "\n"
+    finally:
+        store.close()
+
+
+def release_dispatch(settings: Settings, dispatch_id: str) -> str:
+    store = Store.open(settings.state_path)
+    try:
+        cur = store.conn.execute("UPDATE dispatches SET held = 0 WHERE id = ? AND held = 1", (dispatch_id,))
+        if cur.rowcount:
+            return f"Released {dispatch_id}: the next run posts it."
+        exists = store.conn.execute("SELECT 1 FROM dispatches WHERE id = ?", (dispatch_id,)).fetchone()
+        return f"{dispatch_id} was not held." if exists else f"No dispatch with id {dispatch_id!r} (see `syndicate status`)."
+    finally:
+        store.close()
+
+
+def retry_dispatch(settings: Settings, dispatch_id: str) -> str:
+    """Failed, skipped (not budget) and unknown parts go back to planned.
+
+    An `unknown` part may already be live: `retry` first looks it up (the part is
+    re-queued as `sending`, which makes delivery call `find` before posting).
+    """
+    store = Store.open(settings.state_path)
+    try:
+        with store.transaction() as c:
+            failed = c.execute(
+                "UPDATE parts SET state = 'planned', not_before = NULL WHERE dispatch_id = ? "
+                "AND (state = 'failed' OR (state = 'skipped' AND last_error NOT LIKE 'budget:%') "
+                "OR (state = 'deferred'))", (dispatch_id,)).rowcount
+            unknown = c.execute(
+                "UPDATE parts SET state = 'sending' WHERE dispatch_id = ? AND state = 'unknown'",
+                (dispatch_id,)).rowcount
+        n = failed + unknown
+        return f"Re-queued {n} part(s) of {dispatch_id}." if n else f"Nothing to retry for {dispatch_id!r}."
+    finally:
+        store.close()
