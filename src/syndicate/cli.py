@@ -105,14 +105,14 @@ def dry_run(config_path: str | None, feed_url: str | None, show_all: bool, fmt: 
         syndicate dry-run --format json | jq '.dispatches[].platforms.x'
         syndicate dry-run --html preview.html --open
     """
-    from syndicate.dryrun import dry_run_plan
-
     if feed_url:
         from syndicate.config import settings_for_feed
 
         settings = settings_for_feed(feed_url)
     else:
         settings = _settings(config_path)
+    from syndicate.dryrun import dry_run_plan
+
     plan, errors = dry_run_plan(settings, show_all=show_all, fetch_cards=not no_cards)
     for err in errors:
         click.echo(f"syndicate: feed {err}", err=True)
