@@ -95,7 +95,7 @@ class XSession(requests.Session):
         return f"XSession(api_base={self.api_base!r}, timeout={self.timeout})"
 
 
-_ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
+_ID_SEGMENT = re.compile(r"(?<!^)/\d+(?=/|$)")  # not the leading "/2" (API version)
 
 
 def template_path(path: str) -> str:

@@ -1,0 +1,147 @@
+"""The one place where X's failures become `syndicate.errors` (imported lazily: it imports tweepy).
+
+    tweepy.TooManyRequests / 429     → RateLimited(until = reset epoch; 24 h reset if that cap is spent)
+    tweepy.TwitterServerError / 5xx  → Transient
+    timeouts, connection errors,
+    malformed JSON                   → Transient (a POST may have landed: reconcile with find())
+    tweepy.Unauthorized / 401        → AuthError naming the variable to fix
+    403 duplicate content            → Duplicate
+    403 reply not allowed            → ReplyRefused
+    403 oauth1-permissions,
+    403 client-forbidden             → AuthError (app permissions / project)
+    other 4xx                        → Permanent, with the server's own reason
+
+X's v2 errors are problem JSON (`title`, `detail`, `type`, sometimes an
+`errors` array); some answers still use the legacy `{"errors":[{"code", "message"}]}`.
+See docs/platforms.md §1.5. Messages never include credentials.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import requests
+import tweepy
+
+from syndicate.errors import AuthError, Duplicate, Permanent, PlatformError, RateLimited, ReplyRefused, Transient
+from syndicate.platforms._x_rate import blocked_until
+
+__all__ = ["HTTPStatusError", "error_from_response", "translate"]
+
+PLATFORM = "x"
+DUPLICATE_TEXT = "duplicate content"
+REPLY_REFUSED_TEXT = "reply to this conversation is not allowed"
+
+
+class HTTPStatusError(Exception):
+    """A non-2xx answer to one of our own (non-tweepy) requests, e.g. media upload."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+def _body(response: requests.Response) -> Any:
+    try:
+        return json.loads(response.text) if response.text else None
+    except ValueError:
+        return None
+
+
+def server_reason(response: requests.Response) -> tuple[str, str]:
+    """(problem type, human-readable reason) from a problem-JSON or legacy error body."""
+    body = _body(response)
+    reasons: list[str] = []
+    ptype = ""
+    if isinstance(body, dict):
+        ptype = str(body.get("type") or "")
+        if body.get("detail"):
+            reasons.append(str(body["detail"]))
+        for err in body.get("errors") or []:
+            if isinstance(err, dict):
+                text = err.get("message") or err.get("detail")
+                if text:
+                    code = err.get("code")
+                    reasons.append(f"{text} (code {code})" if code is not None else str(text))
+                if not ptype and err.get("type"):
+                    ptype = str(err["type"])
+        if not reasons and body.get("title"):
+            reasons.append(str(body["title"]))
+    unique = list(dict.fromkeys(r.strip() for r in reasons if r.strip()))
+    reason = "; ".join(unique) or (response.text[:200].strip() if response.text and body is None else "")
+    return ptype, reason or (response.reason or "no reason given")
+
+
+def error_from_response(
+    response: requests.Response, action: str, *, auth_variable: str, auth_hint: str, now: float
+) -> PlatformError:
+    """Map one failed X answer to the most specific PlatformError."""
+    status = response.status_code
+    ptype, reason = server_reason(response)
+    said = f"{action}: X answered {status} {response.reason or ''}".rstrip() + f": {reason}"
+    lowered = reason.lower()
+    if status == 429:
+        until = blocked_until(response.headers, now)
+        kind = "usage cap reached" if ptype.endswith("/usage-capped") else "rate limited"
+        return RateLimited(PLATFORM, f"{said} ({kind}; retry after epoch {until:.0f})", until=until, status=status)
+    if status == 401:
+        return AuthError(PLATFORM, f"{said}. {auth_hint}", variable=auth_variable, status=status)
+    if status == 403:
+        if DUPLICATE_TEXT in lowered:
+            return Duplicate(PLATFORM, said, status=status)
+        if REPLY_REFUSED_TEXT in lowered:
+            return ReplyRefused(PLATFORM, f"{said} (post the rest as a single teaser)", status=status)
+        if ptype.endswith("/oauth1-permissions") or "oauth1 app permissions" in lowered:
+            hint = (
+                "Set the X app's permissions to 'Read and write' in the developer portal, then "
+                "regenerate the access token and secret (a token keeps the permissions it was made with) "
+                "and update SYNDICATE_X_ACCESS_TOKEN and SYNDICATE_X_ACCESS_TOKEN_SECRET."
+            )
+            return AuthError(PLATFORM, f"{said}. {hint}", variable="SYNDICATE_X_ACCESS_TOKEN", status=status)
+        if ptype.endswith("/client-forbidden"):
+            hint = "The X app must belong to a Project with access to this endpoint."
+            return AuthError(PLATFORM, f"{said}. {hint}", variable="SYNDICATE_X_CONSUMER_KEY", status=status)
+        return Permanent(PLATFORM, said, status=status)
+    if status >= 500:
+        return Transient(PLATFORM, said, status=status)
+    return Permanent(PLATFORM, said, status=status)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+
+
+@contextmanager
+def translate(
+    action: str, *, auth_variable: str, auth_hint: str, clock: Callable[[], float]
+) -> Iterator[None]:
+    """Run one X call; re-raise any failure as a PlatformError chained to the original."""
+    try:
+        yield
+    except PlatformError:
+        raise
+    except tweepy.HTTPException as exc:
+        raise error_from_response(
+            exc.response, action, auth_variable=auth_variable, auth_hint=auth_hint, now=clock()
+        ) from exc
+    except HTTPStatusError as exc:
+        raise error_from_response(
+            exc.response, action, auth_variable=auth_variable, auth_hint=auth_hint, now=clock()
+        ) from exc
+    except requests.exceptions.JSONDecodeError as exc:
+        # The answer arrived but could not be read; for a POST the write may have happened.
+        raise Transient(PLATFORM, f"{action}: X sent a malformed JSON answer ({_short(exc)})") from exc
+    except requests.Timeout as exc:
+        raise Transient(
+            PLATFORM, f"{action}: X did not answer in time ({_short(exc)}); a post may still have landed"
+        ) from exc
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        raise Transient(PLATFORM, f"{action}: could not reach X ({_short(exc)})") from exc
+    except requests.RequestException as exc:  # bad URL and the like: retrying will not help
+        raise Permanent(PLATFORM, f"{action}: request to X failed ({_short(exc)})") from exc
+    except tweepy.TweepyException as exc:
+        raise Permanent(PLATFORM, f"{action}: {_short(exc)}") from exc

@@ -1,0 +1,424 @@
+"""A fake of the X API v2 endpoints syndicate uses, faithful to the documented wire format.
+
+Served on 127.0.0.1:<port 0> by `fakes._http.FakeHTTPServer`; tweepy and
+requests_oauthlib run against it unmodified. Facts come from
+docs/platforms.md §1 (openapi `CreatePostsRequest`, problem JSON bodies, rate
+headers). What it checks:
+
+* OAuth 1.0a: `Authorization: OAuth ...` with the expected consumer key and
+  token, and (by default) a correct HMAC-SHA1 signature over the URL actually
+  requested; or `Bearer <oauth2 user token>`. Else 401 problem JSON.
+* `POST /2/tweets`: body per `CreatePostsRequest` (unknown keys refused),
+  weighted length by `syndicate.compose.length.x_length` (> 280: refused with
+  X's "Your Tweet text is too long..." wording), duplicate text (403), reply
+  restriction (`replies_allowed = False` → 403 with X's wording), reply parent
+  must exist, media ids must have been uploaded. Ids are snowflake-like,
+  increasing. The answer's text has links rewritten to t.co and `&<>`
+  HTML-escaped, as X does.
+* `GET /2/users/me`, `GET /2/users/:id/tweets` (newest first, `max_results` 5..100).
+* `POST /2/media/upload` (multipart `media` + required `media_category`),
+  `POST /2/media/metadata` (alt text ≤ 1000).
+* Rate limits per endpoint with `x-rate-limit-limit|remaining|reset` (epoch
+  seconds) on every answer; optional `x-user-limit-24hour-*` via `set_daily_limit`.
+
+Tests read back `fake.tweets` (text as sent, reply_to, media ids, alt texts),
+`fake.media`, and the request log `fake.requests`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import unquote
+
+from oauthlib.oauth1.rfc5849 import signature as oauth_signature
+
+from fakes._http import FakeHTTPServer, Request, Response
+from syndicate.compose.length import x_length
+from syndicate.platforms.x import MEDIA_METADATA, MEDIA_UPLOAD, TWEETS, USER_TWEETS, USERS_ME
+
+__all__ = ["StoredMedia", "StoredTweet", "XApiFake"]
+
+TOO_LONG_DETAIL = (
+    "Your Tweet text is too long. For more information on how Twitter determines text length "
+    "see https://github.com/twitter/twitter-text."
+)
+DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
+REPLY_REFUSED_DETAIL = (
+    "Reply to this conversation is not allowed because you have not been mentioned or otherwise "
+    "engaged by the author of the post you are replying to."
+)
+OAUTH1_PERMISSIONS_DETAIL = (
+    "Your client app is not configured with the appropriate oauth1 app permissions for this endpoint."
+)
+DELETED_PARENT_DETAIL = "You attempted to reply to a Tweet that is deleted or not visible to you."
+UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+TOO_MANY = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
+
+WINDOW = 900.0  # X's 15-minute windows
+DEFAULT_LIMITS = {  # per user, docs/platforms.md §1.3 (pay-per-use era)
+    f"POST {TWEETS}": 100,
+    f"GET {USERS_ME}": 75,
+    "GET /2/users/:id/tweets": 900,
+    f"POST {MEDIA_UPLOAD}": 500,
+    f"POST {MEDIA_METADATA}": 500,
+}
+_TWITTER_EPOCH_MS = 1288834974657
+_CREATE_KEYS = {
+    "text", "reply", "media", "quote_tweet_id", "poll", "reply_settings", "geo", "community_id",
+    "share_with_followers", "for_super_followers_only", "nullcast", "paid_partnership", "made_with_ai",
+    "card_uri", "edit_options", "direct_message_deep_link",
+}
+_URL = re.compile(r"https?://\S+")
+_USER_TWEETS = re.compile(USER_TWEETS.replace("{id}", r"(?P<id>\d+)"))
+
+
+@dataclass
+class StoredTweet:
+    id: str
+    text: str  # exactly as sent
+    reply_to: str | None
+    media_ids: tuple[str, ...]
+    alt_texts: tuple[str | None, ...]
+    created_at: float
+
+
+@dataclass
+class StoredMedia:
+    id: str
+    media_key: str
+    mime_type: str | None
+    size: int
+    category: str
+    alt_text: str | None = None
+
+
+@dataclass
+class _Bucket:
+    limit: int
+    window: float
+    remaining: int
+    reset: int
+
+
+def problem(status: int, title: str, detail: str, type_: str = "about:blank") -> Response:
+    return Response.json(status, {"title": title, "type": type_, "status": status, "detail": detail})
+
+
+def invalid_request(message: str, parameter: str, value: Any) -> Response:
+    return Response.json(400, {
+        "errors": [{"parameters": {parameter: [str(value)]}, "message": message}],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.twitter.com/2/problems/invalid-request",
+    })
+
+
+def display_text(text: str) -> str:
+    """What X gives back: links as t.co, `&<>` escaped."""
+    def tco(m: re.Match[str]) -> str:
+        return "https://t.co/" + hashlib.sha1(m.group().encode()).hexdigest()[:10]
+    return html.escape(_URL.sub(tco, text), quote=False)
+
+
+def parse_multipart(body: bytes, content_type: str) -> dict[str, bytes]:
+    m = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not m:
+        return {}
+    fields: dict[str, bytes] = {}
+    for part in body.split(b"--" + m.group(1).encode())[1:-1]:
+        head, _, data = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        name = re.search(rb'name="([^"]*)"', head)
+        if name:
+            fields[name.group(1).decode()] = data.removesuffix(b"\r\n")
+    return fields
+
+
+class XApiFake(FakeHTTPServer):
+    def __init__(
+        self,
+        *,
+        consumer_key: str = "fake-consumer-key",
+        consumer_secret: str = "fake-consumer-secret",
+        access_token: str = "1500000000000000001-fakeaccesstoken",
+        access_token_secret: str = "fake-access-token-secret",
+        oauth2_token: str | None = None,
+        user_id: str = "1500000000000000001",
+        username: str = "syndicate_test",
+        name: str = "Syndicate Test",
+        clock: Callable[[], float] = time.time,
+        verify_signatures: bool = True,
+    ) -> None:
+        super().__init__()
+        self.consumer_key, self.consumer_secret = consumer_key, consumer_secret
+        self.access_token, self.access_token_secret = access_token, access_token_secret
+        self.oauth2_token = oauth2_token
+        self.user = {"id": user_id, "name": name, "username": username}
+        self.clock = clock
+        self.verify_signatures = verify_signatures
+        self.tweets: list[StoredTweet] = []
+        self.media: dict[str, StoredMedia] = {}
+        self.replies_allowed = True  # False: every reply refused (X's Feb 2026 self-serve restriction)
+        self.read_only = False  # True: writes refused with 403 oauth1-permissions
+        self.max_length = 280
+        self.too_long_status = 403
+        self._last_id = 0
+        self._buckets: dict[str, _Bucket] = {}
+        self._daily: dict[str, tuple[str, _Bucket]] = {}
+        self._rate_lock = threading.Lock()
+        for key, limit in DEFAULT_LIMITS.items():
+            self.set_limit(key, limit)
+        self.route("POST", TWEETS, self._create_tweet)
+        self.route("GET", USERS_ME, self._me)
+        self.route("GET", _USER_TWEETS.pattern, self._user_tweets)
+        self.route("POST", MEDIA_UPLOAD, self._upload)
+        self.route("POST", MEDIA_METADATA, self._metadata)
+
+    # -- configuration --------------------------------------------------------
+
+    def set_limit(self, endpoint: str, limit: int, *, window: float = WINDOW, remaining: int | None = None) -> None:
+        """E.g. set_limit("POST /2/tweets", 3): three posts per window, then 429."""
+        reset = int(self.clock() + window)
+        with self._rate_lock:
+            self._buckets[endpoint] = _Bucket(limit, window, limit if remaining is None else remaining, reset)
+
+    def set_daily_limit(
+        self, endpoint: str, limit: int, *, remaining: int | None = None, scope: str = "user"
+    ) -> None:
+        """Send `x-<scope>-limit-24hour-*` on this endpoint, and enforce that cap too."""
+        reset = int(self.clock() + 86400)
+        with self._rate_lock:
+            self._daily[endpoint] = (scope, _Bucket(limit, 86400.0, limit if remaining is None else remaining, reset))
+
+    def seed(self, text: str, *, reply_to: str | None = None) -> StoredTweet:
+        """A post that already exists on the account (made by an earlier run, say)."""
+        with self.lock:
+            return self._store(text, reply_to, (), ())
+
+    def tweet(self, tweet_id: str) -> StoredTweet | None:
+        with self.lock:
+            return next((t for t in self.tweets if t.id == tweet_id), None)
+
+    # -- hooks: auth and rate limits --------------------------------------------
+
+    def before(self, request: Request) -> Response | None:
+        if not self._authorized(request):
+            return Response.json(401, UNAUTHORIZED)
+        key = self._endpoint(request)
+        now = self.clock()
+        with self._rate_lock:
+            buckets = [b for b in (self._buckets.get(key), self._daily.get(key, ("", None))[1]) if b]
+            for b in buckets:
+                if now >= b.reset:
+                    b.remaining, b.reset = b.limit, int(now + b.window)
+            if any(b.remaining <= 0 for b in buckets):
+                return Response.json(429, TOO_MANY)
+            for b in buckets:
+                b.remaining -= 1
+        return None
+
+    def after(self, request: Request, response: Response) -> Response:
+        key = self._endpoint(request)
+        with self._rate_lock:
+            bucket = self._buckets.get(key)
+            if bucket:
+                response.headers.update({
+                    "x-rate-limit-limit": str(bucket.limit),
+                    "x-rate-limit-remaining": str(max(bucket.remaining, 0)),
+                    "x-rate-limit-reset": str(bucket.reset),
+                })
+            if key in self._daily:
+                scope, day = self._daily[key]
+                response.headers.update({
+                    f"x-{scope}-limit-24hour-limit": str(day.limit),
+                    f"x-{scope}-limit-24hour-remaining": str(max(day.remaining, 0)),
+                    f"x-{scope}-limit-24hour-reset": str(day.reset),
+                })
+        response.headers.setdefault("x-access-level", "read" if self.read_only else "read-write")
+        return response
+
+    def _endpoint(self, request: Request) -> str:
+        path = _USER_TWEETS.sub("/2/users/:id/tweets", request.path)
+        return f"{request.method} {path}"
+
+    def _authorized(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        if header.startswith("Bearer "):
+            return self.oauth2_token is not None and header[len("Bearer "):] == self.oauth2_token
+        if not header.startswith("OAuth "):
+            return False
+        params = {}
+        for part in header[len("OAuth "):].split(","):
+            key, _, value = part.strip().partition("=")
+            params[unquote(key)] = unquote(value.strip('"'))
+        if params.get("oauth_consumer_key") != self.consumer_key or params.get("oauth_token") != self.access_token:
+            return False
+        if not params.get("oauth_signature") or params.get("oauth_signature_method") != "HMAC-SHA1":
+            return False
+        if not self.verify_signatures:
+            return True
+        # The base string covers the URL the client signed; a rebasing bug (signing
+        # one host, sending to another) fails here just as it would at X.
+        pairs = [(k, v) for k, vs in request.query.items() for v in vs]
+        pairs += [(k, v) for k, v in params.items() if k not in ("oauth_signature", "realm")]
+        base = oauth_signature.signature_base_string(
+            request.method,
+            oauth_signature.base_string_uri(f"http://{request.headers.get('host', '')}{request.path}"),
+            oauth_signature.normalize_parameters(pairs),
+        )
+        expected = oauth_signature.sign_hmac_sha1(base, self.consumer_secret, self.access_token_secret)
+        return expected == params["oauth_signature"]
+
+    # -- handlers ------------------------------------------------------------------
+
+    def _create_tweet(self, request: Request, _: dict[str, str]) -> Response:
+        if self.read_only:
+            return problem(403, "Forbidden", OAUTH1_PERMISSIONS_DETAIL, "https://api.twitter.com/2/problems/oauth1-permissions")
+        try:
+            body = request.json()
+        except ValueError:
+            return invalid_request("Request body is not valid JSON", "body", "")
+        if not isinstance(body, dict):
+            return invalid_request("Request body must be an object", "body", "")
+        unknown = sorted(set(body) - _CREATE_KEYS)
+        if unknown:
+            return invalid_request(f"The query parameter [{unknown[0]}] is not one of the allowed values", unknown[0], "")
+        text = body.get("text")
+        media = body.get("media") or {}
+        media_ids = media.get("media_ids") or []
+        if text is not None and not isinstance(text, str):
+            return invalid_request("`text` must be a string", "text", text)
+        if not text and not media_ids:
+            return invalid_request("Post text or media is required", "text", "")
+        if text and x_length(text) > self.max_length:
+            title = "Forbidden" if self.too_long_status == 403 else "Bad Request"
+            return problem(self.too_long_status, title, TOO_LONG_DETAIL)
+        if not 0 <= len(media_ids) <= 4 or any(not str(m).isdigit() for m in media_ids):
+            return invalid_request("Your media IDs are invalid.", "media.media_ids", media_ids)
+        with self.lock:
+            if any(str(m) not in self.media for m in media_ids):
+                return invalid_request("Your media IDs are invalid.", "media.media_ids", media_ids)
+            reply = body.get("reply")
+            parent: str | None = None
+            if reply is not None:
+                parent = str((reply or {}).get("in_reply_to_tweet_id") or "")
+                if not re.fullmatch(r"[0-9]{1,19}", parent):
+                    return invalid_request("`reply.in_reply_to_tweet_id` is invalid", "reply.in_reply_to_tweet_id", parent)
+                if self.tweet(parent) is None:
+                    return problem(403, "Forbidden", DELETED_PARENT_DETAIL)
+                if not self.replies_allowed:
+                    return problem(403, "Forbidden", REPLY_REFUSED_DETAIL)
+            if text and any(t.text == text for t in self.tweets):
+                return problem(403, "Forbidden", DUPLICATE_DETAIL)
+            ids = tuple(str(m) for m in media_ids)
+            stored = self._store(text or "", parent, ids, tuple(self.media[m].alt_text for m in ids))
+        return Response.json(201, {"data": {
+            "id": stored.id, "text": display_text(stored.text), "edit_history_tweet_ids": [stored.id],
+        }})
+
+    def _store(self, text: str, reply_to: str | None, media_ids: tuple[str, ...], alts: tuple[str | None, ...]) -> StoredTweet:
+        stored = StoredTweet(self._next_id(), text, reply_to, media_ids, alts, self.clock())
+        self.tweets.append(stored)
+        return stored
+
+    def _next_id(self) -> str:
+        snowflake = (int(self.clock() * 1000) - _TWITTER_EPOCH_MS) << 22
+        self._last_id = max(self._last_id + 1, snowflake)
+        return str(self._last_id)
+
+    def _me(self, request: Request, _: dict[str, str]) -> Response:
+        return Response.json(200, {"data": dict(self.user)})
+
+    def _user_tweets(self, request: Request, match: dict[str, str]) -> Response:
+        raw = request.param("max_results") or "10"
+        if not raw.isdigit() or not 5 <= int(raw) <= 100:
+            return invalid_request(
+                f"The `max_results` query parameter value [{raw}] is not between 5 and 100", "max_results", raw
+            )
+        if match["id"] != self.user["id"]:
+            return Response.json(200, {"errors": [{
+                "value": match["id"], "detail": f"Could not find user with id: [{match['id']}].",
+                "title": "Not Found Error", "resource_type": "user", "parameter": "id",
+                "resource_id": match["id"], "type": "https://api.twitter.com/2/problems/resource-not-found",
+            }]})
+        fields = set((request.param("tweet.fields") or "").split(","))
+        with self.lock:
+            newest = sorted(self.tweets, key=lambda t: int(t.id), reverse=True)[: int(raw)]
+        data = []
+        for t in newest:
+            item: dict[str, Any] = {"id": t.id, "text": display_text(t.text), "edit_history_tweet_ids": [t.id]}
+            if "referenced_tweets" in fields and t.reply_to:
+                item["referenced_tweets"] = [{"type": "replied_to", "id": t.reply_to}]
+            if "created_at" in fields:
+                item["created_at"] = datetime.fromtimestamp(t.created_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            if "author_id" in fields:
+                item["author_id"] = self.user["id"]
+            data.append(item)
+        if not data:
+            return Response.json(200, {"meta": {"result_count": 0}})
+        meta = {"result_count": len(data), "newest_id": data[0]["id"], "oldest_id": data[-1]["id"]}
+        return Response.json(200, {"data": data, "meta": meta})
+
+    def _upload(self, request: Request, _: dict[str, str]) -> Response:
+        if self.read_only:
+            return problem(403, "Forbidden", OAUTH1_PERMISSIONS_DETAIL, "https://api.twitter.com/2/problems/oauth1-permissions")
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith("multipart/form-data"):
+            fields = parse_multipart(request.body, content_type)
+        else:
+            try:
+                body = request.json()
+                fields = {k: (base64.b64decode(v) if k == "media" else str(v).encode()) for k, v in body.items()}
+            except (ValueError, AttributeError):
+                return invalid_request("Request body is not valid", "body", "")
+        category = fields.get("media_category", b"").decode()
+        if category not in {"tweet_image", "tweet_video", "tweet_gif", "dm_image", "dm_video", "dm_gif", "subtitles"}:
+            return invalid_request("media_category is required", "media_category", category)
+        data = fields.get("media")
+        if not data:
+            return invalid_request("media is required", "media", "")
+        mime = _image_type(data)
+        if category == "tweet_image" and (mime is None or len(data) > 5 * 1024 * 1024):
+            return invalid_request("Image must be JPG, PNG, GIF or WEBP, at most 5 MB", "media", len(data))
+        with self.lock:
+            media_id = self._next_id()
+            self.media[media_id] = StoredMedia(media_id, f"3_{media_id}", mime, len(data), category)
+        return Response.json(200, {"data": {
+            "id": media_id, "media_key": f"3_{media_id}", "size": len(data), "expires_after_secs": 86400,
+            "image": {"image_type": mime},
+        }})
+
+    def _metadata(self, request: Request, _: dict[str, str]) -> Response:
+        try:
+            body = request.json()
+            media_id = str(body["id"])
+            alt = body["metadata"]["alt_text"]["text"]
+        except (ValueError, KeyError, TypeError):
+            return invalid_request("`id` and `metadata.alt_text.text` are required", "body", "")
+        if not isinstance(alt, str) or len(alt) > 1000:
+            return invalid_request("alt_text.text must be at most 1000 characters", "metadata.alt_text.text", len(str(alt)))
+        with self.lock:
+            if media_id not in self.media:
+                return invalid_request(f"Media id {media_id} not found", "id", media_id)
+            self.media[media_id].alt_text = alt
+        return Response.json(200, {"data": {"id": media_id, "associated_metadata": {"alt_text": {"text": alt}}}})
+
+
+def _image_type(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
