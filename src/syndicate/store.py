@@ -130,6 +130,8 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not a syndicate state file ({exc})") from None
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{path}: cannot open the state file: {exc}") from None
         store = cls(conn, path, readonly=False)
