@@ -192,7 +192,9 @@ class FakeHTTPServer:
     def start(self) -> FakeHTTPServer:
         handler = _make_handler(self)
         self._server = _Server(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name=type(self).__name__, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name=type(self).__name__, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -254,6 +256,7 @@ class FakeHTTPServer:
 def _make_handler(fake: FakeHTTPServer) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes; no 40 ms delayed-ACK stall
 
         def _serve(self) -> None:
             split = urlsplit(self.path)

@@ -39,6 +39,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
 
+from oauthlib.oauth1 import Client as OAuth1Client
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 
 from fakes._http import FakeHTTPServer, Request, Response
@@ -274,7 +275,9 @@ class XApiFake(FakeHTTPServer):
             oauth_signature.base_string_uri(f"http://{request.headers.get('host', '')}{request.path}"),
             oauth_signature.normalize_parameters(pairs),
         )
-        expected = oauth_signature.sign_hmac_sha1(base, self.consumer_secret, self.access_token_secret)
+        signer = OAuth1Client(self.consumer_key, client_secret=self.consumer_secret,
+                              resource_owner_secret=self.access_token_secret)
+        expected = oauth_signature.sign_hmac_sha1_with_client(base, signer)
         return expected == params["oauth_signature"]
 
     # -- handlers ------------------------------------------------------------------
