@@ -103,6 +103,7 @@ class WarningView:
 
 @dataclass(frozen=True)
 class DispatchView:
+    id: str
     anchor: str
     title: str
     href: str | None
@@ -173,6 +174,7 @@ def _dispatch(d: Mapping[str, Any], index: int, accounts: Mapping[str, Any], whe
     url = _str(d.get("url"), f"{where}.url", default="")
     published = _parse_time(d.get("published"))
     return DispatchView(
+        id=str(d.get("id") or ""),
         anchor=f"d{index + 1}",
         title=_str(d.get("title"), f"{where}.title", default="") or "(untitled)",
         href=safe_href(url),
