@@ -1,0 +1,178 @@
+"""The composer's entry point: a `Dispatch` (plus card metadata fetched beforehand) → a `DispatchPlan`.
+
+Pure: no I/O, no clock. One `PlatformPlan` per requested platform, in order,
+each built with that platform's own `ComposeSettings` (teaser or thread,
+template, hashtags, UTM, short links, cards) and measured with that
+platform's own rule (`compose.length.measure`, with the account's `Limits`
+when known — the Mastodon instance's limit and URL weight). Every post that
+leaves here has been measured valid; a platform whose post cannot be made to
+fit (a template whose fixed text alone is too long) is skipped with a reason.
+
+Per platform: Bluesky posts get facets (computed on each final text) and the
+first post the link card; X and Mastodon get the dispatch's image on the first
+post (Bluesky too, when cards are off). Every post carries the dispatch's
+language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from urllib.parse import urlsplit, urlunsplit
+
+from syndicate.compose.facets import detect_facets, short_url
+from syndicate.compose.hashtags import hashtags
+from syndicate.compose.length import graphemes, measure
+from syndicate.compose.lint import lint_dispatch
+from syndicate.compose.sentences import Sentence, split_sentences
+from syndicate.compose.teaser import Fields, fit_teaser, truncate, validate_template
+from syndicate.compose.thread import compose_thread
+from syndicate.model import PLATFORMS, Card, Dispatch, DispatchPlan, Image, Limits, PlatformPlan, Post
+from syndicate.settings import ComposeSettings
+
+__all__ = ["CARD_DESCRIPTION", "add_utm", "card_for", "lint_dispatch", "plan_dispatch"]
+
+CARD_DESCRIPTION = 300  # graphemes; longer card descriptions are cut at a word with "…"
+MODES = ("teaser", "thread")
+
+_Fits = Callable[[str], bool]
+
+
+def plan_dispatch(
+    dispatch: Dispatch,
+    *,
+    platforms: Sequence[str],
+    compose: Mapping[str, ComposeSettings],
+    limits: Mapping[str, Limits] | None = None,
+    card: Card | None = None,
+    hold: bool = False,
+) -> DispatchPlan:
+    """Everything `run` would send for `dispatch`, per platform, plus its lint warnings.
+
+    Raises ValueError for an unknown platform, mode or template field (config
+    validation catches these first; this names them if it did not).
+    """
+    settings = {p: compose.get(p, ComposeSettings()) for p in platforms}
+    for platform, s in settings.items():
+        if platform not in PLATFORMS:
+            raise ValueError(f"unknown platform {platform!r}; expected one of {', '.join(PLATFORMS)}")
+        if s.mode not in MODES:
+            raise ValueError(f"compose.{platform}.mode: unknown mode {s.mode!r}; expected 'teaser' or 'thread'")
+        problem = validate_template(s.template)
+        if problem:
+            raise ValueError(f"compose.{platform}.template: {problem}")
+    threaded = any(s.mode == "thread" for s in settings.values())
+    warnings = lint_dispatch(dispatch, thread=threaded, hold=hold)
+    body = split_sentences(dispatch.text, dispatch.language) if threaded else ()
+    plans = tuple(
+        _plan_platform(dispatch, p, settings[p], (limits or {}).get(p), card, body) for p in platforms
+    )
+    return DispatchPlan(dispatch=dispatch, platforms=plans, warnings=warnings)
+
+
+def _plan_platform(
+    dispatch: Dispatch,
+    platform: str,
+    s: ComposeSettings,
+    limits: Limits | None,
+    card: Card | None,
+    body: tuple[Sentence, ...],
+) -> PlatformPlan:
+    link = add_utm(dispatch.url, platform) if s.utm else dispatch.url
+
+    def fits(text: str) -> bool:
+        return measure(platform, text, limits=limits).valid
+
+    title = _one_line(dispatch.title)
+    summary = _one_line(dispatch.summary)
+    if summary.casefold() == title.casefold():
+        summary = ""  # feeds without a summary often repeat the title there
+    fields = Fields(
+        title=title,
+        summary=summary,
+        url=link,
+        hashtags=hashtags(dispatch.tags, s.max_hashtags) if s.hashtags else (),
+        author=_one_line(dispatch.author or ""),
+        feed=_one_line(dispatch.feed),
+    )
+    # Bluesky counts the whole visible link: show it as the app would when asked to, or when the full
+    # URL leaves no room. Elsewhere a URL weighs a fixed 23 and is shown whole.
+    shown = [link]
+    if platform == "bluesky" and link:
+        shown = [short_url(link)] if s.short_links else [link, short_url(link)]
+    texts: list[str] | None = None
+    display = link
+    for display in dict.fromkeys(shown):
+        texts = _compose(replace(fields, url=display), s, body, fits, dispatch.language)
+        if texts is not None:
+            break
+    if texts is None:
+        return PlatformPlan(platform, skipped=f"the post does not fit {platform}'s limit even with only the link "
+                                              f"(template {s.template!r})")
+    link_card = card_for(dispatch, card, link) if platform == "bluesky" and s.cards else None
+    image = (dispatch.image,) if dispatch.image and link_card is None else ()
+    posts = []
+    for i, text in enumerate(texts):
+        m = measure(platform, text, limits=limits)
+        if not m.valid:  # a bug, not an input problem: never hand on a post the platform would refuse
+            return PlatformPlan(platform, skipped=f"internal error: part {i + 1} measures {m.length}/{m.limit}")
+        posts.append(Post(
+            text=text,
+            length=m.length,
+            limit=m.limit,
+            facets=detect_facets(text, [(display, link)]) if platform == "bluesky" else (),
+            card=link_card if i == 0 else None,
+            images=image if i == 0 else (),
+            language=dispatch.language,
+        ))
+    return PlatformPlan(platform, posts=tuple(posts))
+
+
+def _compose(
+    fields: Fields, s: ComposeSettings, body: tuple[Sentence, ...], fits: _Fits, language: str | None
+) -> list[str] | None:
+    if s.mode == "teaser":
+        teaser = fit_teaser(s.template, fields, fits, language=language)
+        return None if teaser is None else [teaser]
+
+    def first(suffix: str) -> str | None:
+        return fit_teaser(s.template, fields, lambda t: fits(t + suffix), language=language)
+
+    return compose_thread(first, body, fields.url, fits, numbered=s.numbering, max_parts=s.max_parts)
+
+
+def card_for(dispatch: Dispatch, card: Card | None, link: str) -> Card:
+    """The link card for the first Bluesky post: the fetched one, its gaps filled from the dispatch,
+    or one made from the dispatch alone (title, summary, image)."""
+    image = dispatch.image.url if isinstance(dispatch.image, Image) else None
+    if card is None:
+        card = Card(uri=link, title=_one_line(dispatch.title), description=_one_line(dispatch.summary),
+                    image_url=image)
+    card = replace(
+        card,
+        uri=link if link else card.uri,
+        title=card.title or _one_line(dispatch.title),
+        description=card.description or _one_line(dispatch.summary),
+        image_url=card.image_url or image,
+    )
+    if graphemes(card.description) > CARD_DESCRIPTION:
+        short = truncate(card.description, lambda t: graphemes(t) <= CARD_DESCRIPTION)
+        card = replace(card, description=short or "")
+    return card
+
+
+def add_utm(url: str, platform: str) -> str:
+    """`url` with utm_source=<platform>&utm_medium=social, other query parameters kept as they were."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.scheme not in ("http", "https"):
+        return url
+    kept = [p for p in parts.query.split("&") if p and p.split("=", 1)[0] not in ("utm_source", "utm_medium")]
+    kept += [f"utm_source={platform}", "utm_medium=social"]
+    return urlunsplit(parts._replace(query="&".join(kept)))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

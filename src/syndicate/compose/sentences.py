@@ -1,0 +1,192 @@
+"""Where text may be cut: sentences (for threads), word breaks and grapheme clusters.
+
+Sentences come from pysbd, one paragraph at a time (a paragraph break is always
+a sentence break), with three repairs on top, because pysbd on its own splits
+inside URLs (`?q=`), after honorifics it doesn't know (`Sr.` in Portuguese) and
+sometimes mid-clause (`… cada, | i.e. | pouco.`):
+
+* URLs and e-mail addresses are masked before segmenting, so a `?` or `.` in
+  them is never a sentence end;
+* a piece that does not end in sentence punctuation is glued to the next one;
+* a piece ending in a known abbreviation (`Dr.`, `Sr.`, `e.g.`, `z.B.` …) is
+  glued to the next one.
+
+Word breaks are where a cut leaves whole words: before whitespace, and between
+two CJK characters (Chinese and Japanese are written without spaces and may be
+broken between ideographs and kana), never inside a katakana run, a grapheme
+cluster, a URL or a hashtag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pysbd
+import regex
+
+# pysbd has no Portuguese (or Galician/Catalan) rules; Spanish ones are the closest.
+_LANGUAGE_FALLBACK = {"pt": "es", "gl": "es", "ca": "es"}
+_PYSBD_LANGUAGES = frozenset(
+    ("am", "ar", "bg", "da", "de", "el", "en", "es", "fa", "fr", "hi", "hy", "it", "ja", "kk", "mr", "my", "nl",
+     "pl", "ru", "sk", "ur", "zh")
+)
+
+_PARAGRAPH_BREAK = regex.compile(r"\n[ \t\r\f\v]*\n\s*")
+_SPACES = regex.compile(r"\s+")
+# Masked before segmentation; trailing punctuation stays outside so "see x.com/a." still ends a sentence.
+_MASK = regex.compile(r"(?:https?://|www\.)\S+?(?=[.,;:!?)\]\"'»”’]*(?:\s|$))|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_TERMINAL = regex.compile(r"[.!?…。！？؟।॥۔‼⁇⁈⁉︒﹒．｡][\"'”’»」』）)\]\s]*$")
+_ABBREVIATIONS = frozenset(
+    s.casefold()
+    for s in (
+        "Mr.", "Mrs.", "Ms.", "Dr.", "Dra.", "Prof.", "Profa.", "Sr.", "Sra.", "Srta.", "Jr.", "St.", "Mt.",
+        "Gen.", "Gov.", "Sen.", "Rep.", "Lt.", "Col.", "Capt.", "Sgt.", "Rev.", "Hon.", "Mme.", "Mlle.", "Mgr.",
+        "Hr.", "Hrn.", "Dipl.", "Ing.", "Exmo.", "Exma.", "Dª.", "Sto.", "Sta.",
+        "e.g.", "i.e.", "cf.", "vs.", "approx.", "ca.", "z.B.", "d.h.", "u.a.", "bzw.", "ggf.", "usw.",
+        "p.ex.", "pp.", "vol.", "nº.", "n.º", "av.", "Abs.",
+    )
+)
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]")
+_KATAKANA = regex.compile(r"[\p{Katakana}ー]")
+# Kinsoku: characters a line (here: a cut-off text) may not start with / end with.
+_NO_START = frozenset("、。，．！？）」』】〕〉》〙〗ー々ゝゞぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ・：；)]},.!?:;%")
+_NO_END = frozenset("（「『【〔〈《〘〖([{")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence, stripped; `joiner` goes before it when it follows another in the same post."""
+
+    text: str
+    joiner: str  # "" (first, or CJK without spaces), " " (same paragraph) or "\n\n" (new paragraph)
+
+
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of `text` (blank-line separated), each with its whitespace collapsed to single spaces."""
+    out = []
+    for para in _PARAGRAPH_BREAK.split(text):
+        para = _SPACES.sub(" ", para).strip()
+        if para:
+            out.append(para)
+    return out
+
+
+def pysbd_language(language: str | None, sample: str = "") -> str:
+    """The pysbd rule set for a BCP-47 tag; guessed from the script of `sample` when the tag is missing."""
+    if language:
+        base = language.replace("_", "-").split("-")[0].lower()
+        base = _LANGUAGE_FALLBACK.get(base, base)
+        if base in _PYSBD_LANGUAGES:
+            return base
+    head = sample[:400]
+    if regex.search(r"[\p{Hiragana}\p{Katakana}]", head):
+        return "ja"
+    if regex.search(r"\p{Han}", head):
+        return "zh"
+    if regex.search(r"\p{Arabic}", head):
+        return "ar"
+    if regex.search(r"\p{Devanagari}", head):
+        return "hi"
+    return "en"
+
+
+def split_sentences(text: str, language: str | None = None) -> tuple[Sentence, ...]:
+    """The sentences of `text` in order; paragraph breaks are kept as "\\n\\n" joiners."""
+    lang = pysbd_language(language, text)
+    out: list[Sentence] = []
+    for para in paragraphs(text):
+        for k, (sentence, spaced) in enumerate(_segment(para, lang)):
+            if k == 0:
+                joiner = "\n\n" if out else ""
+            else:
+                joiner = " " if spaced else ""
+            out.append(Sentence(sentence, joiner))
+    return tuple(out)
+
+
+@lru_cache(maxsize=32)
+def _segmenter(lang: str) -> pysbd.Segmenter:
+    return pysbd.Segmenter(language=lang, clean=False)
+
+
+def _segment(para: str, lang: str) -> list[tuple[str, bool]]:
+    """(sentence, preceded-by-whitespace) pairs for one paragraph; they cover it exactly."""
+    masked = _MASK.sub(lambda m: "x" * len(m.group()), para)
+    try:
+        pieces = _segmenter(lang).segment(masked)
+    except Exception:  # pysbd has crashed on odd input before; a whole paragraph is still a safe unit
+        pieces = [masked]
+    if "".join(pieces) != masked:  # pysbd altered the text: never trust its spans then
+        pieces = _fallback_split(masked)
+    # Map back onto the unmasked paragraph (masking kept lengths), then repair.
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for piece in pieces:
+        spans.append((pos, pos + len(piece)))
+        pos += len(piece)
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and _glue(para[merged[-1][0] : merged[-1][1]]):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    out = []
+    for start, end in merged:
+        chunk = para[start:end]
+        sentence = chunk.strip()
+        if sentence:
+            spaced = start > 0 and (para[start - 1].isspace() or chunk[:1].isspace())
+            out.append((sentence, spaced))
+    return out
+
+
+def _glue(piece: str) -> bool:
+    """Whether a pysbd piece must be joined to the one after it (it is not a real sentence end)."""
+    stripped = piece.rstrip()
+    if not _TERMINAL.search(stripped):
+        return True
+    last = stripped.rsplit(None, 1)[-1].lstrip("(\"'«“‘")
+    return last.casefold() in _ABBREVIATIONS
+
+
+def _fallback_split(para: str) -> list[str]:
+    pieces = regex.split(r"(?<=[.!?。！？؟।][\"'”’»」』)]*\s*)(?=\S)", para)
+    return [p for p in pieces if p]
+
+
+def grapheme_boundaries(text: str) -> list[int]:
+    """Every index where a grapheme cluster starts, plus len(text)."""
+    bounds = [m.start() for m in regex.finditer(r"\X", text)]
+    bounds.append(len(text))
+    return bounds
+
+
+def word_breaks(text: str) -> list[int]:
+    """Ascending indices i (0 < i <= len) where `text[:i]` ends with a whole word."""
+    n = len(text)
+    if n == 0:
+        return []
+    has_cjk = _CJK.search(text) is not None
+    clusters = set(grapheme_boundaries(text)) if has_cjk else set()
+    out = []
+    for i in range(1, n):
+        prev, cur = text[i - 1], text[i]
+        if prev.isspace():
+            continue
+        if cur.isspace():
+            out.append(i)
+        elif has_cjk and i in clusters and _cjk_break(prev, cur):
+            out.append(i)
+    if not text[-1].isspace():
+        out.append(n)
+    return out
+
+
+def _cjk_break(prev: str, cur: str) -> bool:
+    if not (_CJK.match(prev) or _CJK.match(cur)):
+        return False
+    if cur in _NO_START or prev in _NO_END:
+        return False
+    # A katakana run is one (usually loan) word. Next to a Latin word, a break is that word's edge.
+    return not (_KATAKANA.match(prev) and _KATAKANA.match(cur))

@@ -1,0 +1,170 @@
+"""Teasers: one post from a template, shortened until it fits the platform's own count.
+
+The template language is Python `str.format` fields (`{title}`, `{summary}`,
+`{url}`, `{hashtags}`, `{author}`, `{feed}`; see `compose/templates.py`). A
+line whose fields all came out empty disappears, and runs of blank lines
+collapse to one, so "{title}\\n\\n{summary}\\n\\n{url}" without a summary does
+not leave a hole.
+
+When the teaser is too long, in this order: hashtags go (last first), the
+summary is cut at a sentence end, then at a word with "…", then dropped; then
+the title is shortened the same way. The link is never touched, and no cut
+ever falls inside a word, URL, hashtag, emoji or grapheme cluster (cuts are
+only at `sentences.word_breaks`). Whether a candidate fits is decided by the
+caller's `fits`, i.e. the platform's `measure()`; "…" weighs what the
+platform says (2 on X).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import regex
+
+from syndicate.compose.sentences import Sentence, split_sentences, word_breaks
+from syndicate.compose.templates import FIELDS, validate_template
+
+__all__ = ["ELLIPSIS", "Fields", "fit_teaser", "render", "shorten", "validate_template"]
+
+ELLIPSIS = "…"
+# Dangling punctuation dropped before the ellipsis: "said, …" reads as "said…".
+_DANGLING = " \t\n,;:、，；：-‐–—/(（「『\"'«“‘"
+_LINE_SPACES = regex.compile(r"[ \t]{2,}")
+
+Fits = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Fields:
+    """The values a template can show. `url` is the link text as shown (possibly shortened)."""
+
+    title: str
+    summary: str
+    url: str
+    hashtags: tuple[str, ...] = ()
+    author: str = ""
+    feed: str = ""
+
+    def value(self, name: str) -> str:
+        if name == "hashtags":
+            return " ".join(self.hashtags)
+        return str(getattr(self, name))
+
+
+@lru_cache(maxsize=64)
+def _parse(template: str) -> tuple[tuple[tuple[str, str | None], ...], ...]:
+    """The template as lines of (literal, field-or-None) pieces. Raises ValueError naming a bad field."""
+    lines = []
+    for line in template.split("\n"):
+        pieces = []
+        try:
+            parsed = list(string.Formatter().parse(line))
+        except ValueError as exc:
+            raise ValueError(f"invalid template line {line!r}: {exc}") from None
+        for literal, field, spec, conversion in parsed:
+            if field is not None and field not in FIELDS:
+                raise ValueError(
+                    f"unknown template field {{{field}}}; available: " + ", ".join("{" + f + "}" for f in FIELDS)
+                )
+            if spec or conversion:
+                raise ValueError(f"template field {{{field}}}: format specs and conversions are not supported")
+            pieces.append((literal, field))
+        lines.append(tuple(pieces))
+    return tuple(lines)
+
+
+def render(template: str, fields: Fields) -> str:
+    """The template filled in: empty-field lines dropped, blank lines collapsed, edges stripped."""
+    out: list[str] = []
+    for pieces in _parse(template):
+        values = [fields.value(f) for _, f in pieces if f is not None]
+        if values and not any(values):
+            continue  # every field on this line is empty: the line goes, not just the fields
+        text = "".join(lit + (fields.value(f) if f is not None else "") for lit, f in pieces)
+        text = _LINE_SPACES.sub(" ", text).strip()
+        if text or (out and out[-1]):
+            out.append(text)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
+
+
+def fit_teaser(template: str, fields: Fields, fits: Fits, *, language: str | None = None) -> str | None:
+    """The fullest rendering of `template` that `fits`, shortening in the documented order; None if even
+    the link with every other field dropped does not fit."""
+
+    def attempt(f: Fields) -> str | None:
+        text = render(template, f)
+        return text if fits(text) else None
+
+    for keep in range(len(fields.hashtags), -1, -1):  # all tags, then one fewer (last first), … none
+        text = attempt(replace(fields, hashtags=fields.hashtags[:keep]))
+        if text is not None:
+            return text
+    f = replace(fields, hashtags=())
+    for name in ("summary", "title"):
+        base = f
+        cut = shorten(_get(base, name), lambda v: attempt(_set(base, name, v)) is not None, language=language)
+        if cut is not None:
+            return attempt(_set(base, name, cut))
+        f = _set(f, name, "")
+        text = attempt(f)
+        if text is not None:
+            return text
+    # Last resort before giving up: the byline fields, which templates rarely use.
+    return attempt(replace(f, author="", feed=""))
+
+
+def _get(fields: Fields, name: str) -> str:
+    return fields.summary if name == "summary" else fields.title
+
+
+def _set(fields: Fields, name: str, value: str) -> Fields:
+    return replace(fields, summary=value) if name == "summary" else replace(fields, title=value)
+
+
+def shorten(text: str, fits: Fits, *, language: str | None = None) -> str | None:
+    """The longest shortening of `text` that `fits`: whole sentences first, else whole words + "…".
+
+    Returns None when not even one word with "…" fits (the caller drops the field).
+    The full text itself is not tried: the caller knows it does not fit.
+    """
+    if not text:
+        return None
+    sentences = _sentences(text, language)
+    if len(sentences) > 1:
+        built = [sentences[0].text]
+        for s in sentences[1:-1]:
+            built.append(built[-1] + s.joiner + s.text)
+        for candidate in reversed(built):
+            if fits(candidate):
+                return candidate
+    return truncate(text, fits)
+
+
+def truncate(text: str, fits: Fits) -> str | None:
+    """The longest whole-word prefix of `text` + "…" that `fits` (binary search over word breaks), or None."""
+    candidates: list[str] = []
+    for i in word_breaks(text):
+        if i >= len(text.rstrip()):
+            break  # the whole text: not a shortening
+        cut = text[:i].rstrip(_DANGLING)
+        if cut and (not candidates or candidates[-1] != cut):
+            candidates.append(cut)
+    lo, hi, best = 0, len(candidates) - 1, None
+    while lo <= hi:  # longer prefixes weigh more, so "fits" is monotone along the candidates
+        mid = (lo + hi) // 2
+        candidate = candidates[mid] + ELLIPSIS
+        if fits(candidate):
+            best, lo = candidate, mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+@lru_cache(maxsize=512)
+def _sentences(text: str, language: str | None) -> tuple[Sentence, ...]:
+    return split_sentences(text, language)
