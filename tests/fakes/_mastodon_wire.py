@@ -150,9 +150,10 @@ def parse_request(method: str, target: str, headers: dict[str, str], body: bytes
     elif ctype.startswith("multipart/form-data"):
         message = BytesParser(policy=HTTP).parsebytes(
             b"Content-Type: " + ctype.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body)
-        for part in message.iter_parts():  # type: ignore[attr-defined]
-            name = part.get_param("name", header="content-disposition")
-            data = part.get_payload(decode=True) or b""
+        for part in message.iter_parts():
+            name = str(part.get_param("name", header="content-disposition"))
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
             if part.get_filename() is not None or name in ("file", "thumbnail"):
                 req.files[name] = Upload(part.get_filename(), part.get_content_type(), data)
             else:

@@ -103,6 +103,7 @@ class Fault:
     seconds: float = 0.0
     method: str | None = None
     path: str | None = None
+    error: str | None = None  # the `{"error": ...}` text of a "status" fault
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -185,7 +186,7 @@ class FakeMastodon:
         server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self._dispatch, self.clock, self._closing))
         server.daemon_threads = True
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="fake-mastodon", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.02,), name="fake-mastodon", daemon=True)
         self._thread.start()
         return self
 
@@ -199,7 +200,7 @@ class FakeMastodon:
     def base_url(self) -> str:
         assert self._server is not None, "use FakeMastodon as a context manager"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     # ---- test controls ---------------------------------------------------------------
 
@@ -215,9 +216,10 @@ class FakeMastodon:
         with self._lock:
             return self._store(account_id or self.account_id, text, in_reply_to_id=in_reply_to_id)
 
-    def fail_next(self, n: int = 1, *, status: int = 503, method: str | None = None, path: str | None = None) -> None:
-        """The next n matching requests answer `status` (429, 500, 502, 503, 504) without being handled."""
-        self._add(Fault("status", n, status=status, method=method, path=path))
+    def fail_next(self, n: int = 1, *, status: int = 503, error: str | None = None,
+                  method: str | None = None, path: str | None = None) -> None:
+        """The next n matching requests answer `status` (429, 5xx, or any with `error`) without being handled."""
+        self._add(Fault("status", n, status=status, method=method, path=path, error=error))
 
     def malformed_next(self, n: int = 1, *, method: str | None = None, path: str | None = None) -> None:
         """The next n matching requests answer 200 with a body that is not JSON (not handled)."""
@@ -390,7 +392,9 @@ class FakeMastodon:
         if fault.status == 429:
             limit, _, reset = self.general.state(ctx.who, ctx.now)
             ctx.rate = (limit, 0, reset)
-            return Response(429, {"error": TOO_MANY_REQUESTS})
+            return Response(429, {"error": fault.error or TOO_MANY_REQUESTS})
+        if fault.error is not None:
+            return Response(fault.status, {"error": fault.error})
         if fault.status == 503:  # Mastodon's own 503 is JSON
             return Response(503, {"error": "There was a temporary problem serving your request, please try again"})
         page = f"<html><body><h1>{fault.status}</h1>We're sorry, but something went wrong.</body></html>"
@@ -484,7 +488,7 @@ class FakeMastodon:
             raise _Reply(422, "Validation failed: File can't be blank")
         if len(upload.data) > self.image_size_limit:
             raise _Reply(422, f"Validation failed: File file size must be less than {self.image_size_limit // 2**20} MB")
-        description = (req.form.get("description") or [None])[-1]
+        description = req.form["description"][-1] if req.form.get("description") else None
         if description is not None and len(description) > self.description_limit:
             raise _Reply(422, "Validation failed: Description is too long "
                               f"(maximum is {self.description_limit} characters)")

@@ -1,0 +1,426 @@
+"""Publish to Mastodon: one `Post` becomes one status, through Mastodon.py (halcy/Mastodon.py 2.3).
+
+API docs: https://docs.joinmastodon.org/methods/statuses/#create,
+https://docs.joinmastodon.org/methods/media/, https://docs.joinmastodon.org/methods/instance/,
+https://docs.joinmastodon.org/api/rate-limits/.
+
+Choices, and why:
+
+* The client is built with `ratelimit_method="throw"`: the library never
+  sleeps; a 429 becomes `RateLimited(until)` and the delivery engine decides
+  whether to wait or defer. `last_rate` exposes the last headers seen for pacing.
+* Every status carries `Idempotency-Key: identity.key`. Mastodon keeps keys for
+  one hour and answers a repeat with the status it already made, so resending
+  after a timeout is safe within that hour; `find()` covers the rest.
+* Images go through `POST /api/v2/media`, then our own bounded wait on
+  `GET /api/v1/media/:id` (Mastodon.py's `synchronous=True` waits forever).
+* Limits come from the instance (`/api/v2/instance`, falling back to v1), read
+  once and kept in a `LimitsCache` the caller can persist.
+* Every Mastodon.py error is translated in one place, `_translate`.
+
+Mastodon.py is imported lazily (on the first network call), so importing this
+module, or building a publisher that never posts, stays cheap.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
+
+import regex
+
+from syndicate import __version__
+from syndicate.errors import AuthError, ConfigError, Permanent, PlatformError, RateLimited, Transient
+from syndicate.model import Image, Limits, Post, Receipt, ReplyTo
+from syndicate.platforms.base import AccountInfo, PartIdentity
+from syndicate.settings import MastodonSettings
+
+if TYPE_CHECKING:
+    from mastodon import Mastodon
+
+__all__ = [
+    "MastodonPublisher", "LimitsCache", "MemoryLimitsCache", "RateState",
+    "access_token_from_env", "fetch_image_httpx", "limits_from_instance", "html_to_text", "trim_description",
+]
+
+PLATFORM = "mastodon"
+TOKEN_VARIABLE = "SYNDICATE_MASTODON_ACCESS_TOKEN"
+TOKEN_FILE_VARIABLE = "SYNDICATE_MASTODON_ACCESS_TOKEN_FILE"
+DEFAULT_LIMITS = Limits(max_characters=500)  # Mastodon's defaults, for servers that say nothing
+MEDIA_WAIT_SECONDS = 30.0  # our own deadline for media processing; then Transient, retried next time
+MEDIA_POLL_SECONDS = 1.0
+MAX_IMAGE_BYTES = 16 * 1024 * 1024  # fetch cap; the instance's image_size_limit is checked after
+RATE_FALLBACK_SECONDS = 60.0  # a 429 without a usable reset time
+FIND_PAGE_SIZE = 40  # the API's maximum page: enough for any recent attempt of a cron run
+_NOT_PROCESSED = "not finished processing"  # the 422 for media still being processed: retry, not give up
+
+log = logging.getLogger(__name__)
+
+
+def access_token_from_env(environ: Mapping[str, str]) -> str:
+    """The access token from SYNDICATE_MASTODON_ACCESS_TOKEN, or the file SYNDICATE_MASTODON_ACCESS_TOKEN_FILE names."""
+    token = environ.get(TOKEN_VARIABLE, "").strip()
+    if token:
+        return token
+    path = environ.get(TOKEN_FILE_VARIABLE, "").strip()
+    if not path:
+        raise AuthError(PLATFORM, f"no access token: set {TOKEN_VARIABLE} "
+                                  f"(or {TOKEN_FILE_VARIABLE} to a file holding it)", variable=TOKEN_VARIABLE)
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise AuthError(PLATFORM, f"cannot read the token file {path} named by {TOKEN_FILE_VARIABLE}: {reason}",
+                        variable=TOKEN_FILE_VARIABLE) from None  # the decode error would quote file bytes
+    if not token:
+        raise AuthError(PLATFORM, f"the token file {path} named by {TOKEN_FILE_VARIABLE} is empty",
+                        variable=TOKEN_FILE_VARIABLE)
+    return token
+
+
+class LimitsCache(Protocol):
+    """Where instance limits are kept between runs (the caller backs it with the state store)."""
+
+    def get(self, instance: str) -> Limits | None: ...
+
+    def put(self, instance: str, limits: Limits) -> None: ...
+
+
+class MemoryLimitsCache:
+    """A `LimitsCache` that lives as long as the process."""
+
+    def __init__(self) -> None:
+        self._limits: dict[str, Limits] = {}
+
+    def get(self, instance: str) -> Limits | None:
+        return self._limits.get(instance)
+
+    def put(self, instance: str, limits: Limits) -> None:
+        self._limits[instance] = limits
+
+
+@dataclass(frozen=True)
+class RateState:
+    """The last X-RateLimit-* numbers seen; `reset` is local epoch seconds (None: already passed)."""
+
+    remaining: int
+    limit: int
+    reset: float | None
+
+
+class MastodonPublisher:
+    """One Mastodon account we post to (implements `syndicate.platforms.base.Publisher`)."""
+
+    name = PLATFORM
+
+    def __init__(
+        self,
+        settings: MastodonSettings,
+        access_token: str,
+        *,
+        fetch_image: Callable[[str], bytes] | None = None,
+        limits_cache: LimitsCache | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        media_wait: float = MEDIA_WAIT_SECONDS,
+        media_poll: float = MEDIA_POLL_SECONDS,
+    ) -> None:
+        if not settings.instance:
+            raise ConfigError('no instance URL (e.g. "https://mastodon.social")', key="mastodon.instance")
+        if not access_token:
+            raise AuthError(PLATFORM, f"the access token is empty; set {TOKEN_VARIABLE}", variable=TOKEN_VARIABLE)
+        self.settings = settings
+        self.instance: str = settings.instance.rstrip("/")
+        self._token = access_token
+        timeout = settings.timeout
+        self._fetch_image = fetch_image or (lambda url: fetch_image_httpx(url, timeout=timeout))
+        self._limits_cache: LimitsCache = limits_cache or MemoryLimitsCache()
+        self._clock = clock
+        self._sleep = sleep
+        self._media_wait = media_wait
+        self._media_poll = media_poll
+        self._api: Mastodon | None = None
+        self._limits: Limits | None = None
+        self._account_id: str | None = None
+        self.last_rate: RateState | None = None
+
+    def __repr__(self) -> str:  # never the token
+        return f"MastodonPublisher(instance={self.instance!r})"
+
+    # ---- the Publisher protocol --------------------------------------------------------
+
+    def publish(self, post: Post, *, identity: PartIdentity, reply_to: ReplyTo | None = None) -> Receipt:
+        media_ids = self._upload_images(post.images) if post.images else None
+        spoiler = post.spoiler_text if post.spoiler_text is not None else self.settings.spoiler_text
+        with self._calls(f"posting part {identity.part} of {identity.dispatch_id}") as api:
+            status = api.status_post(
+                post.text,
+                in_reply_to_id=reply_to.parent.id if reply_to else None,
+                media_ids=media_ids,
+                visibility=self.settings.visibility,
+                language=iso639_1(post.language),
+                spoiler_text=spoiler or None,
+                idempotency_key=identity.key,
+            )
+        receipt = _receipt(status)
+        log.debug("mastodon: part %d of %s is status %s", identity.part, identity.dispatch_id, receipt.id)
+        return receipt
+
+    def find(self, post: Post, *, identity: PartIdentity, reply_to: ReplyTo | None = None) -> Receipt | None:
+        """Our most recent statuses, searched for this text replying to this parent."""
+        want_text = _comparable(post.text)
+        want_parent = reply_to.parent.id if reply_to else None
+        with self._calls(f"looking for part {identity.part} of {identity.dispatch_id}") as api:
+            statuses = api.account_statuses(self._me(api), limit=FIND_PAGE_SIZE, exclude_reblogs=True)
+        for status in statuses:
+            parent = status.get("in_reply_to_id")
+            if (str(parent) if parent is not None else None) != want_parent:
+                continue
+            if _comparable(html_to_text(status.get("content") or "")) == want_text:
+                return _receipt(status)
+        return None
+
+    def check(self) -> AccountInfo:
+        with self._calls("verifying the access token") as api:
+            account = api.account_verify_credentials()
+        self._account_id = str(account["id"])
+        notes = () if account.get("bot") else (
+            "the account is not marked as a bot (Preferences → Profile); many instances ask automated accounts to be",)
+        return AccountInfo(
+            platform=PLATFORM, handle=f"@{account['acct']}@{urlsplit(self.instance).hostname}",
+            display_name=account.get("display_name") or None, limits=self.limits(), notes=notes,
+        )
+
+    def limits(self) -> Limits:
+        if self._limits is None:
+            cached = self._limits_cache.get(self.instance)
+            if cached is None:
+                cached = self._read_limits()
+                self._limits_cache.put(self.instance, cached)
+            self._limits = cached
+        return self._limits
+
+    # ---- media -------------------------------------------------------------------------
+
+    def _upload_images(self, images: tuple[Image, ...]) -> list[str]:
+        limits = self.limits()
+        if len(images) > limits.max_media_attachments:
+            log.warning("mastodon: %s allows %d images per post; posting the first %d of %d",
+                        self.instance, limits.max_media_attachments, limits.max_media_attachments, len(images))
+        return [self._upload(image, limits) for image in images[: limits.max_media_attachments]]
+
+    def _upload(self, image: Image, limits: Limits) -> str:
+        try:
+            data = self._fetch_image(image.url)
+        except PlatformError:
+            raise
+        except Exception as exc:  # a caller-supplied fetcher may raise anything: retry later
+            raise Transient(PLATFORM, f"could not fetch image {image.url}: {exc}") from exc
+        if limits.image_size_limit is not None and len(data) > limits.image_size_limit:
+            raise Permanent(PLATFORM, f"image {image.url} is {len(data)} bytes; "
+                                      f"{self.instance} accepts at most {limits.image_size_limit}")
+        mime_type = image.mime_type or sniff_image_type(data)
+        if mime_type is None:
+            raise Permanent(PLATFORM, f"image {image.url} is not a PNG, JPEG, GIF or WebP file")
+        description = trim_description(image.alt, limits.description_limit) or None
+        with self._calls(f"uploading image {image.url}") as api:
+            media = api.media_post(data, mime_type=mime_type, description=description)
+        media_id = str(media["id"])
+        if media.get("url") is None:  # 202: still processing
+            self._wait_processed(media_id, image.url)
+        return media_id
+
+    def _wait_processed(self, media_id: str, url: str) -> None:
+        """Poll GET /api/v1/media/:id (206 → 200) until processed, within our own deadline."""
+        deadline = self._clock() + self._media_wait
+        while self._clock() < deadline:
+            self._sleep(min(self._media_poll, max(deadline - self._clock(), 0.0)))
+            with self._calls(f"waiting for image {url} to be processed") as api:
+                if api.media(media_id).get("url") is not None:
+                    return
+        raise Transient(PLATFORM, f"image {url} (media {media_id}) still processing after "
+                                  f"{self._media_wait:g} s; will retry")
+
+    # ---- plumbing ------------------------------------------------------------------------
+
+    def _client(self) -> Mastodon:
+        if self._api is None:
+            from mastodon import Mastodon  # lazy: runs with nothing to post never pay for the import
+
+            self._api = Mastodon(
+                api_base_url=self.instance, access_token=self._token, ratelimit_method="throw",
+                request_timeout=self.settings.timeout, version_check_mode="none",
+                user_agent=f"syndicate/{__version__}",
+            )
+        return self._api
+
+    def _me(self, api: Mastodon) -> str:
+        if self._account_id is None:
+            self._account_id = str(api.account_verify_credentials()["id"])
+        return self._account_id
+
+    def _read_limits(self) -> Limits:
+        from mastodon.errors import MastodonNotFoundError
+
+        with self._calls(f"reading the limits of {self.instance}") as api:
+            try:
+                info: Mapping[str, Any] = api.instance_v2()
+            except MastodonNotFoundError:  # Mastodon < 4.0: v1 has the same `configuration` since 3.4.2
+                log.debug("mastodon: %s has no /api/v2/instance; reading /api/v1/instance", self.instance)
+                info = api.instance_v1()
+        return limits_from_instance(info)
+
+    @contextmanager
+    def _calls(self, what: str) -> Iterator[Mastodon]:
+        """Run Mastodon.py calls; translate whatever they raise; remember the rate-limit headers."""
+        api = self._client()
+        before = api.ratelimit_lastcall
+        try:
+            yield api
+        except Exception as exc:
+            from mastodon.errors import MastodonError
+
+            if not isinstance(exc, MastodonError):
+                raise
+            raise self._translate(exc, what) from exc
+        finally:
+            if api.ratelimit_lastcall != before:
+                self.last_rate = RateState(api.ratelimit_remaining, api.ratelimit_limit, api.ratelimit_reset)
+
+    def _translate(self, exc: Exception, what: str) -> PlatformError:
+        """The one place a Mastodon.py error becomes a syndicate error."""
+        from mastodon import errors as me
+
+        status = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+        server = exc.args[3] if len(exc.args) > 3 and isinstance(exc.args[3], str) else None
+        said = self._redact(f"{what}: {server or (exc.args[2] if status else '')}".rstrip(": "))
+        if isinstance(exc, me.MastodonRatelimitError) or status == 429:
+            reset = self._api.ratelimit_reset if self._api is not None else None
+            until = reset if reset is not None else self._clock() + RATE_FALLBACK_SECONDS
+            when = datetime.fromtimestamp(until, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+            return RateLimited(PLATFORM, f"{what}: rate limited by {self.instance} until {when}", until=until)
+        if isinstance(exc, me.MastodonNetworkError):  # connection errors and read timeouts
+            return Transient(PLATFORM, self._redact(f"{what}: {exc}"))
+        if status in (401, 403):
+            return AuthError(PLATFORM, f"{said} (is the token in {TOKEN_VARIABLE} valid, with the write:statuses "
+                                       "and write:media scopes?)", variable=TOKEN_VARIABLE, status=status)
+        if status is not None and status >= 500:
+            return Transient(PLATFORM, said, status=status)
+        if status == 422 and server and _NOT_PROCESSED in server:
+            return Transient(PLATFORM, said, status=status)
+        if status is not None:  # 404 (reply parent gone), 422 (too long, invalid), other 4xx
+            return Permanent(PLATFORM, said, status=status)
+        if isinstance(exc, me.MastodonAPIError):  # a 2xx whose body is not JSON: the write may have landed
+            return Transient(PLATFORM, f"{what}: {self.instance} answered with a body that is not JSON")
+        if isinstance(exc, (me.MastodonIllegalArgumentError, me.MastodonVersionError, me.MastodonIOError)):
+            return Permanent(PLATFORM, self._redact(f"{what}: {exc}"))
+        return Transient(PLATFORM, f"{what}: {type(exc).__name__}")
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._token, "[redacted]")
+
+
+def _receipt(status: Mapping[str, Any]) -> Receipt:
+    return Receipt(platform=PLATFORM, id=str(status["id"]), url=status.get("url") or status.get("uri") or "")
+
+
+def limits_from_instance(info: Mapping[str, Any]) -> Limits:
+    """Limits from a v2 or v1 Instance entity (`configuration.statuses`, `configuration.media_attachments`)."""
+    config = info.get("configuration") or {}
+    statuses = config.get("statuses") or {}
+    media = config.get("media_attachments") or {}
+    d = DEFAULT_LIMITS
+    return Limits(
+        max_characters=_int(statuses.get("max_characters")) or _int(info.get("max_toot_chars")) or d.max_characters,
+        characters_reserved_per_url=_int(statuses.get("characters_reserved_per_url"))
+        or d.characters_reserved_per_url,
+        max_media_attachments=_int(statuses.get("max_media_attachments")) or d.max_media_attachments,
+        description_limit=_int(media.get("description_limit")) or d.description_limit,
+        image_size_limit=_int(media.get("image_size_limit")),
+    )
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def iso639_1(language: str | None) -> str | None:
+    """"pt-BR" → "pt": Mastodon wants an ISO 639-1 code; anything else is left to the server."""
+    primary = (language or "").replace("_", "-").split("-")[0].lower()
+    return primary if len(primary) == 2 and primary.isascii() and primary.isalpha() else None
+
+
+def trim_description(alt: str, limit: int) -> str:
+    """Alt text within the instance's limit (code points, as Rails counts), cut between words and graphemes."""
+    alt = alt.strip()
+    if len(alt) <= limit:
+        return alt
+    kept: list[str] = []
+    size = 0
+    for cluster in regex.findall(r"\X", alt):
+        if size + len(cluster) > limit - 1:  # room for the ellipsis
+            break
+        kept.append(cluster)
+        size += len(cluster)
+    cut = "".join(kept)
+    space = cut.rfind(" ")
+    if space > len(cut) * 0.8:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def html_to_text(content: str) -> str:
+    """A status's HTML back to the text that was posted (paragraphs, line breaks, full link URLs)."""
+    text = re.sub(r"<br\s*/?>", "\n", content)
+    text = re.sub(r"</p>\s*<p>", "\n\n", text)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+_REMOTE_MENTION = re.compile(r"(?<![\w/])@(\w+)@[\w.-]*\w")
+
+
+def _comparable(text: str) -> str:
+    # Mastodon shows @user@domain as @user, and may re-space lines: compare what survives.
+    return " ".join(_REMOTE_MENTION.sub(r"@\1", text).split())
+
+
+def sniff_image_type(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def fetch_image_httpx(url: str, *, timeout: float = 20.0, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
+    """GET an image with a timeout and a size cap. 5xx/429/network → Transient; other 4xx, too big → Permanent."""
+    import httpx
+
+    try:
+        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True,
+                          headers={"User-Agent": f"syndicate/{__version__}"}) as response:
+            if response.status_code == 429 or response.status_code >= 500:
+                raise Transient(PLATFORM, f"fetching image {url}: HTTP {response.status_code}")
+            if response.status_code >= 400:
+                raise Permanent(PLATFORM, f"fetching image {url}: HTTP {response.status_code}")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise Permanent(PLATFORM, f"image {url} is larger than {max_bytes} bytes")
+            return bytes(body)
+    except httpx.HTTPError as exc:
+        raise Transient(PLATFORM, f"fetching image {url}: {type(exc).__name__}: {exc}") from exc
