@@ -1,0 +1,287 @@
+"""Feed bytes → `ParsedFeed`: every entry normalised to one `Dispatch`.
+
+RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom go through feedparser (on the bytes, never
+a URL, with the feed's address and Content-Type so relative links resolve and
+the charset is found; see `_feedxml` for the entity-bomb guard and the Media RSS
+fix). JSON Feed 1.0/1.1 is read by hand in `jsonfeed.py`: chosen when the body
+starts with `{`.
+
+How each Dispatch field is filled (the same rules for both front ends):
+
+* id — the entry's guid / id; else its canonical link; else
+  "sha256:" + sha256(title, published) (plus the text when both are empty).
+  Stable across runs as long as the feed says the same thing.
+* url — the link resolved against the feed's address, then `canonical_url`;
+  only http(s) links are kept ("" otherwise).
+* title, text, summary — plain text (`htmltext`); summary falls back to the first
+  paragraph of the text when the feed has none of its own.
+* tags — category term (else label), "#" stripped, deduplicated ignoring case.
+* language — the entry's xml:lang, else the feed's language, else None.
+* author — a name, never a bare e-mail address; the feed's author if the entry has none.
+* published — published, else updated, as a UTC-aware datetime.
+* image — media:content image → media:thumbnail → image enclosure → first <img>
+  in the body; alt from media:description / media:title / the img's alt.
+
+Entries with the same id are kept once (the first, as the feed orders them).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import xml.sax
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from syndicate.errors import FeedError
+from syndicate.model import Dispatch, Image
+from syndicate.watch._feedxml import entity_bomb_reason, parse_xml
+from syndicate.watch.canonical import canonical_url
+from syndicate.watch.fetch import looks_like_html, looks_like_xml
+from syndicate.watch.htmltext import first_image, first_paragraph, html_to_text, plain_text
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A parsed feed: its own title, language and link, and its entries in feed order."""
+
+    title: str
+    language: str | None
+    link: str | None
+    dispatches: tuple[Dispatch, ...]
+
+
+def parse_feed(content: bytes, *, url: str, feed_name: str,
+               content_type: str | None = None) -> ParsedFeed:
+    """Parse feed bytes; `url` is where they came from (FetchResult.final_url).
+
+    Raises FeedError when the bytes are not a feed (an HTML page, random bytes),
+    are malformed with no entries to salvage, or declare an entity bomb.
+    """
+    body = content.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not body:
+        raise FeedError(url, "not a feed: the response is empty")
+    if body.startswith(b"{"):
+        from syndicate.watch.jsonfeed import parse_json_feed  # it builds on this module
+
+        return parse_json_feed(content, url=url, feed_name=feed_name)
+    reason = entity_bomb_reason(content)
+    if reason:
+        raise FeedError(url, reason)
+    result = parse_xml(content, base_url=url, content_type=content_type)
+    version = result.get("version") or ""
+    if not result.entries:
+        _explain_empty(url, body, version, content_type, result.get("bozo_exception"))
+    feed = result.feed
+    language = _language(feed.get("language"))
+    feed_author = _author(feed.get("author_detail"), feed.get("author"))
+    dispatches = (_from_entry(e, url=url, feed_name=feed_name, feed_language=language,
+                              feed_author=feed_author) for e in result.entries)
+    link = feed.get("link")
+    return ParsedFeed(
+        title=_detail_text(feed.get("title_detail"), feed.get("title")) or feed_name,
+        language=language,
+        link=resolve_link(url, link) or None if link else None,
+        dispatches=unique(dispatches),
+    )
+
+
+def _explain_empty(url: str, body: bytes, version: str, content_type: str | None,
+                   exc: object) -> None:
+    """No entries: fine for a real (empty) feed; otherwise say what the bytes were."""
+    malformed = isinstance(exc, xml.sax.SAXParseException)
+    if looks_like_html(body) and not version:
+        ctype = (content_type or "no Content-Type").split(";")[0].strip()
+        raise FeedError(url, f"not a feed: got an HTML page ({ctype})")
+    if malformed and (version or looks_like_xml(body)):
+        assert isinstance(exc, xml.sax.SAXParseException)
+        raise FeedError(url, f"malformed XML: {exc.getMessage()} "
+                             f"(line {exc.getLineNumber()}, column {exc.getColumnNumber()})")
+    if not version:
+        raise FeedError(url, "not a feed: no RSS, Atom or JSON Feed found")
+
+
+# -- shared normalisation (jsonfeed.py uses these too) ---------------------------------
+
+
+def resolve_link(base: str, link: str | None) -> str:
+    """`link` made absolute against `base` and canonical; "" unless it is http(s)."""
+    if not link or not link.strip():
+        return ""
+    try:
+        absolute = urljoin(base, link.strip())
+    except ValueError:
+        return ""
+    if urlsplit(absolute).scheme.lower() not in ("http", "https"):
+        return ""
+    return canonical_url(absolute)
+
+
+def absolute_image_url(base: str, src: str | None) -> str:
+    """An image address made absolute (not canonicalised: CDNs sign their query strings)."""
+    if not src or not src.strip():
+        return ""
+    try:
+        absolute = urljoin(base, src.strip())
+    except ValueError:
+        return ""
+    return absolute if urlsplit(absolute).scheme.lower() in ("http", "https") else ""
+
+
+def make_dispatch(*, feed_url: str, feed_name: str, guid: str | None, link: str | None,
+                  title: str, text: str, summary: str | None, tags: Iterable[str],
+                  language: str | None, author: str | None, published: datetime | None,
+                  image: Image | None) -> Dispatch:
+    """One Dispatch from already-extracted plain-text fields (id and url rules in the docstring)."""
+    url = resolve_link(feed_url, link)
+    title = " ".join(title.split())
+    return Dispatch(
+        id=(guid or "").strip() or url or hash_id(title, published, text),
+        feed=feed_name,
+        feed_url=feed_url,
+        url=url,
+        title=title,
+        text=text,
+        summary=summary or first_paragraph(text),
+        tags=unique_tags(tags),
+        language=_language(language),
+        author=author or None,
+        published=published,
+        image=image,
+    )
+
+
+def hash_id(title: str, published: datetime | None, text: str) -> str:
+    """A stable id for an entry with neither guid nor link."""
+    key = f"{title}\n{published.isoformat() if published else ''}"
+    if not title and not published:
+        key += f"\n{text}"
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def unique_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for tag in tags:
+        clean = " ".join(str(tag).split()).lstrip("#")
+        if clean and clean.casefold() not in seen:
+            seen.add(clean.casefold())
+            out.append(clean)
+    return tuple(out)
+
+
+def unique(dispatches: Iterable[Dispatch]) -> tuple[Dispatch, ...]:
+    seen: set[str] = set()
+    out = []
+    for d in dispatches:
+        if d.id not in seen and (d.title or d.text or d.url):
+            seen.add(d.id)
+            out.append(d)
+    return tuple(out)
+
+
+def _language(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    clean = value.strip().replace("_", "-")
+    return clean or None
+
+
+# -- feedparser entries ----------------------------------------------------------------
+
+
+def _from_entry(e: Mapping[str, Any], *, url: str, feed_name: str, feed_language: str | None,
+                feed_author: str | None) -> Dispatch:
+    contents = e.get("content") or []
+    content = next((c for c in contents if c.get("type") in _HTML_TYPES), None)
+    content = content or (contents[0] if contents else None)
+    summary_detail = e.get("summary_detail")
+    summary_value = e.get("summary") or ""
+    if content is not None:
+        text = _detail_text(content, content.get("value"))
+    else:
+        text = _detail_text(summary_detail, summary_value)
+    # feedparser copies an Atom <content> into `summary` when there is no <summary>.
+    own_summary = summary_value and (content is None or summary_value != content.get("value"))
+    detail_langs = [(content or {}).get("language"), (summary_detail or {}).get("language"),
+                    (e.get("title_detail") or {}).get("language")]
+    bodies = [content.get("value", "") if content else "", summary_value]
+    return make_dispatch(
+        feed_url=url,
+        feed_name=feed_name,
+        guid=e.get("id"),
+        link=e.get("link"),
+        title=_detail_text(e.get("title_detail"), e.get("title")),
+        text=text,
+        summary=_detail_text(summary_detail, summary_value) if own_summary else None,
+        tags=((t.get("term") or t.get("label") or "") for t in e.get("tags") or []),
+        language=next((lang for lang in detail_langs if lang), None) or feed_language,
+        author=_author(e.get("author_detail"), e.get("author")) or feed_author,
+        published=_when(e.get("published_parsed")) or _when(e.get("updated_parsed")),
+        image=_image(e, url, bodies),
+    )
+
+
+def _detail_text(detail: Mapping[str, Any] | None, fallback: object) -> str:
+    value = detail.get("value") if detail else None
+    value = value if isinstance(value, str) else (fallback if isinstance(fallback, str) else "")
+    ctype = (detail or {}).get("type") or "text/html"
+    return html_to_text(value) if ctype in _HTML_TYPES else plain_text(value)
+
+
+def _author(detail: Mapping[str, Any] | None, fallback: object) -> str | None:
+    name = (detail or {}).get("name")
+    if isinstance(name, str) and name.strip():
+        return " ".join(name.split())
+    if isinstance(fallback, str) and fallback.strip() and "@" not in fallback:
+        return " ".join(fallback.split())
+    return None  # an RSS <author> is often a bare e-mail address: not for posting
+
+
+def _when(parsed: object) -> datetime | None:
+    if parsed is None:
+        return None
+    try:
+        # feedparser's *_parsed are UTC struct_times; timegm reads them as UTC (mktime would not).
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _is_image(medium: object, mime: object, url: str) -> bool:
+    if medium == "image" or (isinstance(mime, str) and mime.startswith("image/")):
+        return True
+    return not medium and not mime and urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES)
+
+
+def _image(e: Mapping[str, Any], base: str, bodies: list[str]) -> Image | None:
+    entry_alt = e.get("media_description") or e.get("media_title") or ""
+    for m in e.get("media_content") or []:
+        src = absolute_image_url(base, m.get("url"))
+        if src and _is_image(m.get("medium"), m.get("type"), src):
+            alt = m.get("media_description") or m.get("media_title") or entry_alt
+            return Image(src, alt, _mime(m.get("type")))
+    for t in e.get("media_thumbnail") or []:
+        src = absolute_image_url(base, t.get("url"))
+        if src:
+            return Image(src, entry_alt, None)
+    for link in e.get("links") or []:
+        src = absolute_image_url(base, link.get("href"))
+        if src and link.get("rel") == "enclosure" and _is_image(None, link.get("type"), src):
+            return Image(src, entry_alt, _mime(link.get("type")))
+    for html in bodies:
+        found = first_image(html)
+        src = absolute_image_url(base, found[0]) if found else ""
+        if found and src:
+            return Image(src, found[1], None)
+    return None
+
+
+def _mime(value: object) -> str | None:
+    return value if isinstance(value, str) and value.startswith("image/") else None
