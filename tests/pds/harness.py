@@ -92,6 +92,18 @@ class PdsHandle:
         }
         httpx.post(f"{self.url}/_harness/faults", json=body, timeout=5).raise_for_status()
 
+    def kill_at(self, pid: int, k: int, when: str, *, method: str = "*") -> None:
+        """SIGKILL process `pid` at the k-th call (of `method`, "*" = any XRPC call) from now.
+
+        `when="before"`: the call is not forwarded; `"after"`: the PDS handled it (a
+        record IS written), then the client dies before the answer. The front proxy
+        waits until the process is dead before dropping the connection.
+        """
+        if when not in ("before", "after"):
+            raise ValueError(f"when must be 'before' or 'after', not {when!r}")
+        body = {"method": method, "action": "kill", "when": when, "pid": pid, "skip": k - 1, "times": 1}
+        httpx.post(f"{self.url}/_harness/faults", json=body, timeout=5).raise_for_status()
+
     def clear_faults(self) -> None:
         httpx.delete(f"{self.url}/_harness/faults", timeout=5).raise_for_status()
 

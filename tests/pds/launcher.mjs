@@ -25,6 +25,11 @@
 //    "status": answer with `status` without forwarding (the write does not land);
 //    "after": forward, then answer with `status` (the write landed, the client sees an error);
 //    "stall": forward, then hold the answer for `stall_seconds` and drop the connection.
+//    "kill": SIGKILL the client process `pid` (crash injection), `when` = "before" (the
+//            request is not forwarded) or "after" (forwarded, upstream answered, then the
+//            kill); the proxy waits until the process is dead, then drops the connection.
+//    A fault may carry `skip`: let that many matching calls through first. `method: "*"`
+//    matches every XRPC call (so `skip: k-1` fires at the k-th call of a run).
 
 import fs from 'node:fs'
 import http from 'node:http'
@@ -129,15 +134,38 @@ function startAppView(port, accounts) {
 
 // --- front proxy: counts calls, injects faults ----------------------------------------
 
+// SIGKILL a (test client) process and resolve once it is dead: a zombie or gone.
+async function killAndWait(pid) {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    return
+  }
+  for (let i = 0; i < 5000; i++) {
+    let state
+    try {
+      state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').pop().trim().split(' ')[0]
+    } catch {
+      return
+    }
+    if (state === 'Z' || state === 'X') return
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+}
+
 function startFront(port, upstreamPort) {
   const calls = {}
   let faults = []
   const sockets = new Set()
 
   const takeFault = (method) => {
-    const i = faults.findIndex((f) => f.method === method)
+    const i = faults.findIndex((f) => f.method === method || f.method === '*')
     if (i < 0) return null
     const f = faults[i]
+    if (f.skip > 0) {
+      f.skip -= 1
+      return null
+    }
     f.times -= 1
     if (f.times <= 0) faults.splice(i, 1)
     return f
@@ -183,7 +211,15 @@ function startFront(port, upstreamPort) {
       if (fault?.action === 'status') {
         return sendJson(res, fault.status, { error: fault.error, message: fault.message })
       }
+      if (fault?.action === 'kill' && fault.when !== 'after') {
+        await killAndWait(fault.pid)
+        return req.socket.destroy()
+      }
       const up = await forward(req, body)
+      if (fault?.action === 'kill') {
+        await killAndWait(fault.pid) // the write has landed upstream; the client dies before the answer
+        return req.socket.destroy()
+      }
       if (fault?.action === 'after') {
         return sendJson(res, fault.status, { error: fault.error, message: fault.message })
       }
