@@ -1,0 +1,371 @@
+"""Publish to Bluesky (any atproto PDS) with the official Python SDK, `atproto`.
+
+API: https://docs.bsky.app/docs/advanced-guides/posts (records, facets, embeds,
+replies), https://docs.bsky.app/docs/advanced-guides/rate-limits. What we rely on
+is summed up in docs/platforms.md §6 and docs/bluesky-pds.md.
+
+* **Log in once.** The session string (access + refresh JWT) is kept in a
+  `SessionStore` (SQLite, via `publishers.StoreSessions`) and reused; the SDK
+  refreshes it and tells us (`on_session_change`), and we save it again.
+  `createSession` (password login: 30 per 5 min, 300 a day) runs only when no
+  stored session exists or it can no longer be refreshed.
+* **Exactly once.** Each part's record key (a TID) is chosen before the first
+  attempt and stored in the outbox; the record is written with
+  `com.atproto.repo.createRecord` at that key. A second write at the same key is
+  refused with a 500, so after a 5xx or a timeout we look the key up
+  (`getRecord`) instead of guessing.
+* **Nothing is done for us.** Facets come from the composer (UTF-8 byte
+  ranges); mentions are resolved to DIDs here; the link card's thumbnail is
+  fetched, re-encoded under 1 MB and uploaded here. A post carries one embed:
+  its images when it has any, else its link card.
+
+Errors are translated in one place (`_bsky_errors.translate`). The app password
+is only ever sent in `createSession`'s body; it is never logged or put in an
+error message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from syndicate.errors import AuthError, ConfigError, Duplicate, Permanent, PlatformError, Transient
+from syndicate.model import Card, Limits, Post, Receipt, ReplyTo
+from syndicate.platforms._bsky_errors import (
+    APP_PASSWORD_VAR,
+    RateInfo,
+    error_of,
+    is_session_problem,
+    parse_rate,
+    translate,
+)
+from syndicate.platforms._bsky_records import COLLECTION, MAX_IMAGES, ImageBlob, build_record, post_url
+from syndicate.platforms.base import AccountInfo, PartIdentity
+from syndicate.platforms.tid import TID_PATTERN, new_tid
+from syndicate.settings import BlueskySettings
+
+if TYPE_CHECKING:
+    import httpx
+    from atproto import Client, Session, SessionEvent
+    from atproto_client.models.blob_ref import BlobRef
+
+__all__ = [
+    "APP_PASSWORD_VAR",
+    "BlueskyPublisher",
+    "MemorySessions",
+    "RateInfo",
+    "SessionStore",
+    "app_password_from_env",
+    "new_tid",
+]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_CHARACTERS = 300  # graphemes; and 3000 UTF-8 bytes
+MAX_BYTES = 3000
+NOTE_REUSED = "stored session reused"
+NOTE_LOGGED_IN = "logged in (createSession)"
+
+
+class SessionStore(Protocol):
+    """Where the session string lives between runs (the caller persists it, e.g. in SQLite)."""
+
+    def load(self, key: str) -> str | None: ...
+
+    def save(self, key: str, session: str) -> None: ...
+
+
+class MemorySessions:
+    """A SessionStore in a dict: for tests, and for one-off runs that keep nothing."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, str] = {}
+
+    def load(self, key: str) -> str | None:
+        return self.sessions.get(key)
+
+    def save(self, key: str, session: str) -> None:
+        self.sessions[key] = session
+
+
+def app_password_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """The app password from SYNDICATE_BLUESKY_APP_PASSWORD, or the file SYNDICATE_BLUESKY_APP_PASSWORD_FILE names."""
+    env = os.environ if environ is None else environ
+    value = env.get(APP_PASSWORD_VAR, "").strip()
+    if value:
+        return value
+    file_var = f"{APP_PASSWORD_VAR}_FILE"
+    path = env.get(file_var, "").strip()
+    if not path:
+        raise AuthError(
+            "bluesky",
+            f"missing app password: set {APP_PASSWORD_VAR} (or {file_var} naming a file); "
+            "create one at bsky.app → Settings → Privacy and security → App passwords",
+            variable=APP_PASSWORD_VAR,
+        )
+    try:
+        content = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise AuthError("bluesky", f"{file_var}={path}: cannot read it ({exc.strerror})", variable=file_var) from exc
+    if not content:
+        raise AuthError("bluesky", f"{file_var}={path}: the file is empty", variable=file_var)
+    return content
+
+
+class BlueskyPublisher:
+    """One Bluesky account we post to; implements `syndicate.platforms.base.Publisher`."""
+
+    name = "bluesky"
+    MAX_CHARACTERS = MAX_CHARACTERS
+
+    def __init__(
+        self,
+        settings: BlueskySettings,
+        app_password: str,
+        *,
+        sessions: SessionStore,
+        fetch_image: Callable[[str], bytes] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not settings.handle:
+            raise ConfigError("set the account's handle (e.g. handle = \"you.bsky.social\")", key="bluesky.handle")
+        if not app_password:
+            raise AuthError("bluesky", f"missing app password: set {APP_PASSWORD_VAR}", variable=APP_PASSWORD_VAR)
+        from syndicate.platforms._bsky_media import default_fetch_image
+
+        self.settings = settings
+        self._password = app_password
+        self._sessions = sessions
+        self._clock = clock
+        self._fetch_image = fetch_image or partial(default_fetch_image, timeout=settings.timeout)
+        self._service = settings.service.rstrip("/")
+        self._key = f"{self._service} {settings.handle.lstrip('@').lower()}"
+        self._client: Client | None = None
+        self._did: str | None = None
+        self._handle: str = settings.handle.lstrip("@")
+        self._from_store = False  # the session in use came from the store (not yet proven good)
+        self._relogged = False
+        self._dids: dict[str, str | None] = {}  # handle → DID (None: does not resolve)
+        self.login_note: str | None = None
+        #: The rate-limit window of the last answer (None while the server sends no ratelimit-* headers).
+        self.last_rate: RateInfo | None = None
+
+    def __repr__(self) -> str:
+        return f"BlueskyPublisher(service={self._service!r}, handle={self._handle!r})"
+
+    # -- Publisher ------------------------------------------------------------
+
+    def publish(self, post: Post, *, identity: PartIdentity, reply_to: ReplyTo | None = None) -> Receipt:
+        from atproto_client import models
+
+        rkey = _rkey(identity)
+        self._connect()
+        mention_dids = self._resolve_mentions(post)
+        images = self._upload_images(post)
+        thumb = self._upload_thumb(post.card) if post.card is not None and not images else None
+        record = build_record(post, now=self._clock(), reply_to=reply_to, mention_dids=mention_dids,
+                              images=images, thumb=thumb)
+
+        def create(client: Client) -> models.ComAtprotoRepoCreateRecord.Response:
+            data = models.ComAtprotoRepoCreateRecord.Data(
+                repo=self._did or self._handle, collection=COLLECTION, rkey=rkey, record=record)
+            return client.com.atproto.repo.create_record(data)
+
+        try:
+            created = self._call(f"post {rkey}", create)
+        except Transient as exc:
+            # 5xx, timeout or a dropped connection: the write may have landed (now or in an
+            # earlier attempt: a second write at our key is itself a 500). Look before anyone resends.
+            found = self._find_quietly(rkey)
+            if found is None:
+                raise
+            if exc.status == 500:
+                raise Duplicate("bluesky", f"a post already exists at record key {rkey}",
+                                existing=found, status=500) from exc
+            log.info("bluesky: %s, but the post landed at %s", exc.reason, found.uri)
+            return found
+        return self._receipt(rkey, created.uri, created.cid)
+
+    def find(self, post: Post, *, identity: PartIdentity, reply_to: ReplyTo | None = None) -> Receipt | None:
+        return self._find(_rkey(identity))
+
+    def check(self) -> AccountInfo:
+        from atproto_client import models
+
+        me = self._call("check the session", lambda c: c.com.atproto.server.get_session())
+        display_name = None
+        try:
+            profile = self._call("read the profile", lambda c: c.app.bsky.actor.get_profile(
+                models.AppBskyActorGetProfile.Params(actor=me.did)))
+            display_name = profile.display_name
+        except PlatformError as exc:  # the profile is decoration; the session is what we checked
+            log.info("bluesky: no profile for %s: %s", me.handle, exc.reason)
+        return AccountInfo("bluesky", me.handle, display_name, limits=self.limits(),
+                           notes=(self.login_note or NOTE_REUSED,))
+
+    def limits(self) -> Limits:
+        # URLs count their full length on Bluesky (no fixed URL weight): the composer measures
+        # with compose.length.bluesky_length, so characters_reserved_per_url is not used here.
+        return Limits(max_characters=MAX_CHARACTERS, max_media_attachments=MAX_IMAGES,
+                      image_size_limit=2_000_000, extra={"max_bytes": MAX_BYTES, "thumb_size_limit": 1_000_000})
+
+    # -- session ----------------------------------------------------------------
+
+    def _connect(self) -> Client:
+        """The logged-in client: from the stored session when there is one, else by password."""
+        if self._client is not None:
+            return self._client
+        from atproto import Client
+        from atproto_client.request import Request
+
+        request = Request(timeout=self.settings.timeout, event_hooks={"response": [self._on_response]})
+        client = Client(base_url=self._service, request=request)
+        client.on_session_change(self._on_session_change)
+        stored = self._sessions.load(self._key)
+        if stored:
+            try:
+                client.login(session_string=stored, fetch_bsky_profile=False)  # no network call
+                self._from_store = True
+                self.login_note = NOTE_REUSED
+            except Exception as exc:  # noqa: BLE001 - a garbled stored string just means "log in again"
+                log.info("bluesky: stored session unusable (%s); logging in", type(exc).__name__)
+        if not self._from_store:
+            self._password_login(client)
+        self._client = client
+        return client
+
+    def _password_login(self, client: Client) -> None:
+        client.update_base_url(self._service)  # createSession goes to the service, not a cached PDS URL
+        with translate(f"log in as {self._handle}", timeout=self.settings.timeout, clock=self._clock):
+            client.login(login=self._handle, password=self._password, fetch_bsky_profile=False)
+        self._from_store = False
+        self.login_note = NOTE_LOGGED_IN
+
+    def _on_session_change(self, event: SessionEvent, session: Session) -> None:
+        from atproto import SessionEvent
+
+        self._did, self._handle = session.did, session.handle
+        if event in (SessionEvent.CREATE, SessionEvent.REFRESH):
+            self._sessions.save(self._key, session.export())
+
+    def _on_response(self, response: httpx.Response) -> None:
+        rate = parse_rate(response.headers)
+        if rate is not None:
+            self.last_rate = rate
+
+    def _call(self, action: str, fn: Callable[[Client], T]) -> T:
+        """Run one SDK call with errors translated; a dead stored session gets one password login."""
+        with translate(action, timeout=self.settings.timeout, clock=self._clock):
+            client = self._connect()
+            try:
+                return fn(client)
+            except Exception as exc:
+                if not (self._from_store and not self._relogged and is_session_problem(exc)):
+                    raise
+                log.info("bluesky: stored session no longer valid (%s); logging in", error_of(exc)[1] or "401")
+            self._relogged = True
+            self._password_login(client)
+            return fn(client)
+
+    # -- lookups and uploads ----------------------------------------------------
+
+    def _find(self, rkey: str) -> Receipt | None:
+        from atproto_client import models
+        from atproto_client.exceptions import RequestErrorBase
+
+        def get(client: Client) -> models.ComAtprotoRepoGetRecord.Response | None:
+            params = models.ComAtprotoRepoGetRecord.Params(
+                repo=self._did or self._handle, collection=COLLECTION, rkey=rkey)
+            try:
+                return client.com.atproto.repo.get_record(params)
+            except RequestErrorBase as exc:
+                status, error, _ = error_of(exc)
+                if status in (400, 404) and error in ("RecordNotFound", "NotFound"):
+                    return None
+                raise
+
+        found = self._call(f"look up {rkey}", get)
+        if found is None or not found.cid:
+            return None
+        return self._receipt(rkey, found.uri, found.cid)
+
+    def _find_quietly(self, rkey: str) -> Receipt | None:
+        try:
+            return self._find(rkey)
+        except PlatformError as exc:
+            log.info("bluesky: could not look up %s after a failed post: %s", rkey, exc.reason)
+            return None
+
+    def _receipt(self, rkey: str, uri: str, cid: str | None) -> Receipt:
+        return Receipt(platform="bluesky", id=rkey, url=post_url(self._handle, rkey), uri=uri, cid=cid)
+
+    def _resolve_mentions(self, post: Post) -> dict[str, str]:
+        from atproto_client import models
+        from atproto_client.exceptions import BadRequestError
+
+        for facet in post.facets:
+            handle = facet.value.lstrip("@").lower()
+            if facet.kind != "mention" or handle in self._dids:
+                continue
+
+            def resolve(client: Client, handle: str = handle) -> str | None:
+                try:
+                    return str(client.com.atproto.identity.resolve_handle(
+                        models.ComAtprotoIdentityResolveHandle.Params(handle=handle)).did)
+                except BadRequestError:  # "Unable to resolve handle": the mention becomes plain text
+                    return None
+
+            self._dids[handle] = self._call(f"resolve @{handle}", resolve)
+        return {h: did for h, did in self._dids.items() if did is not None}
+
+    def _upload(self, what: str, data: bytes, mime: str) -> BlobRef:
+        return self._call(f"upload {what}", lambda c: c.com.atproto.repo.upload_blob(
+            data, headers={"Content-Type": mime})).blob
+
+    def _upload_images(self, post: Post) -> list[ImageBlob]:
+        from syndicate.platforms import _bsky_media
+
+        out: list[ImageBlob] = []
+        for image in post.images[:MAX_IMAGES]:
+            try:
+                raw = self._fetch_image(image.url)
+            except Permanent as exc:  # a dead image should not sink the dispatch
+                log.warning("bluesky: posting without image %s: %s", image.url, exc.reason)
+                continue
+            fitted = _bsky_media.fit(raw, _bsky_media.IMAGE_MAX_BYTES)
+            if fitted is None:
+                log.warning("bluesky: posting without image %s: not an image we can fit under 2 MB", image.url)
+                continue
+            data, mime = fitted
+            width, height = _bsky_media.dimensions(data)
+            out.append(ImageBlob(self._upload(f"image {image.url}", data, mime), image.alt, width, height))
+        return out
+
+    def _upload_thumb(self, card: Card) -> BlobRef | None:
+        """The card's thumbnail, or None: a card without a picture beats no post."""
+        from syndicate.platforms import _bsky_media
+
+        if not card.image_url:
+            return None
+        try:
+            fitted = _bsky_media.fit(self._fetch_image(card.image_url), _bsky_media.THUMB_MAX_BYTES)
+            if fitted is None:
+                log.warning("bluesky: card without thumbnail: %s is not an image we can use", card.image_url)
+                return None
+            return self._upload(f"thumbnail {card.image_url}", *fitted)
+        except (Transient, Permanent) as exc:
+            log.warning("bluesky: card without thumbnail %s: %s", card.image_url, exc.reason)
+            return None
+
+
+def _rkey(identity: PartIdentity) -> str:
+    if not identity.rkey or not TID_PATTERN.match(identity.rkey):
+        raise ValueError(f"part {identity.part} of {identity.dispatch_id} has no valid Bluesky record key "
+                         f"(a TID chosen before the first attempt): {identity.rkey!r}")
+    return identity.rkey
