@@ -2,7 +2,7 @@
 
 Kept apart from the routes so each stays small: a threaded request handler
 that parses what Mastodon.py sends (query, form, JSON, multipart), writes a
-response with a `Date` header from the fake's clock, and can hold an answer
+response (its `Date` header from the fake's clock), and can hold an answer
 back (to time out a client *after* the work was done); the server's length
 rule; its plain-text → HTML rendering of statuses; fixed-window counters.
 """
@@ -161,9 +161,11 @@ def parse_request(method: str, target: str, headers: dict[str, str], body: bytes
     return req
 
 
-def make_handler(
-    dispatch: Callable[[Request], Response], clock: Callable[[], float], closing: threading.Event
-) -> type[BaseHTTPRequestHandler]:
+def http_date(epoch: float) -> str:
+    return email.utils.formatdate(epoch, usegmt=True)
+
+
+def make_handler(dispatch: Callable[[Request], Response], closing: threading.Event) -> type[BaseHTTPRequestHandler]:
     """A request handler class that hands every request to `dispatch`."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -179,8 +181,11 @@ def make_handler(
         def do_HEAD(self) -> None:
             self._serve()
 
-        def date_time_string(self, timestamp: float | None = None) -> str:
-            return email.utils.formatdate(clock() if timestamp is None else timestamp, usegmt=True)
+        def send_response(self, code: int, message: str | None = None) -> None:
+            # No automatic Date: `dispatch` sets it from the fake's clock, so the request log shows it too.
+            self.log_request(code)
+            self.send_response_only(code, message)
+            self.send_header("Server", self.version_string())
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: pytest shows failures anyway
             pass
@@ -195,7 +200,8 @@ def make_handler(
             raw = resp.payload if isinstance(resp.payload, bytes) else json.dumps(resp.payload).encode("utf-8")
             try:
                 self.send_response(resp.status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                if "Content-Type" not in resp.headers:
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(raw)))
                 for name, value in resp.headers.items():
                     self.send_header(name, value)

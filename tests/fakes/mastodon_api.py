@@ -30,7 +30,9 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from fakes._mastodon_wire import Bucket, Request, Response, iso8601, make_handler, render_content, status_length
+from fakes._mastodon_wire import (
+    Bucket, Request, Response, http_date, iso8601, make_handler, render_content, status_length,
+)
 
 # Endpoint paths (Mastodon.py adds a trailing slash to the instance ones; both are served).
 API_INSTANCE_V1 = "/api/v1/instance"
@@ -183,7 +185,7 @@ class FakeMastodon:
     # ---- lifecycle -------------------------------------------------------------------
 
     def __enter__(self) -> FakeMastodon:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self._dispatch, self.clock, self._closing))
+        server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self._dispatch, self._closing))
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, args=(0.02,), name="fake-mastodon", daemon=True)
@@ -374,8 +376,8 @@ class FakeMastodon:
                 except _Reply as reply:
                     resp = Response(reply.status, {"error": reply.message})
             limit, remaining, reset = ctx.rate
-            resp.headers.update({"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining),
-                                 "X-RateLimit-Reset": iso8601(reset)})
+            resp.headers.update({"Date": http_date(now), "X-RateLimit-Limit": str(limit),
+                                 "X-RateLimit-Remaining": str(remaining), "X-RateLimit-Reset": iso8601(reset)})
             if fault is not None and fault.kind == "stall_after_store":
                 resp.stall = fault.seconds
             self.requests.append(LoggedRequest(req.method, req.path, req.query, req.headers, req.body,

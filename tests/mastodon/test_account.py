@@ -1,0 +1,144 @@
+"""check(), the token from the environment, lazy import, and the small helpers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ImageServer, MakePublisher, png_bytes
+from fakes.mastodon_api import FakeMastodon
+from syndicate.errors import AuthError, ConfigError, Permanent, Transient
+from syndicate.platforms.mastodon import (
+    TOKEN_FILE_VARIABLE,
+    TOKEN_VARIABLE,
+    MastodonPublisher,
+    fetch_image_httpx,
+    html_to_text,
+    iso639_1,
+    trim_description,
+)
+from syndicate.settings import MastodonSettings
+
+
+def test_check_reports_handle_display_name_and_limits(make_publisher: MakePublisher) -> None:
+    with FakeMastodon(token="tok-check", max_characters=640) as fake:
+        info = make_publisher(fake, "tok-check").check()
+    assert info.platform == "mastodon"
+    assert info.handle == "@alice@127.0.0.1"
+    assert info.display_name == "Alice Reporter"
+    assert info.limits is not None and info.limits.max_characters == 640
+    assert info.notes == ()
+
+
+def test_check_notes_an_account_not_marked_as_bot(make_publisher: MakePublisher) -> None:
+    with FakeMastodon(token="tok-check", bot=False) as fake:
+        assert any("bot" in note for note in make_publisher(fake, "tok-check").check().notes)
+
+
+def test_token_from_the_environment(tmp_path: Path) -> None:
+    from syndicate.platforms.mastodon import access_token_from_env
+
+    assert access_token_from_env({TOKEN_VARIABLE: " abc \n"}) == "abc"
+    token_file = tmp_path / "token"
+    token_file.write_text("from-file\n")
+    assert access_token_from_env({TOKEN_FILE_VARIABLE: str(token_file)}) == "from-file"
+    assert access_token_from_env({TOKEN_VARIABLE: "env", TOKEN_FILE_VARIABLE: str(token_file)}) == "env"
+
+
+@pytest.mark.parametrize("case", ["missing", "no-file", "empty-file", "binary-file"])
+def test_token_problems_name_the_variable(tmp_path: Path, case: str) -> None:
+    from syndicate.platforms.mastodon import access_token_from_env
+
+    token_file = tmp_path / "token"
+    if case == "empty-file":
+        token_file.write_text("  \n")
+    if case == "binary-file":
+        token_file.write_bytes(b"\xff\xfesecret-bytes")
+    environ = {} if case == "missing" else {TOKEN_FILE_VARIABLE: str(token_file)}
+    with pytest.raises(AuthError) as info:
+        access_token_from_env(environ)
+    expected = TOKEN_VARIABLE if case == "missing" else TOKEN_FILE_VARIABLE
+    assert info.value.variable == expected
+    assert expected in str(info.value)
+    assert "secret-bytes" not in str(info.value) and info.value.__cause__ is None
+
+
+def test_publisher_needs_an_instance_and_a_token() -> None:
+    with pytest.raises(ConfigError, match="mastodon.instance"):
+        MastodonPublisher(MastodonSettings(enabled=True), "token")
+    with pytest.raises(AuthError, match=TOKEN_VARIABLE):
+        MastodonPublisher(MastodonSettings(enabled=True, instance="https://m.example"), "")
+
+
+def test_importing_and_building_the_publisher_does_not_import_mastodon_py() -> None:
+    code = (
+        "import sys\n"
+        "from syndicate.platforms.mastodon import MastodonPublisher\n"
+        "from syndicate.settings import MastodonSettings\n"
+        "p = MastodonPublisher(MastodonSettings(enabled=True, instance='http://127.0.0.1:9'), 'token')\n"
+        "repr(p)\n"
+        "assert 'mastodon' not in sys.modules, 'Mastodon.py was imported'\n"
+        "assert 'requests' not in sys.modules, 'requests was imported'\n"
+        "print('lazy')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "lazy"
+
+
+def test_language_tags_become_iso639_1() -> None:
+    assert [iso639_1(t) for t in ("en", "pt-BR", "zh_Hant", "EN-gb", "fil", "und", None, "")] == [
+        "en", "pt", "zh", "en", None, None, None, None]
+
+
+def test_trim_description_keeps_graphemes_and_words_whole() -> None:
+    assert trim_description("  short  ", 10) == "short"
+    family = "👩‍👩‍👧"  # five code points, one grapheme
+    trimmed = trim_description("ab " + family * 3, 10)
+    assert len(trimmed) <= 10
+    assert trimmed == "ab " + family + "…"  # the second family would not fit whole
+    assert trim_description("words that run past the limit", 16) == "words that run…"
+
+
+def test_html_to_text_reverses_mastodon_rendering() -> None:
+    content = ('<p>Mud &amp; water <a href="https://x.example/long/path" rel="nofollow noopener"><span '
+               'class="invisible">https://</span><span class="ellipsis">x.example/lo</span><span '
+               'class="invisible">ng/path</span></a><br />line two</p><p>para two</p>')
+    assert html_to_text(content) == "Mud & water https://x.example/long/path\nline two\n\npara two"
+
+
+def test_default_image_fetcher(image_server: ImageServer) -> None:
+    data = png_bytes()
+    image_server.routes.update({
+        "/ok.png": (200, data), "/big.png": (200, b"\0" * 2000),
+        "/gone.png": (404, b"no"), "/busy.png": (503, b"later"),
+    })
+    base = image_server.base_url
+    assert fetch_image_httpx(base + "/ok.png", timeout=5) == data
+    with pytest.raises(Permanent, match="larger than 1000 bytes"):
+        fetch_image_httpx(base + "/big.png", timeout=5, max_bytes=1000)
+    with pytest.raises(Permanent, match="HTTP 404"):
+        fetch_image_httpx(base + "/gone.png", timeout=5)
+    with pytest.raises(Transient, match="HTTP 503"):
+        fetch_image_httpx(base + "/busy.png", timeout=5)
+    image_server.close()
+    with pytest.raises(Transient, match="ConnectError"):
+        fetch_image_httpx(base + "/ok.png", timeout=5)
+
+
+def test_a_fetcher_that_fails_oddly_is_transient(make_publisher: MakePublisher) -> None:
+    from syndicate.model import Image, Post
+    from syndicate.platforms.base import PartIdentity
+
+    def broken(url: str) -> bytes:
+        raise OSError("disk on fire")
+
+    with FakeMastodon(token="tok-fetch") as fake:
+        pub = make_publisher(fake, "tok-fetch", fetch_image=broken)
+        with pytest.raises(Transient, match="could not fetch image https://s.example/a.png: disk on fire"):
+            pub.publish(Post("t", 1, 500, images=(Image("https://s.example/a.png"),)),
+                        identity=PartIdentity("d", 1, "k"))
+        assert fake.statuses == []
