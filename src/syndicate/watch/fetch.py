@@ -43,7 +43,6 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 )
-_READ_SIZE = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -166,7 +165,7 @@ def _fetch_http(url: str, etag: str | None, last_modified: str | None, client: h
         request = client.build_request("GET", url, headers=headers, timeout=_httpx_timeout(timeout))
         response = client.send(request, stream=True, follow_redirects=True)
     except httpx.HTTPError as exc:
-        raise FeedError(url, _describe(exc, timeout, "connecting")) from exc
+        raise FeedError(url, _describe(exc, timeout, "waiting for the response")) from exc
     try:
         final_url = str(response.url)
         ctype = response.headers.get("content-type")
@@ -184,7 +183,7 @@ def _fetch_http(url: str, etag: str | None, last_modified: str | None, client: h
         try:
             body = _read_capped(url, response, max_bytes, started + timeout.total, timeout.total)
         except httpx.HTTPError as exc:
-            raise FeedError(url, _describe(exc, timeout, "reading")) from exc
+            raise FeedError(url, _describe(exc, timeout, "reading the body")) from exc
     finally:
         response.close()
     _refuse_html(url, body, ctype)
@@ -201,7 +200,7 @@ def _read_capped(url: str, response: httpx.Response, max_bytes: int, deadline: f
         raise FeedError(url, str(exc)) from None
     body = bytearray()
     try:
-        for raw in response.iter_raw(_READ_SIZE):
+        for raw in response.iter_raw():  # no chunk_size: httpx would buffer up to it
             for piece in inflater.feed(raw):
                 body += piece
                 if len(body) > max_bytes:
@@ -237,7 +236,7 @@ def _describe(exc: httpx.HTTPError, timeout: Timeouts, phase: str) -> str:
     if isinstance(exc, httpx.ConnectTimeout):
         return f"timed out after {timeout.connect:g} s connecting"
     if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout):
-        return f"timed out after {timeout.read:g} s {phase}"
+        return f"timed out after {timeout.read:g} s reading"
     if isinstance(exc, httpx.PoolTimeout):
         return f"timed out after {timeout.total:g} s waiting for a free connection"
     if isinstance(exc, httpx.TooManyRedirects):
