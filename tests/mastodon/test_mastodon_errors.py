@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from conftest import MakePublisher, identity, post
+from mastodon_support import MakePublisher, identity, post
 from fakes.mastodon_api import API_STATUSES, NOT_FINISHED, FakeMastodon, LoggedRequest
 from syndicate.errors import AuthError, Permanent, RateLimited, Transient
 from syndicate.platforms.mastodon import TOKEN_VARIABLE, MastodonPublisher

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import MakePublisher, identity, post
+from mastodon_support import MakePublisher, identity, post
 from fakes.mastodon_api import API_STATUSES, FakeMastodon
 from syndicate.errors import Transient
 from syndicate.model import Receipt, ReplyTo

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ImageServer, MakePublisher, png_bytes
+from mastodon_support import ImageServer, MakePublisher, png_bytes
 from fakes.mastodon_api import FakeMastodon
 from syndicate.errors import AuthError, ConfigError, Permanent, Transient
 from syndicate.platforms.mastodon import (

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import MakePublisher, identity, post
+from mastodon_support import MakePublisher, identity, post
 from fakes.mastodon_api import API_STATUSES, FakeMastodon
 from syndicate.errors import PlatformError
 from syndicate.model import Image

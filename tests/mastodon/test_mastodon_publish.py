@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FakeClock, MakePublisher, identity, png_bytes, post
+from mastodon_support import FakeClock, MakePublisher, identity, png_bytes, post
 from fakes.mastodon_api import FakeMastodon
 from syndicate.errors import Permanent, Transient
 from syndicate.model import Image, Receipt, ReplyTo
@@ -59,7 +59,12 @@ def test_reply_to_missing_parent_is_permanent(fake: FakeMastodon, publisher: Mas
 def test_image_with_alt_text(fake: FakeMastodon, make_publisher: MakePublisher) -> None:
     data = png_bytes((3, 5))
     fetched: list[str] = []
-    pub = make_publisher(fake, fetch_image=lambda url: fetched.append(url) or data)
+
+    def fetch(url: str) -> bytes:
+        fetched.append(url)
+        return data
+
+    pub = make_publisher(fake, fetch_image=fetch)
     image = Image(url="https://site.example/flood.png", alt="Brown water up to the door handles")
     pub.publish(post("With a picture", images=(image,)), identity=identity())
 

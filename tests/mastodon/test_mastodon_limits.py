@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import MakePublisher, identity, post
+from mastodon_support import MakePublisher, identity, post
 from fakes.mastodon_api import FakeMastodon, status_length
 from syndicate.errors import Permanent
 from syndicate.model import Limits
