@@ -71,6 +71,8 @@ def test_publisher_needs_an_instance_and_a_token() -> None:
         MastodonPublisher(MastodonSettings(enabled=True), "token")
     with pytest.raises(AuthError, match=TOKEN_VARIABLE):
         MastodonPublisher(MastodonSettings(enabled=True, instance="https://m.example"), "")
+    with pytest.raises(ConfigError, match="mastodon.visibility: visibility 'friends' is not one of public"):
+        MastodonPublisher(MastodonSettings(enabled=True, instance="https://m.example", visibility="friends"), "t")
 
 
 def test_importing_and_building_the_publisher_does_not_import_mastodon_py() -> None:

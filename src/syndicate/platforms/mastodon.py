@@ -60,6 +60,7 @@ MEDIA_WAIT_SECONDS = 30.0  # our own deadline for media processing; then Transie
 MEDIA_POLL_SECONDS = 1.0
 MAX_IMAGE_BYTES = 16 * 1024 * 1024  # fetch cap; the instance's image_size_limit is checked after
 RATE_FALLBACK_SECONDS = 60.0  # a 429 without a usable reset time
+VISIBILITIES = ("public", "unlisted", "private", "direct")
 FIND_PAGE_SIZE = 40  # the API's maximum page: enough for any recent attempt of a cron run
 _NOT_PROCESSED = "not finished processing"  # the 422 for media still being processed: retry, not give up
 
@@ -136,6 +137,9 @@ class MastodonPublisher:
     ) -> None:
         if not settings.instance:
             raise ConfigError('no instance URL (e.g. "https://mastodon.social")', key="mastodon.instance")
+        if settings.visibility not in VISIBILITIES:  # Mastodon.py would raise a bare ValueError mid-publish
+            raise ConfigError(f"visibility {settings.visibility!r} is not one of {', '.join(VISIBILITIES)}",
+                              key="mastodon.visibility")
         if not access_token:
             raise AuthError(PLATFORM, f"the access token is empty; set {TOKEN_VARIABLE}", variable=TOKEN_VARIABLE)
         self.settings = settings
