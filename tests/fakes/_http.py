@@ -214,8 +214,8 @@ class FakeHTTPServer:
     @property
     def base_url(self) -> str:
         assert self._server is not None, "server not started"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     def wait(self, seconds: float) -> None:
         """Sleep, but wake at once when the server stops."""

@@ -28,8 +28,6 @@ Tests read back `fake.tweets` (text as sent, reply_to, media ids, alt texts),
 from __future__ import annotations
 
 import base64
-import hashlib
-import html
 import re
 import threading
 import time
@@ -43,26 +41,27 @@ from oauthlib.oauth1 import Client as OAuth1Client
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 
 from fakes._http import FakeHTTPServer, Request, Response
+from fakes._x_wire import (
+    DELETED_PARENT_DETAIL,
+    DUPLICATE_DETAIL,
+    OAUTH1_PERMISSIONS_DETAIL,
+    REPLY_REFUSED_DETAIL,
+    TOO_LONG_DETAIL,
+    TOO_MANY,
+    UNAUTHORIZED,
+    display_text,
+    image_type,
+    invalid_request,
+    parse_multipart,
+    problem,
+)
 from syndicate.compose.length import x_length
 from syndicate.platforms.x import MEDIA_METADATA, MEDIA_UPLOAD, TWEETS, USER_TWEETS, USERS_ME
 
-__all__ = ["StoredMedia", "StoredTweet", "XApiFake"]
-
-TOO_LONG_DETAIL = (
-    "Your Tweet text is too long. For more information on how Twitter determines text length "
-    "see https://github.com/twitter/twitter-text."
-)
-DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
-REPLY_REFUSED_DETAIL = (
-    "Reply to this conversation is not allowed because you have not been mentioned or otherwise "
-    "engaged by the author of the post you are replying to."
-)
-OAUTH1_PERMISSIONS_DETAIL = (
-    "Your client app is not configured with the appropriate oauth1 app permissions for this endpoint."
-)
-DELETED_PARENT_DETAIL = "You attempted to reply to a Tweet that is deleted or not visible to you."
-UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
-TOO_MANY = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
+__all__ = [
+    "DUPLICATE_DETAIL", "REPLY_REFUSED_DETAIL", "TOO_LONG_DETAIL", "StoredMedia", "StoredTweet", "XApiFake",
+    "display_text",
+]
 
 WINDOW = 900.0  # X's 15-minute windows
 DEFAULT_LIMITS = {  # per user, docs/platforms.md §1.3 (pay-per-use era)
@@ -78,7 +77,6 @@ _CREATE_KEYS = {
     "share_with_followers", "for_super_followers_only", "nullcast", "paid_partnership", "made_with_ai",
     "card_uri", "edit_options", "direct_message_deep_link",
 }
-_URL = re.compile(r"https?://\S+")
 _USER_TWEETS = re.compile(USER_TWEETS.replace("{id}", r"(?P<id>\d+)"))
 
 
@@ -110,39 +108,6 @@ class _Bucket:
     reset: int
 
 
-def problem(status: int, title: str, detail: str, type_: str = "about:blank") -> Response:
-    return Response.json(status, {"title": title, "type": type_, "status": status, "detail": detail})
-
-
-def invalid_request(message: str, parameter: str, value: Any) -> Response:
-    return Response.json(400, {
-        "errors": [{"parameters": {parameter: [str(value)]}, "message": message}],
-        "title": "Invalid Request",
-        "detail": "One or more parameters to your request was invalid.",
-        "type": "https://api.twitter.com/2/problems/invalid-request",
-    })
-
-
-def display_text(text: str) -> str:
-    """What X gives back: links as t.co, `&<>` escaped."""
-    def tco(m: re.Match[str]) -> str:
-        return "https://t.co/" + hashlib.sha1(m.group().encode()).hexdigest()[:10]
-    return html.escape(_URL.sub(tco, text), quote=False)
-
-
-def parse_multipart(body: bytes, content_type: str) -> dict[str, bytes]:
-    m = re.search(r'boundary="?([^";]+)"?', content_type)
-    if not m:
-        return {}
-    fields: dict[str, bytes] = {}
-    for part in body.split(b"--" + m.group(1).encode())[1:-1]:
-        head, _, data = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        name = re.search(rb'name="([^"]*)"', head)
-        if name:
-            fields[name.group(1).decode()] = data.removesuffix(b"\r\n")
-    return fields
-
-
 class XApiFake(FakeHTTPServer):
     def __init__(
         self,
@@ -159,6 +124,8 @@ class XApiFake(FakeHTTPServer):
         verify_signatures: bool = True,
     ) -> None:
         super().__init__()
+        # The counter may build its tables on first use; do that here, not inside a client's timeout.
+        x_length("warm-up https://example.com/ #tag")
         self.consumer_key, self.consumer_secret = consumer_key, consumer_secret
         self.access_token, self.access_token_secret = access_token, access_token_secret
         self.oauth2_token = oauth2_token
@@ -277,7 +244,7 @@ class XApiFake(FakeHTTPServer):
         )
         signer = OAuth1Client(self.consumer_key, client_secret=self.consumer_secret,
                               resource_owner_secret=self.access_token_secret)
-        expected = oauth_signature.sign_hmac_sha1_with_client(base, signer)
+        expected: str = oauth_signature.sign_hmac_sha1_with_client(base, signer)
         return expected == params["oauth_signature"]
 
     # -- handlers ------------------------------------------------------------------
@@ -388,7 +355,7 @@ class XApiFake(FakeHTTPServer):
         data = fields.get("media")
         if not data:
             return invalid_request("media is required", "media", "")
-        mime = _image_type(data)
+        mime = image_type(data)
         if category == "tweet_image" and (mime is None or len(data) > 5 * 1024 * 1024):
             return invalid_request("Image must be JPG, PNG, GIF or WEBP, at most 5 MB", "media", len(data))
         with self.lock:
@@ -413,15 +380,3 @@ class XApiFake(FakeHTTPServer):
                 return invalid_request(f"Media id {media_id} not found", "id", media_id)
             self.media[media_id].alt_text = alt
         return Response.json(200, {"data": {"id": media_id, "associated_metadata": {"alt_text": {"text": alt}}}})
-
-
-def _image_type(data: bytes) -> str | None:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
