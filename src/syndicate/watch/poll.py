@@ -41,13 +41,14 @@ def poll(feeds: tuple[FeedSettings, ...], store: Store, *, ignore_state: bool = 
         requests.append(FeedRequest(feed.url, etag=state.etag if state else None,
                                     last_modified=state.last_modified if state else None))
     fetched = fetch_many(requests, concurrency=concurrency)
+    taken: tuple[set[str], set[str]] = (set(), set())  # ids and URLs taken in this pass, across feeds
     for feed, outcome in zip(feeds, fetched):
         if isinstance(outcome, FeedError):
             store.record_fetch(feed.url, feed.name, error=outcome.reason)
             result.errors.append(outcome)
             continue
         try:
-            _accept(feed, outcome, store, result, ignore_state=ignore_state)
+            _accept(feed, outcome, store, result, taken, ignore_state=ignore_state)
         except FeedError as exc:
             store.record_fetch(feed.url, feed.name, error=exc.reason)
             result.errors.append(exc)
@@ -55,8 +56,8 @@ def poll(feeds: tuple[FeedSettings, ...], store: Store, *, ignore_state: bool = 
     return result
 
 
-def _accept(feed: FeedSettings, fetched: FetchResult, store: Store, result: PollResult, *,
-            ignore_state: bool) -> None:
+def _accept(feed: FeedSettings, fetched: FetchResult, store: Store, result: PollResult,
+            taken: tuple[set[str], set[str]], *, ignore_state: bool) -> None:
     state = store.feed_state(feed.url)
     first_sight = state is None or state.last_ok_at is None
     if fetched.status == 304 or fetched.content is None:
@@ -70,8 +71,9 @@ def _accept(feed: FeedSettings, fetched: FetchResult, store: Store, result: Poll
     if ignore_state:
         fresh = entries
     else:
-        fresh, seen_ids, seen_urls = [], set(), set()
-        for d in entries:  # a feed can list one article twice; take it once
+        fresh = []
+        seen_ids, seen_urls = taken
+        for d in entries:  # one article listed twice, or in two feeds: take it once
             if d.id in seen_ids or d.url in seen_urls or store.seen(d.id, d.url):
                 continue
             seen_ids.add(d.id)

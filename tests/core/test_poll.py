@@ -1,0 +1,100 @@
+"""Which entries are new: first sight is a baseline, dedupe by id and canonical URL, edits are not new."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.feedgen import item, rss
+from syndicate.settings import FeedSettings
+from syndicate.store import Store
+from syndicate.watch.poll import poll
+
+
+def setup(tmp_path: Path, items: list[str], backfill: int = 1) -> tuple[FeedSettings, Path, Store]:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(rss(items))
+    feed = FeedSettings(url=str(path), name="news", backfill=backfill)
+    return feed, path, Store.open(tmp_path / "state.db")
+
+
+def accept_all(store: Store, result: object) -> None:
+    """What the pipeline does after composing: remember the new entries as queued."""
+    store.mark_seen([(d.id, d.url, f.url, d.title) for f, d in result.new], "queued")  # type: ignore[attr-defined]
+
+
+def test_first_sight_of_30_entries_posts_only_backfill(tmp_path: Path) -> None:
+    feed, _, store = setup(tmp_path, [item(n) for n in range(1, 31)], backfill=3)
+    result = poll((feed,), store)
+    assert [d.id for _, d in result.new] == ["guid-28", "guid-29", "guid-30"]  # newest three, oldest first
+    assert result.baseline == 27
+    accept_all(store, result)
+    again = poll((feed,), store)
+    assert again.new == [] and again.baseline == 0
+
+
+def test_backfill_zero_posts_nothing_on_first_sight(tmp_path: Path) -> None:
+    feed, _, store = setup(tmp_path, [item(n) for n in range(1, 6)], backfill=0)
+    result = poll((feed,), store)
+    assert result.new == [] and result.baseline == 5
+
+
+def test_a_new_entry_after_the_baseline_is_new(tmp_path: Path) -> None:
+    feed, path, store = setup(tmp_path, [item(n) for n in range(1, 4)])
+    accept_all(store, poll((feed,), store))
+    path.write_bytes(rss([item(n) for n in range(1, 5)]))
+    result = poll((feed,), store)
+    assert [d.id for _, d in result.new] == ["guid-4"]
+
+
+def test_changed_guids_with_same_links_are_not_new(tmp_path: Path) -> None:
+    feed, path, store = setup(tmp_path, [item(n) for n in range(1, 4)])
+    accept_all(store, poll((feed,), store))
+    path.write_bytes(rss([item(n, guid=f"new-scheme-{n}") for n in range(1, 4)]))
+    assert poll((feed,), store).new == []
+
+
+def test_tracking_parameters_do_not_make_an_entry_new(tmp_path: Path) -> None:
+    feed, path, store = setup(tmp_path, [item(n) for n in range(1, 4)])
+    accept_all(store, poll((feed,), store))
+    path.write_bytes(rss([item(n, guid="", link=f"https://news.example.org/story-{n}?utm_source=rss&fbclid=x")
+                          for n in range(1, 4)]))
+    assert poll((feed,), store).new == []
+
+
+def test_an_edited_entry_is_not_a_new_dispatch(tmp_path: Path) -> None:
+    feed, path, store = setup(tmp_path, [item(n) for n in range(1, 4)])
+    accept_all(store, poll((feed,), store))
+    path.write_bytes(rss([item(1), item(2), item(3, title="Story 3 (corrected headline)", body="<p>Fixed.</p>")]))
+    assert poll((feed,), store).new == []
+
+
+def test_missing_guids_fall_back_to_the_link(tmp_path: Path) -> None:
+    feed, path, store = setup(tmp_path, [item(n, guid="") for n in range(1, 3)])
+    result = poll((feed,), store)
+    assert [d.id for _, d in result.new] == ["https://news.example.org/story-2"]
+
+
+def test_one_broken_feed_does_not_stop_the_others(tmp_path: Path) -> None:
+    good, _, store = setup(tmp_path, [item(1)])
+    broken_path = tmp_path / "broken.xml"
+    broken_path.write_text("<html><body>Not a feed</body></html>")
+    broken = FeedSettings(url=str(broken_path), name="broken")
+    missing = FeedSettings(url=str(tmp_path / "missing.xml"), name="missing")
+    result = poll((broken, good, missing), store)
+    assert [d.id for _, d in result.new] == ["guid-1"]
+    assert sorted(e.url for e in result.errors) == sorted([broken.url, missing.url])
+    assert all(e.reason for e in result.errors)
+    feeds = {f["name"]: f for f in store.feeds()}
+    assert feeds["broken"]["last_error"] and feeds["news"]["last_error"] is None
+
+
+def test_same_article_in_two_feeds_is_posted_once(tmp_path: Path) -> None:
+    a, _, store = setup(tmp_path, [item(1)])
+    other = tmp_path / "other.xml"
+    other.write_bytes(rss([item(1, guid="other-feed-id")]))
+    b = FeedSettings(url=str(other), name="other")
+    result = poll((a, b), store)
+    assert [d.id for _, d in result.new] == ["guid-1"]  # the same URL in two feeds, one pass: once
+    accept_all(store, result)
+    other.write_bytes(rss([item(1, guid="other-feed-id"), item(2, guid="other-2")]))
+    assert [d.id for _, d in poll((a, b), store).new] == ["other-2"]
