@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import re
 import xml.sax
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -235,13 +236,23 @@ def _detail_text(detail: Mapping[str, Any] | None, fallback: object) -> str:
     return html_to_text(value) if ctype in _HTML_TYPES else plain_text(value)
 
 
+_AUTHOR_EMAIL_NAME = re.compile(r"^\s*(?:mailto:)?[^\s()<>]+@[^\s()<>]+\s*\((.+)\)\s*$")
+_AUTHOR_NAME_EMAIL = re.compile(r"^\s*(.+?)\s*[<(](?:mailto:)?[^<>()]*@[^<>()]*[>)]\s*$")
+
+
 def _author(detail: Mapping[str, Any] | None, fallback: object) -> str | None:
-    name = (detail or {}).get("name")
-    if isinstance(name, str) and name.strip():
-        return " ".join(name.split())
-    if isinstance(fallback, str) and fallback.strip() and "@" not in fallback:
-        return " ".join(fallback.split())
-    return None  # an RSS <author> is often a bare e-mail address: not for posting
+    """A person's name, never a bare e-mail address (an RSS <author> often is just one)."""
+    raw = fallback if isinstance(fallback, str) else ""
+    if "@" in raw:
+        # feedparser's own split mangles addresses (TLDs over four letters), so read
+        # the conventions ourselves: "email (Name)", "Name <email>", "Name (email)".
+        m = _AUTHOR_EMAIL_NAME.match(raw) or _AUTHOR_NAME_EMAIL.match(raw)
+        name = m.group(1) if m else ""
+    else:
+        detail_name = (detail or {}).get("name")
+        name = detail_name if isinstance(detail_name, str) and detail_name.strip() else raw
+    name = " ".join(name.split())
+    return name if name and "@" not in name else None
 
 
 def _when(parsed: object) -> datetime | None:
