@@ -156,7 +156,12 @@ def test_overlapping_facet_is_reported() -> None:
 # --- X and Mastodon: detected as the network does ----------------------------------------------------
 
 
-def test_x_links_bare_domains_tags_and_mentions() -> None:
+@pytest.mark.parametrize("finder", ["composer", "own"])
+def test_x_links_bare_domains_tags_and_mentions(finder: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if finder == "own":  # our fallback must agree with twitter-text on this text too
+        from syndicate.compose import length
+
+        monkeypatch.delattr(length, "x_urls", raising=False)
     text = "New: example.com/a/very/long/path/to/the/story, https://t.example.org/x. #Peru #2024 @ana_q @a@b.social file.py"
     p = column(page(one_post("x", text)), "x").find("p", cls="text")
     assert links(p) == [
@@ -164,6 +169,7 @@ def test_x_links_bare_domains_tags_and_mentions() -> None:
         ("https://t.example.org/x", "https://t.example.org/x"),
         ("#Peru", "https://x.com/hashtag/Peru"),
         ("@ana_q", "https://x.com/ana_q"),
+        ("file.py", "https://file.py"),  # twitter-text 3.1 links a bare ccTLD domain, so X does
     ]
     assert p.text() == text
     long_link = p.find("a")
@@ -285,3 +291,20 @@ def test_write_html_creates_the_file(tmp_path: Path) -> None:
     target = tmp_path / "out" / "preview.html"
     assert write_html(realistic_plan(IMAGES), target) == target
     assert target.read_text(encoding="utf-8").startswith("<!doctype html>")
+
+
+def test_x_uses_the_composers_url_finder_when_there_is_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from syndicate.compose import length
+
+    # Whatever compose.length.x_urls says X links is what the preview links: (start, end, url).
+    monkeypatch.setattr(length, "x_urls", lambda text: [(4, 12, "odd.link")], raising=False)
+    p = column(page(one_post("x", "see odd.link, not example.com")), "x").find("p", cls="text")
+    assert links(p) == [("odd.link", "https://odd.link")]
+
+
+def test_x_falls_back_to_its_own_finder_when_the_composer_has_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    from syndicate.compose import length
+
+    monkeypatch.delattr(length, "x_urls", raising=False)
+    p = column(page(one_post("x", "see example.com/a and https://b.org")), "x").find("p", cls="text")
+    assert links(p) == [("example.com/a", "https://example.com/a"), ("https://b.org", "https://b.org")]

@@ -19,6 +19,7 @@ the concatenated segments give back the post; shortening is presentation only
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -151,9 +152,9 @@ _TRAILING = ".,:;!?'\"…"
 def x_segments(text: str) -> list[Segment]:
     """The spans X makes clickable: URLs (with or without scheme), #hashtags, @mentions."""
     spans = []
-    for s, e in _x_url_spans(text):
+    for s, e, url in _x_url_spans(text):
         covered = text[s:e]
-        href = covered if _SCHEME.match(covered) else "https://" + covered
+        href = url if _SCHEME.match(url) else "https://" + url
         spans.append(((s, e), _shortened(covered, href, _SCHEME, X_DISPLAY_CHARS)))
 
     def rest(chunk: str) -> list[Segment]:
@@ -265,51 +266,40 @@ def _trim(text: str, start: int, end: int) -> int:
     return end
 
 
-def _x_url_spans(text: str) -> list[tuple[int, int]]:
-    """Where X finds URLs: `compose.length.x_urls` when the composer provides it, else our approximation."""
+def _x_url_spans(text: str) -> list[tuple[int, int, str]]:
+    """Where X finds URLs, as (start, end, url).
+
+    `compose.length.x_urls` (twitter-text's rules) when the composer provides it
+    and the text is already NFC (its offsets are into NFC(text)); else our approximation.
+    """
     finder = getattr(_length, "x_urls", None)
-    if callable(finder):
+    if callable(finder) and unicodedata.is_normalized("NFC", text):
         spans = _as_spans(text, finder(text))
         if spans is not None:
             return spans
-    spans = [(m.start(), _trim(text, m.start(), m.end())) for m in _SCHEME_URL.finditer(text)]
+    found = []
+    for m in _SCHEME_URL.finditer(text):
+        end = _trim(text, m.start(), m.end())
+        found.append((m.start(), end, text[m.start() : end]))
     cursor = 0
-    bare: list[tuple[int, int]] = []
-    for s, e in [*spans, (len(text), len(text))]:
+    bare: list[tuple[int, int, str]] = []
+    for s, e, _ in [*found, (len(text), len(text), "")]:
         for m in _BARE_URL.finditer(text, cursor, s):
             end = _trim(text, m.start(), m.end())
-            candidate = text[m.start() : end]
-            host = regex.split(r"[/?#]", candidate, maxsplit=1)[0]
-            tld = host.rsplit(".", 1)[-1].lower()
-            # twitter-text: a bare two-label ccTLD domain with no path ("file.py") is not a link.
-            if len(tld) == 2 and tld not in ("co", "tv", "me") and host.count(".") == 1 and candidate == host:
-                continue
-            bare.append((m.start(), end))
+            bare.append((m.start(), end, text[m.start() : end]))  # twitter-text links "file.py" too
         cursor = e
-    return sorted(spans + bare)
+    return sorted(found + bare)
 
 
-def _as_spans(text: str, found: Any) -> list[tuple[int, int]] | None:
-    """Read x_urls' answer whatever its shape (spans, matches or URL strings); None if unreadable."""
-    spans: list[tuple[int, int]] = []
-    cursor = 0
+def _as_spans(text: str, found: Any) -> list[tuple[int, int, str]] | None:
+    """x_urls' answer as (start, end, url) with sane offsets, or None if it is not that shape."""
+    spans: list[tuple[int, int, str]] = []
     for item in found if isinstance(found, Iterable) else ():
-        if isinstance(item, str):
-            start = text.find(item, cursor)
-            if start < 0:
-                return None
-            span = (start, start + len(item))
-        elif hasattr(item, "span") and callable(item.span):
-            a, b = item.span()
-            span = (int(a), int(b))
-        elif isinstance(item, Sequence) and len(item) == 2 and all(isinstance(i, int) for i in item):
-            span = (item[0], item[1])
-        elif isinstance(getattr(item, "start", None), int) and isinstance(getattr(item, "end", None), int):
-            span = (item.start, item.end)
-        else:
+        if not (isinstance(item, Sequence) and len(item) >= 2 and all(isinstance(i, int) for i in item[:2])):
             return None
-        if not 0 <= span[0] < span[1] <= len(text):
+        start, end = item[0], item[1]
+        url = item[2] if len(item) > 2 and isinstance(item[2], str) and item[2] else text[start:end]
+        if not 0 <= start < end <= len(text):
             return None
-        spans.append((span[0], span[1]))
-        cursor = span[1]
+        spans.append((start, end, url))
     return sorted(spans)
