@@ -168,6 +168,8 @@ class FakeHTTPServer:
         self.requests: list[Request] = []
         self.lock = threading.RLock()  # guards the subclass's state and the log
         self._stopping = threading.Event()
+        self._in_flight = 0
+        self._idle = threading.Condition()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -221,6 +223,20 @@ class FakeHTTPServer:
         """Sleep, but wake at once when the server stops."""
         self._stopping.wait(seconds)
 
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no request is being handled (e.g. a delayed one finished); False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+
+    def _begin(self) -> None:
+        with self._idle:
+            self._in_flight += 1
+
+    def _end(self) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
     # -- request log --------------------------------------------------------
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[Request]:
@@ -269,6 +285,13 @@ def _make_handler(fake: FakeHTTPServer) -> type[BaseHTTPRequestHandler]:
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=body,
             )
+            fake._begin()
+            try:
+                self._answer(request)
+            finally:
+                fake._end()
+
+        def _answer(self, request: Request) -> None:
             response, fault = fake.handle(request)
             payload = response.body
             if fault is not None and fault.malformed:

@@ -245,3 +245,19 @@ def test_every_error_is_a_platform_error_for_x(fake: XApiFake, publisher: XPubli
     assert type(info.value) is Permanent and info.value.platform == "x"
     assert "short and stout" in str(info.value)
     assert isinstance(info.value.__cause__, Exception)  # chained to tweepy's exception
+
+
+def test_post_stored_after_the_client_gave_up_is_caught_by_duplicate_check(
+    fake: XApiFake, make_publisher: MakePublisher
+) -> None:
+    # The slow request is handled only after our timeout: find() sees nothing, we resend,
+    # and when the slow one lands X refuses it as a duplicate. Still one post.
+    publisher = make_publisher(timeout=0.3)
+    fake.faults.delay(1.0, path=TWEETS)
+    with pytest.raises(Transient, match="did not answer in time"):
+        publisher.publish(post("late"), identity=ident())
+    assert publisher.find(post("late"), identity=ident()) is None
+    receipt = publisher.publish(post("late"), identity=ident())
+    assert fake.wait_idle(timeout=10)
+    assert [t.id for t in fake.tweets] == [receipt.id]
+    assert len(fake.calls("POST", TWEETS)) == 2

@@ -27,7 +27,7 @@ import os
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,7 +153,12 @@ class _Me:
 
 
 class XPublisher:
-    """One X account we post to; implements `syndicate.platforms.base.Publisher`."""
+    """One X account we post to; implements `syndicate.platforms.base.Publisher`.
+
+    `fetch_image(url) -> bytes` supplies image bytes (default: an httpx GET with
+    the settings' timeout and a 5 MB cap). It should raise Transient or
+    Permanent; on Permanent the post goes out without that image.
+    """
 
     name = "x"
     MAX_CHARACTERS = MAX_CHARACTERS
@@ -216,6 +221,7 @@ class XPublisher:
             # The real token stays in XSession; tweepy only ever sees (and logs) the placeholder.
             self._client = tweepy.Client(bearer_token=_x_client.BEARER_PLACEHOLDER, wait_on_rate_limit=False)
             self._auth = _x_client.BearerAuth(credentials.bearer_user_token or "")
+        self._client.session.close()  # tweepy's own session is never used
         self._client.session = self._session
         self._fetch_image = fetch_image or self._default_fetch
 
@@ -381,9 +387,3 @@ class XPublisher:
     def _url(self, path: str) -> str:
         return self._api_base + path
 
-
-def iter_env_names() -> Iterator[str]:
-    """Every environment variable this adapter reads (for `syndicate check` / docs)."""
-    for name in (*OAUTH1_VARS, ENV_OAUTH2_TOKEN):
-        yield name
-        yield f"{name}_FILE"
