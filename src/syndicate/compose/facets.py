@@ -177,6 +177,11 @@ def detect_facets(text: str, links: Sequence[tuple[str, str]] = ()) -> tuple[Fac
     return tuple(Facet(kind, _byte_index(text, s), _byte_index(text, e), value) for s, e, kind, value in kept)
 
 
+def find_links(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, uri) of each link the Bluesky app would detect in `text` (code-point indices)."""
+    return [(start, end, uri) for start, end, _, uri in _detect_links(text)]
+
+
 def _byte_index(text: str, index: int) -> int:
     return len(text[:index].encode("utf-8"))
 

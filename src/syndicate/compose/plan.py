@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from urllib.parse import urlsplit, urlunsplit
 
-from syndicate.compose.facets import detect_facets, short_url
+from syndicate.compose.facets import detect_facets, find_links, short_url
 from syndicate.compose.hashtags import hashtags
 from syndicate.compose.length import graphemes, measure
 from syndicate.compose.lint import lint_dispatch
@@ -100,6 +100,9 @@ def _plan_platform(
     shown = [link]
     if platform == "bluesky" and link:
         shown = [short_url(link)] if s.short_links else [link, short_url(link)]
+    links: list[tuple[str, str]] = []
+    if platform == "bluesky" and s.mode == "thread":
+        body, links = _short_body_links(body, fits, always=s.short_links)
     texts: list[str] | None = None
     display = link
     for display in dict.fromkeys(shown):
@@ -120,7 +123,7 @@ def _plan_platform(
             text=text,
             length=m.length,
             limit=m.limit,
-            facets=detect_facets(text, [(display, link)]) if platform == "bluesky" else (),
+            facets=detect_facets(text, [(display, link), *links]) if platform == "bluesky" else (),
             card=link_card if i == 0 else None,
             images=image if i == 0 else (),
             language=dispatch.language,
@@ -139,6 +142,28 @@ def _compose(
         return fit_teaser(s.template, fields, lambda t: fits(t + suffix), language=language)
 
     return compose_thread(first, body, fields.url, fits, numbered=s.numbering, max_parts=s.max_parts)
+
+
+def _short_body_links(
+    body: tuple[Sentence, ...], fits: _Fits, *, always: bool
+) -> tuple[tuple[Sentence, ...], list[tuple[str, str]]]:
+    """Bluesky counts every character of a visible link: show body links as the app does ("host/path…",
+    the facet keeping the full URL) when asked to, and always for a link too long for a post of its own,
+    which would otherwise have to be cut. Returns the new sentences and the (shown, uri) pairs."""
+    shown_for: dict[str, str] = {}  # shown text -> uri; a shown text must name one URL only
+    out = []
+    for sentence in body:
+        text = sentence.text
+        for start, end, uri in reversed(find_links(text)):
+            visible = text[start:end]
+            if not visible.startswith(("http://", "https://")) or (not always and fits(visible)):
+                continue
+            short = short_url(uri)
+            if shown_for.setdefault(short, uri) != uri or short == visible:
+                continue
+            text = text[:start] + short + text[end:]
+        out.append(replace(sentence, text=text) if text != sentence.text else sentence)
+    return tuple(out), [(shown, uri) for shown, uri in shown_for.items() if shown != uri]
 
 
 def card_for(dispatch: Dispatch, card: Card | None, link: str) -> Card:
