@@ -19,12 +19,13 @@
 //    `login()` (which fetches the profile) works without the real AppView.
 //  * Control endpoints on the front proxy (loopback test plumbing, not atproto):
 //      GET    /_harness/calls   -> {"com.atproto.server.createSession": 3, ...}
-//      POST   /_harness/faults  {"method", "action": "status"|"stall"|"after", "status",
+//      POST   /_harness/faults  {"method", "action": "status"|"after"|"stall"|"hang"|"kill", "status",
 //                                "error", "message", "times", "stall_seconds"}
 //      DELETE /_harness/faults
 //    "status": answer with `status` without forwarding (the write does not land);
 //    "after": forward, then answer with `status` (the write landed, the client sees an error);
-//    "stall": forward, then hold the answer for `stall_seconds` and drop the connection.
+//    "stall": forward, then hold the answer for `stall_seconds` and drop the connection;
+//    "hang": hold the request for `stall_seconds` without forwarding, then drop it.
 //    "kill": SIGKILL the client process `pid` (crash injection), `when` = "before" (the
 //            request is not forwarded) or "after" (forwarded, upstream answered, then the
 //            kill); the proxy waits until the process is dead, then drops the connection.
@@ -210,6 +211,12 @@ function startFront(port, upstreamPort) {
       const fault = takeFault(key)
       if (fault?.action === 'status') {
         return sendJson(res, fault.status, { error: fault.error, message: fault.message })
+      }
+      if (fault?.action === 'hang') {
+        // Never forwarded: the write does not land, the client hears nothing.
+        const timer = setTimeout(() => req.socket.destroy(), fault.stall_seconds * 1000)
+        req.socket.once('close', () => clearTimeout(timer))
+        return
       }
       if (fault?.action === 'kill' && fault.when !== 'after') {
         await killAndWait(fault.pid)

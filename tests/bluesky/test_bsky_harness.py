@@ -1,0 +1,89 @@
+"""The PDS harness itself: loopback only, a clear failure when not installed; and the pure helpers."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from bsky_support import noisy_png
+from pds import harness
+from pds.harness import PdsHandle, PdsNotInstalled
+from PIL import Image
+
+from syndicate.platforms._bsky_errors import parse_rate
+from syndicate.platforms._bsky_media import _fit_fallback
+from syndicate.platforms._bsky_records import created_at, langs
+
+
+def _listening(path: str) -> dict[int, set[str]]:
+    """port → local addresses (hex, as /proc shows them) of LISTEN sockets."""
+    out: dict[int, set[str]] = {}
+    if not os.path.exists(path):
+        return out
+    for line in Path(path).read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] != "0A":  # TCP_LISTEN
+            continue
+        addr, port = fields[1].rsplit(":", 1)
+        out.setdefault(int(port, 16), set()).add(addr)
+    return out
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="needs Linux /proc/net/tcp to list sockets")
+def test_every_server_of_the_launcher_listens_on_127_0_0_1_only(pds: PdsHandle) -> None:
+    v4, v6 = _listening("/proc/net/tcp"), _listening("/proc/net/tcp6")
+    ports = [urlsplit(u).port for u in (pds.url, pds.plc_url, pds.appview_url)]
+    for port in ports:
+        assert port is not None
+        assert v4.get(port) == {"0100007F"}, f"port {port} listens on {v4.get(port)}"
+        assert port not in v6
+
+
+def test_missing_install_fails_with_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(harness, "NODE", tmp_path / "no-node")
+    with pytest.raises(PdsNotInstalled, match=r"run tests/pds/install\.sh"):
+        harness.start_pds()
+
+
+def test_calls_are_counted_per_xrpc_method(pds: PdsHandle) -> None:
+    import httpx
+
+    before = pds.call_count("com.atproto.server.describeServer")
+    httpx.get(f"{pds.url}/xrpc/com.atproto.server.describeServer", timeout=10).raise_for_status()
+    assert pds.call_count("com.atproto.server.describeServer") == before + 1
+
+
+def test_parse_rate_reads_bluesky_headers() -> None:
+    rate = parse_rate({"ratelimit-limit": "3000", "ratelimit-remaining": "2990",
+                       "ratelimit-reset": "1795880000", "ratelimit-policy": "3000;w=300"})
+    assert rate is not None
+    assert (rate.limit, rate.remaining, rate.reset, rate.policy) == (3000, 2990, 1795880000.0, "3000;w=300")
+    assert parse_rate({"content-type": "application/json"}) is None  # limits off: no information
+    assert parse_rate({"ratelimit-remaining": "soon"}) is None
+
+
+def test_langs_and_created_at() -> None:
+    assert langs("pt_BR") == ["pt-BR"]
+    assert langs("en, de, fr, it") == ["en", "de", "fr"]  # the lexicon allows 3
+    assert langs("not a language!") is None
+    assert langs(None) is None
+    assert created_at(0.5) == "1970-01-01T00:00:00.500Z"
+
+
+def test_fit_fallback_reencodes_under_the_cap() -> None:
+    big = noisy_png(900, 600, seed=3)
+    fitted = _fit_fallback(big, 300_000)
+    assert fitted is not None
+    data, mime = fitted
+    assert mime == "image/jpeg" and len(data) <= 300_000
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.size[0] * 2 == img.size[1] * 3  # aspect kept
+    assert _fit_fallback(b"<html>", 1_000_000) is None
+
+    rgba = io.BytesIO()
+    Image.new("RGBA", (50, 50), (0, 0, 0, 0)).save(rgba, "WEBP")
+    fitted_webp = _fit_fallback(rgba.getvalue(), 1_000_000)
+    assert fitted_webp is not None and fitted_webp[1] == "image/jpeg"  # WEBP with alpha → flattened JPEG
