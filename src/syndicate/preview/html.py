@@ -19,6 +19,7 @@ platform detects them itself, which we mimic (X also links bare domains).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -147,21 +148,17 @@ def write_html(plan: Mapping[str, Any], path: Path) -> Path:
     return path
 
 
-_ENV: jinja2.Environment | None = None
-
-
+@functools.cache
 def _template() -> jinja2.Template:
-    global _ENV
-    if _ENV is None:
-        # autoescape=True (not select_autoescape): every variable is escaped, whatever the file name.
-        _ENV = jinja2.Environment(
-            loader=jinja2.PackageLoader("syndicate.preview", "templates"),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-    return _ENV.get_template("preview.html.j2")
+    # autoescape=True (not select_autoescape): every variable is escaped, whatever the file name.
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("syndicate.preview", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("preview.html.j2")
 
 
 def _dispatch(d: Mapping[str, Any], index: int, accounts: Mapping[str, Any], where: str) -> DispatchView:
@@ -288,7 +285,8 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 def _format_time(t: datetime) -> str:
-    return t.astimezone(timezone.utc).strftime("%-d %b %Y, %H:%M UTC")
+    t = t.astimezone(timezone.utc)
+    return f"{t.day} {t:%b %Y, %H:%M} UTC"
 
 
 # Schema checks: the plan comes from our own producer, so a mismatch is a bug; say exactly where.
