@@ -104,3 +104,6 @@ class ImageServer:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+ServeImages = Callable[[dict[str, tuple[bytes, str]]], ImageServer]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from bsky_support import ImageServer, PublisherFactory
+from bsky_support import ImageServer, PublisherFactory, ServeImages
 from pds.harness import PdsHandle, PdsNotInstalled, start_pds
 
 from syndicate.platforms.bluesky import BlueskyPublisher, MemorySessions, SessionStore
@@ -68,7 +68,7 @@ def make_publisher(pds: PdsHandle, alice_sessions: MemorySessions) -> PublisherF
 
 
 @pytest.fixture
-def image_server() -> Iterator[Callable[[dict[str, tuple[bytes, str]]], ImageServer]]:
+def image_server() -> Iterator[ServeImages]:
     servers: list[ImageServer] = []
 
     def serve(files: dict[str, tuple[bytes, str]]) -> ImageServer:

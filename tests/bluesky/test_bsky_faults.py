@@ -18,7 +18,8 @@ def post(text: str = "exactly once") -> Post:
 
 
 def count_at(pds: PdsHandle, rkey: str) -> int:
-    return list_rkeys(pds, pds.accounts["alice"].did).count(rkey)
+    rkeys: list[str] = list_rkeys(pds, pds.accounts["alice"].did)
+    return rkeys.count(rkey)
 
 
 def test_retry_at_the_same_rkey_after_it_landed_is_a_duplicate(pds: PdsHandle, make_publisher: PublisherFactory) -> None:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from bsky_support import noisy_png
 from pds import harness
 from pds.harness import PdsHandle, PdsNotInstalled
-from PIL import Image
 
 from syndicate.platforms._bsky_errors import parse_rate
-from syndicate.platforms._bsky_media import _fit_fallback
 from syndicate.platforms._bsky_records import created_at, langs
 
 
@@ -71,19 +67,3 @@ def test_langs_and_created_at() -> None:
     assert langs("not a language!") is None
     assert langs(None) is None
     assert created_at(0.5) == "1970-01-01T00:00:00.500Z"
-
-
-def test_fit_fallback_reencodes_under_the_cap() -> None:
-    big = noisy_png(900, 600, seed=3)
-    fitted = _fit_fallback(big, 300_000)
-    assert fitted is not None
-    data, mime = fitted
-    assert mime == "image/jpeg" and len(data) <= 300_000
-    with Image.open(io.BytesIO(data)) as img:
-        assert img.size[0] * 2 == img.size[1] * 3  # aspect kept
-    assert _fit_fallback(b"<html>", 1_000_000) is None
-
-    rgba = io.BytesIO()
-    Image.new("RGBA", (50, 50), (0, 0, 0, 0)).save(rgba, "WEBP")
-    fitted_webp = _fit_fallback(rgba.getvalue(), 1_000_000)
-    assert fitted_webp is not None and fitted_webp[1] == "image/jpeg"  # WEBP with alpha → flattened JPEG

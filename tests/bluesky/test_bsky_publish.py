@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bsky_support import (
     PublisherFactory,
+    ServeImages,
     get_blob,
     get_record,
     identity,
@@ -16,7 +17,7 @@ from bsky_support import (
 )
 from pds.harness import PdsHandle
 
-from syndicate.model import Card, Facet, Image, Post, ReplyTo
+from syndicate.model import Card, Facet, Image, Post, Receipt, ReplyTo
 
 
 def byte_range(text: str, part: str) -> tuple[int, int]:
@@ -85,7 +86,7 @@ def test_created_at_comes_from_the_injected_clock(pds: PdsHandle, make_publisher
 
 def test_four_part_thread_has_root_and_parent_refs(pds: PdsHandle, make_publisher: PublisherFactory) -> None:
     pub = make_publisher()
-    receipts = []
+    receipts: list[Receipt] = []
     for n in range(1, 5):
         reply_to = ReplyTo(root=receipts[0], parent=receipts[-1]) if receipts else None
         receipts.append(pub.publish(Post(f"part {n}/4", 8, 300), identity=identity(n, "thread"), reply_to=reply_to))
@@ -103,7 +104,9 @@ def test_four_part_thread_has_root_and_parent_refs(pds: PdsHandle, make_publishe
     assert all(rkeys.count(r.id) == 1 for r in receipts)
 
 
-def test_link_card_with_reencoded_thumbnail(pds: PdsHandle, make_publisher: PublisherFactory, image_server) -> None:  # type: ignore[no-untyped-def]
+def test_link_card_with_reencoded_thumbnail(pds: PdsHandle, make_publisher: PublisherFactory,
+    image_server: ServeImages
+) -> None:
     big = noisy_png(1200, 900)
     assert len(big) > 1_000_000  # so the thumb must be re-encoded to fit
     server = image_server({"/og.png": (big, "image/png")})
@@ -125,7 +128,9 @@ def test_link_card_with_reencoded_thumbnail(pds: PdsHandle, make_publisher: Publ
     assert server.requests == ["/og.png"]
 
 
-def test_card_without_thumbnail_when_the_image_is_gone(pds: PdsHandle, make_publisher: PublisherFactory, image_server) -> None:  # type: ignore[no-untyped-def]
+def test_card_without_thumbnail_when_the_image_is_gone(pds: PdsHandle, make_publisher: PublisherFactory,
+    image_server: ServeImages
+) -> None:
     server = image_server({})
     card = Card(uri="https://example.com/x", title="X", description="", image_url=f"{server.url}/missing.png")
     receipt = make_publisher().publish(Post("x", 1, 300, card=card), identity=identity())

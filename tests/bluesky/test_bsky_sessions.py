@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,6 +17,7 @@ from syndicate.model import Post
 from syndicate.platforms.bluesky import APP_PASSWORD_VAR, MemorySessions
 
 LOGIN = "com.atproto.server.createSession"
+REFRESH = "com.atproto.server.refreshSession"
 
 
 def test_second_publisher_with_the_same_store_makes_zero_create_session(
@@ -115,3 +118,54 @@ def test_login_storm_gets_rate_limited_until_the_servers_reset(pds: PdsHandle, m
     assert caught.value.until > time.time()
     assert caught.value.status == 429
     assert "RateLimitExceeded" in caught.value.reason
+
+
+def _expired_access_token(did: str) -> str:
+    """A JWT whose payload says it expired a minute ago: the SDK refreshes before sending it."""
+    def b64(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    now = int(time.time())
+    return ".".join([b64({"typ": "at+jwt", "alg": "HS256"}),
+                     b64({"scope": "com.atproto.access", "sub": did, "iat": now - 7200, "exp": now - 60}),
+                     "c2lnbmF0dXJl"])
+
+
+def _session_with_expired_access(store: MemorySessions) -> tuple[str, str]:
+    (key, good), = store.sessions.items()
+    handle, did, _access, refresh, endpoint = good.split(":::")
+    return key, ":::".join([handle, did, _expired_access_token(did), refresh, endpoint])
+
+
+def test_an_expired_access_token_is_refreshed_not_replaced(pds: PdsHandle, make_publisher: PublisherFactory) -> None:
+    store = MemorySessions()
+    make_publisher(sessions=store).check()
+    key, stale = _session_with_expired_access(store)
+    store.save(key, stale)
+
+    logins, refreshes = pds.call_count(LOGIN), pds.call_count(REFRESH)
+    pub = make_publisher(sessions=store)
+    pub.publish(Post("refreshed", 9, 300), identity=identity())
+    assert pds.call_count(REFRESH) == refreshes + 1
+    assert pds.call_count(LOGIN) == logins  # refreshing is not logging in
+    saved = store.load(key)
+    assert saved is not None and saved != stale  # the rotated tokens were saved (REFRESH event)
+    assert pub.check().notes == ("stored session reused",)
+
+
+def test_a_revoked_refresh_token_falls_back_to_one_login(pds: PdsHandle, make_publisher: PublisherFactory) -> None:
+    store = MemorySessions()
+    make_publisher(sessions=store).check()
+    key, stale = _session_with_expired_access(store)
+    refresh = stale.split(":::")[3]
+    revoke = httpx.post(f"{pds.url}/xrpc/com.atproto.server.deleteSession",
+                        headers={"Authorization": f"Bearer {refresh}"}, timeout=10)
+    assert revoke.status_code == 200
+    store.save(key, stale)
+
+    logins, refreshes = pds.call_count(LOGIN), pds.call_count(REFRESH)
+    pub = make_publisher(sessions=store)
+    assert pub.publish(Post("logged in again", 15, 300), identity=identity()).id
+    assert pds.call_count(REFRESH) == refreshes + 1  # tried, refused
+    assert pds.call_count(LOGIN) == logins + 1  # then exactly one password login
+    assert store.load(key) != stale
