@@ -110,6 +110,9 @@ class FeedServer:
 def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes; without TCP_NODELAY, Nagle plus
+        # the client's delayed ACK add ~40 ms to every response (it skews the bench).
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass  # keep test output clean

@@ -212,7 +212,9 @@ def _from_entry(e: Mapping[str, Any], *, url: str, feed_name: str, feed_language
     own_summary = summary_value and (content is None or summary_value != content.get("value"))
     detail_langs = [(content or {}).get("language"), (summary_detail or {}).get("language"),
                     (e.get("title_detail") or {}).get("language")]
-    bodies = [content.get("value", "") if content else "", summary_value]
+    # Each HTML body with the base its relative URLs resolve against (xml:base aware).
+    bodies = [(content.get("value", ""), content.get("base") or url) if content else ("", url),
+              (summary_value, (summary_detail or {}).get("base") or url)]
     return make_dispatch(
         feed_url=url,
         feed_name=feed_name,
@@ -271,7 +273,7 @@ def _is_image(medium: object, mime: object, url: str) -> bool:
     return not medium and not mime and urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES)
 
 
-def _image(e: Mapping[str, Any], base: str, bodies: list[str]) -> Image | None:
+def _image(e: Mapping[str, Any], base: str, bodies: list[tuple[str, str]]) -> Image | None:
     entry_alt = e.get("media_description") or e.get("media_title") or ""
     for m in e.get("media_content") or []:
         src = absolute_image_url(base, m.get("url"))
@@ -286,9 +288,9 @@ def _image(e: Mapping[str, Any], base: str, bodies: list[str]) -> Image | None:
         src = absolute_image_url(base, link.get("href"))
         if src and link.get("rel") == "enclosure" and _is_image(None, link.get("type"), src):
             return Image(src, entry_alt, _mime(link.get("type")))
-    for html in bodies:
+    for html, html_base in bodies:
         found = first_image(html)
-        src = absolute_image_url(base, found[0]) if found else ""
+        src = absolute_image_url(html_base, found[0]) if found else ""
         if found and src:
             return Image(src, found[1], None)
     return None
