@@ -25,7 +25,7 @@ LONG_TITLE = 200  # characters (grapheme clusters)
 _PLACEHOLDERS = (
     regex.compile(r"\[\s*(?:your|insert|add|enter)\b[^\]\n]{0,40}\]", regex.IGNORECASE),
     regex.compile(r"(?<![\w@])@YourHandle\b", regex.IGNORECASE),
-    regex.compile(r"(?<![\p{L}\p{N}_])TK(?:TK)*(?![\p{L}\p{N}_])"),  # newsroom "to come"; uppercase only
+    regex.compile(r"(?<![\p{L}\p{N}_-])TK(?:TK)*(?![\p{L}\p{N}_-])"),  # newsroom "to come"; uppercase only
     regex.compile(r"\blorem\s+ipsum\b", regex.IGNORECASE),
     regex.compile(r"\{\{[^{}\n]{0,60}\}\}|\{%[^%\n]{0,60}%\}"),
 )

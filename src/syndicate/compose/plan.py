@@ -24,7 +24,7 @@ from syndicate.compose.facets import detect_facets, find_links, short_url
 from syndicate.compose.hashtags import hashtags
 from syndicate.compose.length import graphemes, measure
 from syndicate.compose.lint import lint_dispatch
-from syndicate.compose.sentences import Sentence, split_sentences
+from syndicate.compose.sentences import Sentence, one_line, split_sentences
 from syndicate.compose.teaser import Fields, fit_teaser, truncate, validate_template
 from syndicate.compose.thread import compose_thread
 from syndicate.model import PLATFORMS, Card, Dispatch, DispatchPlan, Image, Limits, PlatformPlan, Post
@@ -83,17 +83,19 @@ def _plan_platform(
     def fits(text: str) -> bool:
         return measure(platform, text, limits=limits).valid
 
-    title = _one_line(dispatch.title)
-    summary = _one_line(dispatch.summary)
+    title = one_line(dispatch.title)
+    summary = one_line(dispatch.summary)
     if summary.casefold() == title.casefold():
         summary = ""  # feeds without a summary often repeat the title there
+    if s.mode == "thread" and body and _squash(dispatch.text).startswith(_squash(summary)):
+        summary = ""  # the summary is the lede, and the thread's next post starts with it anyway
     fields = Fields(
         title=title,
         summary=summary,
         url=link,
         hashtags=hashtags(dispatch.tags, s.max_hashtags) if s.hashtags else (),
-        author=_one_line(dispatch.author or ""),
-        feed=_one_line(dispatch.feed),
+        author=one_line(dispatch.author or ""),
+        feed=one_line(dispatch.feed),
     )
     # Bluesky counts the whole visible link: show it as the app would when asked to, or when the full
     # URL leaves no room. Elsewhere a URL weighs a fixed 23 and is shown whole.
@@ -171,13 +173,13 @@ def card_for(dispatch: Dispatch, card: Card | None, link: str) -> Card:
     or one made from the dispatch alone (title, summary, image)."""
     image = dispatch.image.url if isinstance(dispatch.image, Image) else None
     if card is None:
-        card = Card(uri=link, title=_one_line(dispatch.title), description=_one_line(dispatch.summary),
+        card = Card(uri=link, title=one_line(dispatch.title), description=one_line(dispatch.summary),
                     image_url=image)
     card = replace(
         card,
         uri=link if link else card.uri,
-        title=card.title or _one_line(dispatch.title),
-        description=card.description or _one_line(dispatch.summary),
+        title=card.title or one_line(dispatch.title),
+        description=card.description or one_line(dispatch.summary),
         image_url=card.image_url or image,
     )
     if graphemes(card.description) > CARD_DESCRIPTION:
@@ -199,5 +201,5 @@ def add_utm(url: str, platform: str) -> str:
     return urlunsplit(parts._replace(query="&".join(kept)))
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _squash(text: str) -> str:
+    return "".join(text.split())

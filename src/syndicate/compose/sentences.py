@@ -33,10 +33,13 @@ _PYSBD_LANGUAGES = frozenset(
 )
 
 _PARAGRAPH_BREAK = regex.compile(r"\n[ \t\r\f\v]*\n\s*")
-_SPACES = regex.compile(r"\s+")
+# Runs of whitespace and line/tab characters collapse; a single space of any kind stays (U+3000 in
+# Japanese, the no-break spaces of French typography).
+_SPACES = regex.compile(r"\s{2,}|[\t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]")
 # Masked before segmentation; trailing punctuation stays outside so "see x.com/a." still ends a sentence.
 _MASK = regex.compile(r"(?:https?://|www\.)\S+?(?=[.,;:!?)\]\"'»”’]*(?:\s|$))|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_TERMINAL = regex.compile(r"[.!?…。！？؟।॥۔‼⁇⁈⁉︒﹒．｡][\"'”’»」』）)\]\s]*$")
+# Sentence punctuation, then any closing quotes/brackets (German closes with “ and ‘).
+_TERMINAL = regex.compile(r"[.!?…。！？؟।॥۔‼⁇⁈⁉︒﹒．｡][\"'”’“‘»«›‹」』）)\]\s]*$")
 _ABBREVIATIONS = frozenset(
     s.casefold()
     for s in (
@@ -62,11 +65,17 @@ class Sentence:
     joiner: str  # "" (first, or CJK without spaces), " " (same paragraph) or "\n\n" (new paragraph)
 
 
+def one_line(text: str) -> str:
+    """`text` on one line: newlines, tabs and runs of whitespace become one space; a single space stays as
+    written (a Japanese title's ideographic space U+3000 is part of the title)."""
+    return _SPACES.sub(" ", text).strip()
+
+
 def paragraphs(text: str) -> list[str]:
-    """The paragraphs of `text` (blank-line separated), each with its whitespace collapsed to single spaces."""
+    """The paragraphs of `text` (blank-line separated), each on one line (`one_line`)."""
     out = []
     for para in _PARAGRAPH_BREAK.split(text):
-        para = _SPACES.sub(" ", para).strip()
+        para = one_line(para)
         if para:
             out.append(para)
     return out
