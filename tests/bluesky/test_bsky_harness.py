@@ -67,3 +67,15 @@ def test_langs_and_created_at() -> None:
     assert langs("not a language!") is None
     assert langs(None) is None
     assert created_at(0.5) == "1970-01-01T00:00:00.500Z"
+
+
+def test_stale_node_modules_fail_with_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    stamp = tmp_path / ".syndicate-stamp"
+    stamp.write_text("0" * 64 + "\n")  # installed from some other package-lock.json
+    monkeypatch.setattr(harness, "STAMP", stamp)
+    with pytest.raises(PdsNotInstalled, match=r"out of date with package-lock\.json: run tests/pds/install\.sh"):
+        harness.check_installed()
+
+
+def test_the_current_install_passes_the_check() -> None:
+    harness.check_installed()  # the session's PDS started from it; the stamp must agree

