@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 
@@ -17,7 +15,3 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
                 "SYNDICATE_X_ACCESS_TOKEN", "SYNDICATE_X_ACCESS_TOKEN_SECRET", "SYNDICATE_BLUESKY_APP_PASSWORD",
                 "SYNDICATE_MASTODON_ACCESS_TOKEN", "SYNDICATE_RAISE_ERRORS"):
         monkeypatch.delenv(var, raising=False)
-
-
-def repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent

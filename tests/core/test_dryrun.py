@@ -132,9 +132,7 @@ def test_dry_run_reports_a_broken_feed_and_exits_1(tmp_path: Path, site: Site) -
 
 
 def test_bundled_example_previews_all_three_platforms() -> None:
-    from conftest import repo_root
-
-    example = repo_root() / "examples" / "config.toml"
+    example = Path(__file__).resolve().parents[2] / "examples" / "config.toml"
     result = CliRunner().invoke(cli, ["dry-run", "--config", str(example), "--no-cards", "--format", "json"])
     assert result.exit_code == 0, result.output
     plan = json.loads(result.stdout)
