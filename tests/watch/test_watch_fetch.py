@@ -143,6 +143,23 @@ def test_unsupported_scheme_and_unsolicited_encoding(feed_server: FeedServer) ->
     assert _fail(url).reason == "unsupported Content-Encoding 'br' (we asked for gzip, deflate)"
 
 
+def test_invalid_urls_are_feed_errors_even_in_fetch_many(feed_server: FeedServer) -> None:
+    assert _fail("http://[::1/feed").reason.startswith("invalid URL: ")
+    url = feed_server.route("/badredirect", Reply(302, headers={"Location": "http://[::1/x"}))
+    assert _fail(url).reason == ("HTTP protocol error while waiting for the response: "
+                                 "Invalid URL in location header: Invalid port: ':1'.")
+    ok = feed_server.route("/ok.xml", Reply(200, RSS, XML))
+    bad, good = fetch_many([FeedRequest("http://[::1/feed"), FeedRequest(ok)])
+    assert isinstance(bad, FeedError) and isinstance(good, FetchResult)
+
+
+def test_non_ascii_stored_validators_are_not_sent(feed_server: FeedServer) -> None:
+    url = feed_server.route("/v.xml", Reply(200, RSS, XML))
+    assert fetch_feed(url, etag='"café"', last_modified="lundi 1er décembre").status == 200
+    headers = feed_server.requests_to("/v.xml")[0].headers
+    assert "if-none-match" not in headers and "if-modified-since" not in headers
+
+
 # -- size cap ----------------------------------------------------------------------------
 
 

@@ -37,7 +37,10 @@ from syndicate import __version__
 from syndicate.errors import FeedError
 from syndicate.watch import _inflate
 
-USER_AGENT = f"syndicate/{__version__} (+https://pypi.org/project/syndicate/)"
+# Where a feed's owner can read who is polling them. Placeholder until the project
+# has a homepage of its own: change it here (tests only check the "+https://" shape).
+PROJECT_URL = "https://pypi.org/project/syndicate/"
+USER_AGENT = f"syndicate/{__version__} (+{PROJECT_URL})"
 MAX_BYTES = 10 * 1024 * 1024
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
@@ -105,7 +108,10 @@ def fetch_feed(
     max_bytes: int = MAX_BYTES,
 ) -> FetchResult:
     """Fetch one feed (http(s) URL, file:// URL or local path); raise FeedError on any failure."""
-    scheme = urlsplit(url).scheme.lower()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise FeedError(url, f"invalid URL: {exc}") from None
     if scheme in ("http", "https"):
         if client is not None:
             return _fetch_http(url, etag, last_modified, client, timeout, max_bytes)
@@ -157,15 +163,23 @@ def _fetch_http(url: str, etag: str | None, last_modified: str | None, client: h
                 timeout: Timeouts, max_bytes: int) -> FetchResult:
     started = time.monotonic()
     headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": _inflate.ACCEPTED}
-    if etag:
+    # A validator that is not ASCII cannot be sent (and is not valid HTTP): fetch
+    # unconditionally rather than fail the feed over a header the server made up.
+    if etag and etag.isascii():
         headers["If-None-Match"] = etag
-    if last_modified:
+    if last_modified and last_modified.isascii():
         headers["If-Modified-Since"] = last_modified
     try:
-        request = client.build_request("GET", url, headers=headers, timeout=_httpx_timeout(timeout))
+        request = client.build_request("GET", httpx.URL(url), headers=headers,
+                                       timeout=_httpx_timeout(timeout))
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise FeedError(url, f"invalid URL: {_one_line(str(exc))}") from None
+    try:
         response = client.send(request, stream=True, follow_redirects=True)
     except httpx.HTTPError as exc:
         raise FeedError(url, _describe(exc, timeout, "waiting for the response")) from exc
+    except (httpx.InvalidURL, ValueError) as exc:  # a bad redirect target; an over-long host name
+        raise FeedError(url, f"invalid URL or redirect target: {_one_line(str(exc))}") from exc
     try:
         final_url = str(response.url)
         ctype = response.headers.get("content-type")
@@ -256,7 +270,7 @@ def _describe(exc: httpx.HTTPError, timeout: Timeouts, phase: str) -> str:
             return f"TLS error: {_one_line(text)}"
         return f"could not connect: {_one_line(text)}"
     if isinstance(exc, httpx.RemoteProtocolError):
-        return f"the server broke the connection while {phase}: {_one_line(text)}"
+        return f"HTTP protocol error while {phase}: {_one_line(text)}"
     if isinstance(exc, httpx.InvalidURL):
         return f"invalid URL: {_one_line(text)}"
     return f"network error while {phase}: {_one_line(text)}"
