@@ -243,6 +243,8 @@ def test_local_path_and_file_url_with_conditional_read(tmp_path: Path) -> None:
 def test_local_file_errors(tmp_path: Path) -> None:
     missing = str(tmp_path / "nope.xml")
     assert _fail(missing).reason == f"no such file: {missing}"
+    assert _fail("example.org/feed.xml").reason == (
+        "no such file: example.org/feed.xml (for a web feed, start the URL with https://)")
     big = tmp_path / "big.xml"
     with open(big, "wb") as fh:
         fh.truncate(MB + 1)

@@ -344,7 +344,8 @@ def _fetch_file(url: str, etag: str | None, last_modified: str | None,
                                    time.monotonic() - started)
             body = fh.read(max_bytes + 1)
     except FileNotFoundError:
-        raise FeedError(url, f"no such file: {path}") from None
+        hint = " (for a web feed, start the URL with https://)" if _DOMAIN_LIKE.match(url) else ""
+        raise FeedError(url, f"no such file: {path}{hint}") from None
     except IsADirectoryError:
         raise FeedError(url, f"is a directory, not a feed file: {path}") from None
     except PermissionError:
@@ -356,6 +357,9 @@ def _fetch_file(url: str, etag: str | None, last_modified: str | None,
     _refuse_html(url, body, ctype)
     return FetchResult(url, final_url, 200, body, file_etag, file_lm, ctype,
                        time.monotonic() - started)
+
+
+_DOMAIN_LIKE = re.compile(r"(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}/", re.I)  # "host.tld/..."
 
 
 def _local_path(url: str) -> Path:
