@@ -18,7 +18,6 @@ from syndicate.model import Dispatch
 from syndicate.settings import FeedSettings
 from syndicate.store import Store
 from syndicate.watch.fetch import FeedRequest, FetchResult, fetch_many
-from syndicate.watch.parse import parse_feed
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -65,6 +64,8 @@ def _accept(feed: FeedSettings, fetched: FetchResult, store: Store, result: Poll
                            last_modified=fetched.last_modified or (state.last_modified if state else None))
         result.unchanged += 1
         return
+    from syndicate.watch.parse import parse_feed  # feedparser loads only when a feed changed (not on 304)
+
     parsed = parse_feed(fetched.content, url=fetched.final_url or feed.url, feed_name=feed.name,
                         content_type=fetched.content_type)
     entries = list(parsed.dispatches)
