@@ -145,7 +145,8 @@ class BlueskyPublisher:
         self._clock = clock
         self._fetch_image = fetch_image or partial(default_fetch_image, timeout=settings.timeout)
         self._service = settings.service.rstrip("/")
-        self._key = f"{self._service} {settings.handle.lstrip('@').lower()}"
+        #: Where the session lives in the SessionStore: one per service and account.
+        self.session_key = f"{self._service} {settings.handle.lstrip('@').lower()}"
         self._client: Client | None = None
         self._did: str | None = None
         self._handle: str = settings.handle.lstrip("@")
@@ -165,7 +166,6 @@ class BlueskyPublisher:
         from atproto_client import models
 
         rkey = _rkey(identity)
-        self._connect()
         mention_dids = self._resolve_mentions(post)
         images = self._upload_images(post)
         thumb = self._upload_thumb(post.card) if post.card is not None and not images else None
@@ -227,7 +227,7 @@ class BlueskyPublisher:
         request = Request(timeout=self.settings.timeout, event_hooks={"response": [self._on_response]})
         client = Client(base_url=self._service, request=request)
         client.on_session_change(self._on_session_change)
-        stored = self._sessions.load(self._key)
+        stored = self._sessions.load(self.session_key)
         if stored:
             try:
                 client.login(session_string=stored, fetch_bsky_profile=False)  # no network call
@@ -252,7 +252,7 @@ class BlueskyPublisher:
 
         self._did, self._handle = session.did, session.handle
         if event in (SessionEvent.CREATE, SessionEvent.REFRESH):
-            self._sessions.save(self._key, session.export())
+            self._sessions.save(self.session_key, session.export())
 
     def _on_response(self, response: httpx.Response) -> None:
         rate = parse_rate(response.headers)
