@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -343,10 +344,18 @@ def _receipt(platform: str, part: outbox.Part) -> Receipt:
     return Receipt(platform, part.remote_id or "", part.remote_url or "", part.uri, part.cid)
 
 
-def x_cost(text: str, settings: Settings) -> float:
-    from syndicate.compose.length import x_urls
+# A URL as X would bill it: with a scheme, www., or a bare domain (twitter-text links those too).
+# Used only when compose.length has no `x_urls`; it errs towards "has a link", the dearer price.
+_LINKISH = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
 
-    return settings.x.price_post_with_link if x_urls(text) else settings.x.price_post
+
+def x_cost(text: str, settings: Settings) -> float:
+    """What X bills for this post: the dearer price when it carries a link (docs/platforms.md §1.1)."""
+    from syndicate.compose import length
+
+    finder = getattr(length, "x_urls", None)  # the exact twitter-text extractor, when the composer has it
+    has_link = bool(finder(text)) if finder is not None else _LINKISH.search(text) is not None
+    return settings.x.price_post_with_link if has_link else settings.x.price_post
 
 
 def month_start(now: float) -> float:

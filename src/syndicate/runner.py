@@ -12,15 +12,20 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from syndicate import pipeline
 from syndicate.errors import FeedError
 from syndicate.report import Event, RunReport
 from syndicate.settings import Settings
 from syndicate.store import Store
+
+if TYPE_CHECKING:
+    from syndicate.deliver import Clock
+    from syndicate.platforms.base import Publisher
 
 LOCK_WAIT = 5.0
 
@@ -51,7 +56,9 @@ def run_lock(state_path: Path, wait: float = LOCK_WAIT) -> Iterator[bool]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def run_once(settings: Settings, *, deliver: bool = True) -> RunReport:
+def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = None,
+             publishers: Mapping[str, Publisher] | None = None) -> RunReport:
+    """One cron pass. `clock` and `publishers` are for tests (virtual time, publishers on fakes)."""
     report = RunReport()
     with run_lock(settings.state_path) as locked:
         if not locked:
@@ -70,7 +77,7 @@ def run_once(settings: Settings, *, deliver: bool = True) -> RunReport:
             if deliver and settings.enabled_platforms():
                 from syndicate.deliver import deliver_due
 
-                report.events.extend(deliver_due(settings, store))
+                report.events.extend(deliver_due(settings, store, publishers=publishers, clock=clock))
         finally:
             store.close()
     return report

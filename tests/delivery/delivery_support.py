@@ -1,0 +1,248 @@
+"""Helpers for the delivery tests: feeds, configs, canary credentials, running `syndicate`, virtual time.
+
+Everything a test needs to drive the real `syndicate run` (in-process or as a
+subprocess) against the fakes and the reference PDS on loopback, and to read
+back what the *servers* stored.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+SYNDICATE = Path(sys.executable).with_name("syndicate")  # the installed console script
+
+# Canary secrets: distinctive values that must never appear in any output.
+X_CANARY = {
+    "SYNDICATE_X_CONSUMER_KEY": "CANARYck5d1e0b7a",
+    "SYNDICATE_X_CONSUMER_SECRET": "CANARYcs93f0c2aa",
+    "SYNDICATE_X_ACCESS_TOKEN": "1500000000000000001-CANARYat44e1",
+    "SYNDICATE_X_ACCESS_TOKEN_SECRET": "CANARYats71b0d9e",
+}
+MASTODON_CANARY = "CANARYmastodon8c2f4e"
+
+
+def make_x_fake(**kw: Any) -> Any:
+    """A fake X API that accepts the canary OAuth 1.0a credentials (start it with `with`)."""
+    from fakes.x_api import XApiFake
+
+    return XApiFake(
+        consumer_key=X_CANARY["SYNDICATE_X_CONSUMER_KEY"],
+        consumer_secret=X_CANARY["SYNDICATE_X_CONSUMER_SECRET"],
+        access_token=X_CANARY["SYNDICATE_X_ACCESS_TOKEN"],
+        access_token_secret=X_CANARY["SYNDICATE_X_ACCESS_TOKEN_SECRET"],
+        **kw,
+    )
+
+
+def make_mastodon_fake(**kw: Any) -> Any:
+    """A fake Mastodon instance whose account token is the canary (start it with `with`)."""
+    from fakes.mastodon_api import FakeMastodon
+
+    return FakeMastodon(token=MASTODON_CANARY, **kw)
+
+
+@dataclass(frozen=True)
+class Entry:
+    guid: str
+    title: str
+    body: str
+    published: datetime
+
+    @property
+    def url(self) -> str:
+        # Loopback, never fetched (cards are off in every test config); unique per entry.
+        return f"http://127.0.0.1:9/dispatch/{self.guid}"
+
+
+def thread_body(marker: str, sentences: int = 40) -> str:
+    """A body long enough for a thread of at least 4 parts on every platform; each sentence carries `marker`."""
+    return " ".join(
+        f"[{marker}] Sentence {i} reports what the river did to the town and what the council said about it."
+        for i in range(1, sentences + 1)
+    )
+
+
+def entries(n: int, *, prefix: str = "e", start: datetime | None = None, body: str | None = None) -> list[Entry]:
+    """n entries, the i-th published i minutes after `start` (so their order is known)."""
+    t0 = start or datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    return [
+        Entry(f"{prefix}-{i:03d}", f"Dispatch {prefix} {i:03d}", body or f"Short report {prefix} {i:03d}.",
+              t0 + timedelta(minutes=i))
+        for i in range(1, n + 1)
+    ]
+
+
+def feed_xml(items: Iterable[Entry]) -> str:
+    out = ['<?xml version="1.0" encoding="utf-8"?>', '<rss version="2.0"><channel><title>Test wire</title>',
+           "<link>http://127.0.0.1:9/</link><description>tests</description>"]
+    for e in items:
+        out.append(
+            f"<item><title>{escape(e.title)}</title><link>{escape(e.url)}</link>"
+            f'<guid isPermaLink="false">{escape(e.guid)}</guid><pubDate>{format_datetime(e.published)}</pubDate>'
+            f"<description>{escape(e.body)}</description></item>"
+        )
+    out.append("</channel></rss>")
+    return "\n".join(out)
+
+
+def write_feed(path: Path, items: Iterable[Entry]) -> Path:
+    path.write_text(feed_xml(items), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Setup:
+    """One config file (and its state file) for a test."""
+
+    dir: Path
+    feed: str  # a file path or http URL
+    x_api: str | None = None
+    mastodon: str | None = None
+    bluesky: tuple[str, str] | None = None  # (service URL, handle)
+    mode: str = "thread"
+    max_parts: int = 4
+    backfill: int = 1
+    delivery: dict[str, Any] = field(default_factory=dict)
+    x_extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Path:
+        return self.dir / "syndicate.toml"
+
+    @property
+    def state(self) -> Path:
+        return self.dir / "state.db"
+
+    def write(self) -> Path:
+        lines = ["[state]", 'path = "state.db"', "", "[[feeds]]", f"url = {_toml(self.feed)}", 'name = "wire"',
+                 f"backfill = {self.backfill}", ""]
+        if self.x_api:
+            lines += ["[x]", "enabled = true", f"api_base = {_toml(self.x_api)}", 'handle = "syndicate_test"',
+                      "timeout = 10.0"]
+            lines += [f"{k} = {_toml(v)}" for k, v in self.x_extra.items()] + [""]
+        if self.mastodon:
+            lines += ["[mastodon]", "enabled = true", f"instance = {_toml(self.mastodon)}", "timeout = 10.0", ""]
+        if self.bluesky:
+            lines += ["[bluesky]", "enabled = true", f"service = {_toml(self.bluesky[0])}",
+                      f"handle = {_toml(self.bluesky[1])}", "timeout = 10.0", ""]
+        lines += ["[compose]", f'mode = "{self.mode}"', f"max_parts = {self.max_parts}", "cards = false",
+                  "hashtags = false", ""]
+        lines += ["[delivery]"] + [f"{k} = {_toml(v)}" for k, v in self.delivery.items()] + [""]
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.config.write_text("\n".join(lines), encoding="utf-8")
+        return self.config
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def cli_env(*, x: bool = False, mastodon: str | None = None, bluesky: str | None = None,
+            extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a `syndicate` subprocess: no inherited SYNDICATE_* variables, then ours."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
+    if x:
+        env.update(X_CANARY)
+    if mastodon:
+        env["SYNDICATE_MASTODON_ACCESS_TOKEN"] = mastodon
+    if bluesky:
+        env["SYNDICATE_BLUESKY_APP_PASSWORD"] = bluesky
+    env.update(extra or {})
+    return env
+
+
+def run_cli(config: Path, *args: str, env: Mapping[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SYNDICATE), *args, "--config", str(config)], env=dict(env), capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def start_gated(config: Path, *args: str, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    """Start `syndicate ARGS` held at a gate: its pid is known (and can be armed for a kill)
+    before it makes any request. `release()` it by writing a line to its stdin (sh then execs
+    syndicate in the same process, so the pid stays the one armed)."""
+    return subprocess.Popen(
+        ["sh", "-c", 'read _gate; exec "$0" "$@"', str(SYNDICATE), *args, "--config", str(config)],
+        env=dict(env), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+def release(proc: subprocess.Popen[bytes]) -> None:
+    assert proc.stdin is not None
+    proc.stdin.write(b"go\n")
+    proc.stdin.close()
+    proc.stdin = None  # so that proc.communicate() only reads
+
+
+# -- reading the state file (read-only, as a user would with sqlite3) ----------------------
+
+def parts(state: Path, platform: str | None = None) -> list[dict[str, Any]]:
+    conn = sqlite3.connect(f"{state.resolve().as_uri()}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        sql = ("SELECT p.*, d.accepted_at, d.title FROM parts p JOIN dispatches d ON d.id = p.dispatch_id"
+               + (" WHERE p.platform = ?" if platform else "") + " ORDER BY d.accepted_at, d.rowid, p.part")
+        return [dict(r) for r in conn.execute(sql, (platform,) if platform else ())]
+    finally:
+        conn.close()
+
+
+def planned_texts(state: Path, platform: str) -> dict[str, list[str]]:
+    """dispatch id → the texts of its parts on `platform`, in order, as the outbox planned them."""
+    import json
+
+    out: dict[str, list[str]] = {}
+    for p in parts(state, platform):
+        out.setdefault(p["dispatch_id"], []).append(json.loads(p["post"])["text"])
+    return out
+
+
+class VirtualClock:
+    """Virtual time for in-process runs: sleeping advances it at once; `jump()` moves it on.
+
+    `wall()` is real time plus an offset, so servers and SDKs that read the real
+    clock agree with it until a test jumps ahead.
+    """
+
+    def __init__(self) -> None:
+        import time
+
+        self._time = time
+        self.offset = 0.0
+        self._mono = 0.0
+        self.sleeps: list[float] = []
+
+    def wall(self) -> float:
+        return self._time.time() + self.offset
+
+    def monotonic(self) -> float:
+        return self._mono + self._time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.offset += max(seconds, 0.0)
+        self._mono += max(seconds, 0.0)
+
+    def jump(self, seconds: float) -> None:
+        self.offset += seconds
+        self._mono += seconds
+
+    def deliver_clock(self) -> Any:
+        from syndicate.deliver import Clock
+
+        return Clock(wall=self.wall, monotonic=self.monotonic, sleep=self.sleep)
