@@ -63,7 +63,8 @@ def strip_numbering(text: str) -> tuple[str, tuple[int, int] | None]:
 
 
 def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """Text without whitespace or URL schemes: what must survive packing (a link may be shown schemeless)."""
+    return re.sub(r"\s+|https?://", "", text)
 
 
 def assert_facets(post: Post) -> None:
