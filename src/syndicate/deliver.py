@@ -126,7 +126,7 @@ class _Platform:
     def run(self, due: list[str]) -> None:
         started = 0
         for dispatch_id in due:
-            if started >= self.settings.delivery.max_posts_per_run:
+            if started >= self.settings.delivery.max_posts_per_run or self.clock.monotonic() >= self.deadline:
                 break
             try:
                 if self._dispatch(dispatch_id, spaced=started > 0):
@@ -142,6 +142,8 @@ class _Platform:
     def _dispatch(self, dispatch_id: str, *, spaced: bool) -> bool:
         """Send the dispatch's remaining parts on this platform. True when something was sent."""
         parts = outbox.parts_of(self.store, dispatch_id, self.name)
+        if any(p.state == outbox.UNKNOWN for p in parts):
+            return False  # held until `syndicate retry`: its later parts wait behind it, not skipped
         pending = [p for p in parts if p.state in (outbox.PLANNED, outbox.SENDING, outbox.DEFERRED)]
         if not pending:
             return False
@@ -156,6 +158,8 @@ class _Platform:
         title = outbox.dispatch_title(self.store, dispatch_id)
         sent_any = False
         for part in pending:
+            if self.clock.monotonic() >= self.deadline:
+                raise _StopPlatform  # the run's time is up; the rest of the thread goes next run
             reply_to = self._reply_to(outbox.parts_of(self.store, dispatch_id, self.name), part.part)
             if part.part > 1 and reply_to is None:
                 outbox.mark(self.store, part, outbox.SKIPPED, "an earlier part of the thread was not posted")
@@ -231,8 +235,11 @@ class _Platform:
     def _send(self, part: outbox.Part, reply_to: ReplyTo | None) -> Receipt | None:
         """Send one part with retries. Returns the receipt, or None when the part was deferred/held."""
         identity = PartIdentity(part.dispatch_id, part.part, part.key, part.rkey)
-        look_first = part.state == outbox.SENDING  # an earlier attempt may have landed
-        outbox.mark_sending(self.store, part)
+        # Any earlier attempt (a crash in `sending`, a timeout that ended `deferred`, a held
+        # `unknown` re-queued by `retry`) may have landed: look before sending. Mastodon's
+        # Idempotency-Key alone is not enough, it is forgotten after an hour.
+        look_first = part.attempts > 0 or part.state == outbox.SENDING
+        outbox.mark_sending(self.store, part, now=self.clock.wall())
 
         attempts = 0
 
@@ -240,7 +247,7 @@ class _Platform:
             nonlocal attempts
             attempts += 1
             if look_first or attempts > 1:
-                found = self.pub.find(part.post, identity=identity, reply_to=reply_to)
+                found = self._look(part, identity, reply_to)
                 if found is not None:
                     return found
             return self.pub.publish(part.post, identity=identity, reply_to=reply_to)
@@ -257,13 +264,17 @@ class _Platform:
             receipt = retrying(attempt)
         except Duplicate as exc:
             receipt = exc.existing or self._find_quietly(part, identity, reply_to)
-            if receipt is None:
-                outbox.mark_sent(self.store, part, remote_id=None, remote_url=None,
-                                 note=f"the platform says it is a duplicate ({exc.reason}); not found to link")
-                return None
+            if receipt is None and not look_first and attempts == 1:
+                # Nothing was ever sent for this part: the duplicate is some older post, not
+                # ours. Calling it sent would lose this part silently.
+                raise Permanent(self.name, f"refused as a duplicate of an earlier post ({exc.reason})") from exc
+            if receipt is None:  # an earlier attempt of ours may be it, but it cannot be found
+                self._hold(part, f"the platform says it is a duplicate ({exc.reason}), but it was not found")
+                raise _StopPlatform from None
         except RateLimited as exc:
             when = datetime.fromtimestamp(exc.until, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-            outbox.mark(self.store, part, outbox.DEFERRED, f"rate limited until {when}", not_before=exc.until)
+            outbox.mark(self.store, part, outbox.DEFERRED, f"rate limited until {when}", not_before=exc.until,
+                        now=self.clock.wall())
             self.events.append(Event("deferred", f"{NAMES[self.name]}: rate limited until {when}; "
                                      f"{part.part}/{part.of_parts} of {part.dispatch_id} deferred",
                                      self.name, part.dispatch_id, data={"not_before": exc.until}))
@@ -271,24 +282,42 @@ class _Platform:
         except Transient as exc:
             delay = min(DEFER_BASE * 2 ** min(part.attempts, 6), 3600.0)
             outbox.mark(self.store, part, outbox.DEFERRED, f"{exc.reason} (will retry)",
-                        not_before=self.clock.wall() + delay)
+                        not_before=self.clock.wall() + delay, now=self.clock.wall())
             self.events.append(Event("deferred", f"{NAMES[self.name]}: unavailable ({exc.reason}); "
                                      f"{part.dispatch_id} stays queued", self.name, part.dispatch_id))
             raise _StopPlatform from None
         except Unknown as exc:
-            outbox.mark(self.store, part, outbox.UNKNOWN, exc.reason)
-            self.events.append(Event("unknown", f"{NAMES[self.name]}: held {part.dispatch_id} part {part.part}: "
-                                     f"{exc.reason} (see `syndicate status`; `syndicate retry` resends)",
-                                     self.name, part.dispatch_id))
+            self._hold(part, exc.reason)
             raise _StopPlatform from None
         except AuthError:
             outbox.mark(self.store, part, part.state, "credentials refused")  # as it was: nothing sent
             raise
-        cost = x_cost(part.post.text, self.settings) if self.name == "x" else 0.0
         outbox.mark_sent(self.store, part, remote_id=receipt.id, remote_url=receipt.url, uri=receipt.uri,
-                         cid=receipt.cid, cost=cost)
+                         cid=receipt.cid, cost=self._cost(part), now=self.clock.wall())
         self._pace()
         return receipt
+
+    def _cost(self, part: outbox.Part) -> float:
+        return x_cost(part.post.text, self.settings) if self.name == "x" else 0.0
+
+    def _hold(self, part: outbox.Part, reason: str) -> None:
+        """The outcome cannot be told: hold the part (`unknown`) rather than risk a duplicate."""
+        outbox.mark(self.store, part, outbox.UNKNOWN, reason, now=self.clock.wall())
+        self.events.append(Event("unknown", f"{NAMES[self.name]}: held {part.dispatch_id} part {part.part}: "
+                                 f"{reason} (see `syndicate status`; `syndicate retry` looks again, then resends)",
+                                 self.name, part.dispatch_id))
+
+    def _look(self, part: outbox.Part, identity: PartIdentity, reply_to: ReplyTo | None) -> Receipt | None:
+        """`find`, where a lookup that failed for a passing reason (5xx, timeout) is Transient:
+        retried, then deferred and looked up again next run. Only a lookup that cannot ever
+        answer stays Unknown (the part is then held)."""
+        try:
+            return self.pub.find(part.post, identity=identity, reply_to=reply_to)
+        except Unknown as exc:
+            if isinstance(exc.__cause__, Transient):
+                raise Transient(self.name, f"could not look for an earlier attempt yet: {exc.reason}",
+                                status=exc.status) from exc
+            raise
 
     def _find_quietly(self, part: outbox.Part, identity: PartIdentity, reply_to: ReplyTo | None) -> Receipt | None:
         try:

@@ -116,8 +116,8 @@ def _part(row: dict[str, Any]) -> Part:
 
 # -- transitions: each commits before the next network call ----------------------------------
 
-def _update(store: Store, part: Part, **values: Any) -> None:
-    values["updated_at"] = time.time()
+def _update(store: Store, part: Part, now: float | None = None, **values: Any) -> None:
+    values["updated_at"] = time.time() if now is None else now
     cols = ", ".join(f"{k} = ?" for k in values)
     store.conn.execute(
         f"UPDATE parts SET {cols} WHERE dispatch_id = ? AND platform = ? AND part = ?",
@@ -125,18 +125,23 @@ def _update(store: Store, part: Part, **values: Any) -> None:
     )
 
 
-def mark_sending(store: Store, part: Part) -> None:
-    _update(store, part, state=SENDING, attempts=part.attempts + 1)
+# `now` comes from the delivery clock, so that spacing and the month's X spend, which read
+# these timestamps back, agree with the clock delivery decides by.
+
+def mark_sending(store: Store, part: Part, *, now: float | None = None) -> None:
+    _update(store, part, now, state=SENDING, attempts=part.attempts + 1)
 
 
 def mark_sent(store: Store, part: Part, *, remote_id: str | None, remote_url: str | None, uri: str | None = None,
-              cid: str | None = None, cost: float = 0.0, note: str | None = None) -> None:
-    _update(store, part, state=SENT, remote_id=remote_id, remote_url=remote_url, uri=uri, cid=cid, cost=cost,
-            sent_at=time.time(), not_before=None, last_error=note)
+              cid: str | None = None, cost: float = 0.0, note: str | None = None, now: float | None = None) -> None:
+    now = time.time() if now is None else now
+    _update(store, part, now, state=SENT, remote_id=remote_id, remote_url=remote_url, uri=uri, cid=cid, cost=cost,
+            sent_at=now, not_before=None, last_error=note)
 
 
-def mark(store: Store, part: Part, state: str, reason: str | None, *, not_before: float | None = None) -> None:
-    _update(store, part, state=state, last_error=reason, not_before=not_before)
+def mark(store: Store, part: Part, state: str, reason: str | None, *, not_before: float | None = None,
+         now: float | None = None) -> None:
+    _update(store, part, now, state=state, last_error=reason, not_before=not_before)
 
 
 def due_dispatches(store: Store, platform: str) -> list[str]:

@@ -114,6 +114,7 @@ class Setup:
     backfill: int = 1
     delivery: dict[str, Any] = field(default_factory=dict)
     x_extra: dict[str, Any] = field(default_factory=dict)
+    timeout: float = 10.0  # every platform's request timeout
 
     @property
     def config(self) -> Path:
@@ -128,13 +129,13 @@ class Setup:
                  f"backfill = {self.backfill}", ""]
         if self.x_api:
             lines += ["[x]", "enabled = true", f"api_base = {_toml(self.x_api)}", 'handle = "syndicate_test"',
-                      "timeout = 10.0"]
+                      f"timeout = {self.timeout}"]
             lines += [f"{k} = {_toml(v)}" for k, v in self.x_extra.items()] + [""]
         if self.mastodon:
-            lines += ["[mastodon]", "enabled = true", f"instance = {_toml(self.mastodon)}", "timeout = 10.0", ""]
+            lines += ["[mastodon]", "enabled = true", f"instance = {_toml(self.mastodon)}", f"timeout = {self.timeout}", ""]
         if self.bluesky:
             lines += ["[bluesky]", "enabled = true", f"service = {_toml(self.bluesky[0])}",
-                      f"handle = {_toml(self.bluesky[1])}", "timeout = 10.0", ""]
+                      f"handle = {_toml(self.bluesky[1])}", f"timeout = {self.timeout}", ""]
         lines += ["[compose]", f'mode = "{self.mode}"', f"max_parts = {self.max_parts}", "cards = false",
                   "hashtags = false", ""]
         lines += ["[delivery]"] + [f"{k} = {_toml(v)}" for k, v in self.delivery.items()] + [""]
@@ -246,3 +247,22 @@ class VirtualClock:
         from syndicate.deliver import Clock
 
         return Clock(wall=self.wall, monotonic=self.monotonic, sleep=self.sleep)
+
+
+def run_inproc(setup: Setup, clock: VirtualClock | None = None, *, publishers: Mapping[str, Any] | None = None) -> Any:
+    """One `syndicate run` in this process (credentials from os.environ: use monkeypatch.setenv)."""
+    from syndicate.config import load_config
+    from syndicate.runner import run_once
+
+    settings = load_config(setup.config)
+    return run_once(settings, clock=clock.deliver_clock() if clock else None, publishers=publishers)
+
+
+def set_env(monkeypatch: Any, env: Mapping[str, str]) -> None:
+    for k, v in env.items():
+        if k.startswith("SYNDICATE_"):
+            monkeypatch.setenv(k, v)
+
+
+def states(state: Path, platform: str) -> list[str]:
+    return [p["state"] for p in parts(state, platform)]
