@@ -14,13 +14,13 @@ Emoji newer than Emoji 11.0 are not in the list: a single new emoji still weighs
 with a skin tone is counted piece by piece, exactly as twitter-text 3.1.0 does.
 That can only make our count larger than a newer counter's, never smaller.
 
-The sequences are compiled into a trie-shaped regular expression, so each
-position is tried once, in C, and the longest match falls out of greedy
-matching along the trie.
+Each first character's sequences are compiled into a trie-shaped regular
+expression, so the longest match falls out of greedy matching along the trie.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 from syndicate.compose._twemoji_data import EMOJI, EMOJI_NOT_BEFORE_FE0E
@@ -46,32 +46,71 @@ def _trie_pattern(node: dict[str, object]) -> str:
     return "(?:" + "|".join(alts) + ")?"
 
 
-def _compile(sequences: list[tuple[str, bool]]) -> re.Pattern[str]:
-    root: dict[str, object] = {}
-    for seq, conditional in sequences:
-        node = root
-        for ch in seq:
-            child = node.setdefault(ch, {})
-            assert isinstance(child, dict)
-            node = child
-        # Unconditional wins if both forms are listed (any regex alternative matching is enough).
-        node[_END] = bool(node.get(_END, True)) and conditional
-    # One alternative per first character, each starting with a literal, so that
-    # the regex engine can skip straight to candidate positions.
-    alts = [re.escape(ch) + _trie_pattern(child) for ch, child in sorted(root.items()) if isinstance(child, dict)]
-    return re.compile("|".join(alts))
+class _Matcher:
+    """Leftmost-longest emoji matching, dispatched on the first character.
+
+    A search for candidate first characters runs in C over a compact class
+    (exact in the BMP, one range for the supplementary planes); each candidate
+    is then matched against the trie for its own first character only.
+    """
+
+    def __init__(self, sequences: list[tuple[str, bool]]) -> None:
+        root: dict[str, object] = {}
+        for seq, conditional in sequences:
+            node = root
+            for ch in seq:
+                child = node.setdefault(ch, {})
+                assert isinstance(child, dict)
+                node = child
+            # Unconditional wins if both forms are listed (any regex alternative matching is enough).
+            node[_END] = bool(node.get(_END, True)) and conditional
+        self._root = root
+        self._tries: dict[str, re.Pattern[str] | None] = {}
+        bmp = sorted(ch for ch in root if ch <= "\uffff")
+        astral = [ch for ch in root if ch > "\uffff"]
+        lo, hi = min(astral), max(astral)
+        self.candidates = re.compile("[" + "".join(re.escape(ch) for ch in bmp) + f"{lo}-{hi}]")
+
+    def match(self, text: str, pos: int) -> int:
+        """End of the emoji starting at `pos`, or -1."""
+        ch = text[pos]
+        if ch not in self._tries:
+            node = self._root.get(ch)
+            if not isinstance(node, dict):
+                return -1
+            # A lone character with no conditions needs no regex at all.
+            self._tries[ch] = None if node == {_END: False} else re.compile(re.escape(ch) + _trie_pattern(node))
+        trie = self._tries[ch]
+        if trie is None:
+            return pos + 1
+        m = trie.match(text, pos)
+        return m.end() if m else -1
 
 
-_ALL = [(_decode(h), False) for h in EMOJI] + [(_decode(h), True) for h in EMOJI_NOT_BEFORE_FE0E]
-# Keycaps start with an ASCII digit, '#' or '*'; they need U+20E3. Keeping them out
-# of the everyday pattern spares a scan of every digit in texts without keycaps.
-_FULL = _compile(_ALL)
-_NO_KEYCAPS = _compile([(s, c) for s, c in _ALL if not s[0].isascii()])
+@functools.cache
+def _matchers() -> tuple[_Matcher, _Matcher]:
+    """(all sequences, all but keycaps), built on first use."""
+    every = [(_decode(h), False) for h in EMOJI] + [(_decode(h), True) for h in EMOJI_NOT_BEFORE_FE0E]
+    # Keycaps start with an ASCII digit, '#' or '*' and need U+20E3. Keeping them
+    # out of the everyday matcher spares a stop at every digit of other texts.
+    return _Matcher(every), _Matcher([(s, c) for s, c in every if not s[0].isascii()])
 
 
 def emoji_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) code-point spans of the emoji twitter-text 3.1.0 would find in `text`."""
     if text.isascii():
         return []
-    pattern = _FULL if "\u20e3" in text else _NO_KEYCAPS
-    return [m.span() for m in pattern.finditer(text)]
+    full, no_keycaps = _matchers()
+    matcher = full if "\u20e3" in text else no_keycaps
+    spans = []
+    search = matcher.candidates.search
+    m = search(text)
+    while m:
+        start = m.start()
+        end = matcher.match(text, start)
+        if end < 0:
+            m = search(text, start + 1)
+        else:
+            spans.append((start, end))
+            m = search(text, end)
+    return spans

@@ -25,8 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-import regex
-
+from syndicate.compose import _graphemes
 from syndicate.compose._mastodon import countable_text
 from syndicate.compose._xemoji import emoji_spans
 from syndicate.compose._xurls import extract_urls
@@ -42,7 +41,6 @@ EMOJI_WEIGHT = 2
 # Characters outside twitter-text v3's weight-1 ranges weigh 2.
 _HEAVY = re.compile("[^\x00-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
 _INVALID = re.compile("[\ufffe\ufeff\uffff]")
-_GRAPHEME = regex.compile(r"\X")
 
 
 @dataclass(frozen=True)
@@ -55,9 +53,7 @@ class Measure:
 
 def graphemes(text: str) -> int:
     """Extended grapheme clusters (UAX #29, the `regex` module's current Unicode data)."""
-    if text.isascii():
-        return len(text) - text.count("\r\n")  # CR LF is the only ASCII cluster of two
-    return len(_GRAPHEME.findall(text))
+    return _graphemes.count(text)
 
 
 def _nfc(text: str) -> str:
