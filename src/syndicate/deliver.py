@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 MAX_ATTEMPTS_PER_RUN = 4
+WINDOW_MARGIN = 0.05  # seconds past a quota reset before the next request (resets are whole seconds)
 DEFER_BASE = 60.0  # a platform that stays down: try again in 1, 2, 4 … minutes (capped at an hour)
 
 
@@ -122,6 +123,7 @@ class _Platform:
                  deadline: float, events: list[Event]) -> None:
         self.name, self.pub, self.settings, self.store = name, pub, settings, store
         self.clock, self.deadline, self.events = clock, deadline, events
+        self.blocked_until: float | None = None  # the platform's quota is used up until then
 
     def run(self, due: list[str]) -> None:
         started = 0
@@ -164,6 +166,7 @@ class _Platform:
             if part.part > 1 and reply_to is None:
                 outbox.mark(self.store, part, outbox.SKIPPED, "an earlier part of the thread was not posted")
                 continue
+            self._window(part)
             try:
                 receipt = self._send(part, reply_to)
             except ReplyRefused as exc:
@@ -346,17 +349,33 @@ class _Platform:
         log.info("%s: retrying in %.1f s after %s", self.name, state.upcoming_sleep, exc)
 
     def _pace(self) -> None:
-        """When the platform says the window is used up, wait for its reset (within budget) or stop."""
-        rate = getattr(self.pub, "last_rate", None)
-        remaining, reset = _rate_fields(rate)
-        if remaining is None or remaining > 0 or reset is None:
+        """Read the quota the platform reported with its last answer. When it is used up, the
+        next part waits for the reset (see `_window`) instead of running into a 429."""
+        remaining, reset = _rate_fields(getattr(self.pub, "last_rate", None))
+        if remaining is not None and remaining <= 0 and reset is not None and reset > self.clock.wall():
+            self.blocked_until = max(self.blocked_until or 0.0, reset)
+        day_remaining, day_reset = _day_fields(getattr(self.pub, "last_rate", None))
+        if day_remaining is not None and day_remaining <= 0 and day_reset is not None and day_reset > self.clock.wall():
+            self.blocked_until = max(self.blocked_until or 0.0, day_reset)  # X's 24-hour cap, when sent
+
+    def _window(self, part: outbox.Part) -> None:
+        """Before sending: wait out a used-up quota window if it resets within the run's budget;
+        otherwise defer this part to the reset (the platform stops for this run)."""
+        until = self.blocked_until
+        if until is None:
             return
-        wait = reset - self.clock.wall()
-        if wait <= 0:
-            return
-        if self.clock.monotonic() + wait >= self.deadline:
+        wait = until - self.clock.wall()
+        if wait > 0 and self.clock.monotonic() + wait + WINDOW_MARGIN >= self.deadline:
+            when = datetime.fromtimestamp(until, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            outbox.mark(self.store, part, outbox.DEFERRED, f"rate limit used up until {when}", not_before=until,
+                        now=self.clock.wall())
+            self.events.append(Event("deferred", f"{NAMES[self.name]}: rate limit used up until {when}; "
+                                     f"{part.part}/{part.of_parts} of {part.dispatch_id} deferred",
+                                     self.name, part.dispatch_id, data={"not_before": until}))
             raise _StopPlatform
-        self.clock.sleep(wait + 0.5)
+        if wait > 0:
+            self.clock.sleep(wait + WINDOW_MARGIN)
+        self.blocked_until = None
 
 
 def _rate_fields(rate: Any) -> tuple[int | None, float | None]:
@@ -367,6 +386,10 @@ def _rate_fields(rate: Any) -> tuple[int | None, float | None]:
     if isinstance(rate, tuple):
         return rate[0], rate[2] if len(rate) > 2 else None
     return getattr(rate, "remaining", None), getattr(rate, "reset", None)
+
+
+def _day_fields(rate: Any) -> tuple[int | None, float | None]:
+    return getattr(rate, "day_remaining", None), getattr(rate, "day_reset", None)
 
 
 def _receipt(platform: str, part: outbox.Part) -> Receipt:

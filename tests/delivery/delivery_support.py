@@ -57,11 +57,12 @@ class Entry:
     title: str
     body: str
     published: datetime
+    link: str | None = None  # e.g. https://example.org/...: never fetched (cards are off in every config)
 
     @property
     def url(self) -> str:
-        # Loopback, never fetched (cards are off in every test config); unique per entry.
-        return f"http://127.0.0.1:9/dispatch/{self.guid}"
+        # By default loopback (which twitter-text does not count as a link); unique per entry.
+        return self.link or f"http://127.0.0.1:9/dispatch/{self.guid}"
 
 
 def thread_body(marker: str, sentences: int = 40) -> str:
