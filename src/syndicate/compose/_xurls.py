@@ -35,7 +35,7 @@ import functools
 import re
 from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from syndicate.compose._twitter_data import CASE_VARIANTS, CCTLDS, CLASSES, GTLDS
 
@@ -44,8 +44,7 @@ MAX_TCO_SLUG_LENGTH = 40
 MAX_LABEL_LENGTH = 63
 
 
-@dataclass(frozen=True)
-class UrlEntity:
+class UrlEntity(NamedTuple):
     """One URL as twitter-text reports it, with code-point offsets.
 
     `url` is its text; for a scheme-less URL inside a longer non-ASCII domain it
@@ -202,10 +201,14 @@ def _punycode_length(label: str) -> int:
 def _valid_url(url: str, protocol: str, domain: str) -> bool:
     if domain.startswith("xn--") and not _ascii_domain().search(domain):
         return False
-    for label in domain.split("."):
-        n = _punycode_length(label)
-        if n < 1 or n > MAX_LABEL_LENGTH:
+    if domain.isascii():
+        if not all(0 < len(label) <= MAX_LABEL_LENGTH for label in domain.split(".")):
             return False
+    else:
+        for label in domain.split("."):
+            n = _punycode_length(label)
+            if n < 1 or n > MAX_LABEL_LENGTH:
+                return False
     return len(protocol) + len(url) <= MAX_URL_LENGTH
 
 
@@ -230,6 +233,16 @@ def _stops() -> tuple[frozenset[str], frozenset[str]]:
     return _complement("preceding"), _complement("domain") - {".", "_", "-"}
 
 
+def _windows(units: str) -> Iterator[tuple[int, int]]:
+    """(first possible start, dot) for each '.' that may precede a TLD."""
+    run_stop = _stops()[1]
+    for anchor in _ANCHOR.finditer(units):
+        dot = run = anchor.start()
+        while run > 0 and units[run - 1] not in run_stop:
+            run -= 1
+        yield max(run - 1 - _LONGEST_PROTOCOL, 0), dot
+
+
 def _matches(units: str) -> Iterator[re.Match[str]]:
     """What twitter-text's extractUrl regex finds, scanning left to right.
 
@@ -240,17 +253,13 @@ def _matches(units: str) -> Iterator[re.Match[str]]:
     at most once, so the result is the same as a plain left-to-right scan.
     """
     url_re, _ = _patterns()
-    not_preceding, run_stop = _stops()
+    not_preceding = _stops()[0]
     pos = 0  # the scan has consumed everything before this
     tried = -1  # every start up to here has failed
-    for anchor in _ANCHOR.finditer(units):
-        dot = anchor.start()
+    for first, dot in _windows(units):
         if dot < pos:
             continue
-        run = dot
-        while run > 0 and units[run - 1] not in run_stop:
-            run -= 1
-        s = max(pos, run - 1 - _LONGEST_PROTOCOL, tried + 1)
+        s = max(pos, first, tried + 1)
         while s < dot:
             if s == 0 or units[s] not in not_preceding:
                 m = url_re.match(units, s)
@@ -297,14 +306,23 @@ def _unit_spans(units: str, without_protocol: bool) -> list[tuple[int, int, str]
     return found
 
 
+def _astral_in_windows(text: str) -> bool:
+    """Whether a character beyond U+FFFF lies where a URL could begin or run up to its TLD."""
+    if not _ASTRAL.search(text):
+        return False
+    return any(_ASTRAL.search(text, first, dot) for first, dot in _windows(text))
+
+
 def extract_urls(text: str, *, without_protocol: bool = True) -> list[UrlEntity]:
     """The URLs twitter-text finds in `text`, in order (Mastodon uses without_protocol=False)."""
     if "." not in text:
         return []
+    if text.isascii() or not _astral_in_windows(text):
+        # Code points and code units only part ways around characters beyond
+        # U+FFFF; none is where a URL could start or lie, so match as they are.
+        return [UrlEntity(s, e, u, s + len(u)) for s, e, u in _unit_spans(text, without_protocol)]
     units = _to_units(text)
     spans = _unit_spans(units, without_protocol)
-    if units is text:
-        return [UrlEntity(s, e, u, s + len(u)) for s, e, u in spans]
 
     # Where each pair starts, in code units: pair k sits at (its code-point index + k).
     pairs = [m.start() + k for k, m in enumerate(_ASTRAL.finditer(text))]

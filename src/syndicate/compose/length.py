@@ -73,7 +73,7 @@ def _x_count(text: str) -> tuple[int, bool]:
     if entities:
         # twitter-text walks the text once; at each position a URL wins over an
         # emoji, and whatever starts inside a skipped entity is ignored.
-        entities.sort(key=lambda e: (e[0], e[1]))
+        entities.sort()
         pos = 0
         for start, kind, end in entities:
             if start < pos:
