@@ -114,3 +114,16 @@ def test_the_first_post_is_fitted_with_room_for_its_number() -> None:
     assert posts == ["Teaser 1/3", "A. 2/3", "B. 3/3"]
     assert seen == [" 1/3"]
     assert compose_thread(lambda suffix: None, sentences("A."), "u", limit(10)) is None
+
+
+def test_whole_paragraphs_pack_exactly_like_their_sentences() -> None:
+    from compose_corpus import body
+
+    from syndicate.compose.sentences import split_paragraphs
+
+    for language in ("en", "ja", "de"):
+        text = body(language, 400, seed=3)
+        for n in (60, 140, 300, 700):
+            by_sentence = pack(split_sentences(text, language), limit(n), first_number=2)
+            by_paragraph = pack(split_paragraphs(text, language), limit(n), first_number=2)
+            assert by_paragraph == by_sentence, (language, n)

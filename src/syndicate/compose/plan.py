@@ -24,7 +24,7 @@ from syndicate.compose.facets import detect_facets, find_links, short_url
 from syndicate.compose.hashtags import hashtags
 from syndicate.compose.length import graphemes, measure
 from syndicate.compose.lint import lint_dispatch
-from syndicate.compose.sentences import Sentence, one_line, split_sentences
+from syndicate.compose.sentences import Paragraph, one_line, split_paragraphs
 from syndicate.compose.teaser import Fields, fit_teaser, truncate, validate_template
 from syndicate.compose.thread import compose_thread
 from syndicate.model import PLATFORMS, Card, Dispatch, DispatchPlan, Image, Limits, PlatformPlan, Post
@@ -63,7 +63,8 @@ def plan_dispatch(
             raise ValueError(f"compose.{platform}.template: {problem}")
     threaded = any(s.mode == "thread" for s in settings.values())
     warnings = lint_dispatch(dispatch, thread=threaded, hold=hold)
-    body = split_sentences(dispatch.text, dispatch.language) if threaded else ()
+    # Shared by every platform, so a paragraph is split into sentences (if at all) only once.
+    body = split_paragraphs(dispatch.text, dispatch.language) if threaded else ()
     plans = tuple(
         _plan_platform(dispatch, p, settings[p], (limits or {}).get(p), card, body) for p in platforms
     )
@@ -76,7 +77,7 @@ def _plan_platform(
     s: ComposeSettings,
     limits: Limits | None,
     card: Card | None,
-    body: tuple[Sentence, ...],
+    body: tuple[Paragraph, ...],
 ) -> PlatformPlan:
     link = add_utm(dispatch.url, platform) if s.utm else dispatch.url
 
@@ -87,7 +88,7 @@ def _plan_platform(
     summary = one_line(dispatch.summary)
     if summary.casefold() == title.casefold():
         summary = ""  # feeds without a summary often repeat the title there
-    if s.mode == "thread" and body and _squash(dispatch.text).startswith(_squash(summary)):
+    if s.mode == "thread" and dispatch.text.strip() and _squash(dispatch.text).startswith(_squash(summary)):
         summary = ""  # the summary is the lede, and the thread's next post starts with it anyway
     fields = Fields(
         title=title,
@@ -134,7 +135,7 @@ def _plan_platform(
 
 
 def _compose(
-    fields: Fields, s: ComposeSettings, body: tuple[Sentence, ...], fits: _Fits, language: str | None
+    fields: Fields, s: ComposeSettings, body: tuple[Paragraph, ...], fits: _Fits, language: str | None
 ) -> list[str] | None:
     if s.mode == "teaser":
         teaser = fit_teaser(s.template, fields, fits, language=language)
@@ -147,24 +148,24 @@ def _compose(
 
 
 def _short_body_links(
-    body: tuple[Sentence, ...], fits: _Fits, *, always: bool
-) -> tuple[tuple[Sentence, ...], list[tuple[str, str]]]:
+    body: tuple[Paragraph, ...], fits: _Fits, *, always: bool
+) -> tuple[tuple[Paragraph, ...], list[tuple[str, str]]]:
     """Bluesky counts every character of a visible link: show body links as the app does ("host/path…",
     the facet keeping the full URL) when asked to, and always for a link too long for a post of its own,
-    which would otherwise have to be cut. Returns the new sentences and the (shown, uri) pairs."""
+    which would otherwise have to be cut. Returns the new paragraphs and the (shown, uri) pairs."""
     shown_for: dict[str, str] = {}  # shown text -> uri; a shown text must name one URL only
     out = []
-    for sentence in body:
-        text = sentence.text
+    for para in body:
+        text = para.text
         for start, end, uri in reversed(find_links(text)):
             visible = text[start:end]
             if not visible.startswith(("http://", "https://")) or (not always and fits(visible)):
                 continue
             short = short_url(uri)
-            if shown_for.setdefault(short, uri) != uri or short == visible:
+            if short == visible or shown_for.setdefault(short, uri) != uri:
                 continue
             text = text[:start] + short + text[end:]
-        out.append(replace(sentence, text=text) if text != sentence.text else sentence)
+        out.append(para if text == para.text else para.with_text(text))
     return tuple(out), [(shown, uri) for shown, uri in shown_for.items() if shown != uri]
 
 

@@ -37,7 +37,10 @@ _PARAGRAPH_BREAK = regex.compile(r"\n[ \t\r\f\v]*\n\s*")
 # Japanese, the no-break spaces of French typography).
 _SPACES = regex.compile(r"\s{2,}|[\t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]")
 # Masked before segmentation; trailing punctuation stays outside so "see x.com/a." still ends a sentence.
-_MASK = regex.compile(r"(?:https?://|www\.)\S+?(?=[.,;:!?)\]\"'»”’]*(?:\s|$))|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_MASK = regex.compile(
+    r"(?:https?://|www\.|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+/)\S*?(?=[.,;:!?)\]\"'»”’]*(?:\s|$))"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+)
 # Sentence punctuation, then any closing quotes/brackets (German closes with “ and ‘).
 _TERMINAL = regex.compile(r"[.!?…。！？؟।॥۔‼⁇⁈⁉︒﹒．｡][\"'”’“‘»«›‹」』）)\]\s]*$")
 _ABBREVIATIONS = frozenset(
@@ -62,13 +65,13 @@ class Sentence:
     """One sentence, stripped; `joiner` goes before it when it follows another in the same post."""
 
     text: str
-    joiner: str  # "" (first, or CJK without spaces), " " (same paragraph) or "\n\n" (new paragraph)
+    joiner: str  # "" (first; CJK), the space between sentences as written, or "\n\n" (new paragraph)
 
 
 def one_line(text: str) -> str:
     """`text` on one line: newlines, tabs and runs of whitespace become one space; a single space stays as
     written (a Japanese title's ideographic space U+3000 is part of the title)."""
-    return _SPACES.sub(" ", text).strip()
+    return str(_SPACES.sub(" ", text)).strip()
 
 
 def paragraphs(text: str) -> list[str]:
@@ -102,16 +105,42 @@ def pysbd_language(language: str | None, sample: str = "") -> str:
 
 def split_sentences(text: str, language: str | None = None) -> tuple[Sentence, ...]:
     """The sentences of `text` in order; paragraph breaks are kept as "\\n\\n" joiners."""
+    return tuple(s for para in split_paragraphs(text, language) for s in para.sentences)
+
+
+class Paragraph:
+    """A paragraph of a body, split into sentences only when asked: most paragraphs go into a post
+    whole, and pysbd costs a few microseconds per character."""
+
+    def __init__(self, text: str, joiner: str, language: str) -> None:
+        self.text = text  # on one line (`one_line`)
+        self.joiner = joiner  # "" for the first paragraph, else "\n\n"
+        self._language = language
+        self._sentences: tuple[Sentence, ...] | None = None
+
+    @property
+    def sentences(self) -> tuple[Sentence, ...]:
+        """The paragraph's sentences; the first carries the paragraph's joiner. Joined with their
+        joiners, they give back `text` exactly."""
+        if self._sentences is None:
+            pieces = _segment(self.text, self._language)
+            self._sentences = tuple(
+                Sentence(sentence, self.joiner if k == 0 else sep) for k, (sentence, sep) in enumerate(pieces)
+            )
+        return self._sentences
+
+    def with_text(self, text: str) -> Paragraph:
+        """The same paragraph with its text rewritten (e.g. links shortened)."""
+        return Paragraph(text, self.joiner, self._language)
+
+    def __repr__(self) -> str:
+        return f"Paragraph({self.text[:40]!r}…)"
+
+
+def split_paragraphs(text: str, language: str | None = None) -> tuple[Paragraph, ...]:
+    """The paragraphs of `text`, each ready to split into sentences by the rules of `language`."""
     lang = pysbd_language(language, text)
-    out: list[Sentence] = []
-    for para in paragraphs(text):
-        for k, (sentence, spaced) in enumerate(_segment(para, lang)):
-            if k == 0:
-                joiner = "\n\n" if out else ""
-            else:
-                joiner = " " if spaced else ""
-            out.append(Sentence(sentence, joiner))
-    return tuple(out)
+    return tuple(Paragraph(para, "\n\n" if i else "", lang) for i, para in enumerate(paragraphs(text)))
 
 
 @lru_cache(maxsize=32)
@@ -119,8 +148,8 @@ def _segmenter(lang: str) -> pysbd.Segmenter:
     return pysbd.Segmenter(language=lang, clean=False)
 
 
-def _segment(para: str, lang: str) -> list[tuple[str, bool]]:
-    """(sentence, preceded-by-whitespace) pairs for one paragraph; they cover it exactly."""
+def _segment(para: str, lang: str) -> list[tuple[str, str]]:
+    """(sentence, whitespace before it) pairs for one paragraph; joined, they give back `para`."""
     masked = _MASK.sub(lambda m: "x" * len(m.group()), para)
     try:
         pieces = _segmenter(lang).segment(masked)
@@ -129,24 +158,24 @@ def _segment(para: str, lang: str) -> list[tuple[str, bool]]:
     if "".join(pieces) != masked:  # pysbd altered the text: never trust its spans then
         pieces = _fallback_split(masked)
     # Map back onto the unmasked paragraph (masking kept lengths), then repair.
-    spans: list[tuple[int, int]] = []
+    merged: list[tuple[int, int]] = []
     pos = 0
     for piece in pieces:
-        spans.append((pos, pos + len(piece)))
-        pos += len(piece)
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
+        start, end = pos, pos + len(piece)
+        pos = end
         if merged and _glue(para[merged[-1][0] : merged[-1][1]]):
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))
     out = []
+    previous_end = 0
     for start, end in merged:
         chunk = para[start:end]
         sentence = chunk.strip()
         if sentence:
-            spaced = start > 0 and (para[start - 1].isspace() or chunk[:1].isspace())
-            out.append((sentence, spaced))
+            begin = start + (len(chunk) - len(chunk.lstrip()))
+            out.append((sentence, para[previous_end:begin]))
+            previous_end = begin + len(sentence)
     return out
 
 

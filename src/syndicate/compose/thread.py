@@ -9,18 +9,22 @@ or nothing in Chinese and Japanese); a paragraph break inside a post stays a
 blank line.
 
 Numbering "n/N" is appended to every part and counts toward its length; N
-depends on the packing and the packing on N's width, so we repeat until N is
-stable (a wider N can only add parts, so this settles in a step or two).
-With `max_parts`, a thread that would be longer keeps max_parts - 2 body posts
-and ends with a closing post linking to the full dispatch; the teaser and the
-closing post both count toward max_parts.
+depends on the packing and the packing on N's width. Only the width matters
+(every platform weighs digits alike), so we pack for a one-digit N and pack
+again only if the count turns out to need more digits (a wider N can only add
+parts, so this settles at once). With `max_parts`, a thread that would be
+longer keeps max_parts - 2 body posts and ends with a closing post linking to
+the full dispatch; the teaser and the closing post both count toward
+max_parts. `body` is sentences, or paragraphs that are split into sentences
+only when one does not fit whole (pysbd is slow; a 5-part thread never
+splits a whole long text); greedy packing gives the same posts either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from syndicate.compose.sentences import Sentence, grapheme_boundaries, word_breaks
+from syndicate.compose.sentences import Paragraph, Sentence, grapheme_boundaries, word_breaks
 
 __all__ = ["CLOSING", "compose_thread", "pack"]
 
@@ -42,7 +46,7 @@ def _no_suffix(n: int) -> str:
 
 def compose_thread(
     first: Callable[[str], str | None],
-    body: Sequence[Sentence],
+    body: Sequence[Sentence | Paragraph],
     closing_url: str,
     fits: Fits,
     *,
@@ -52,40 +56,31 @@ def compose_thread(
     """The texts of a thread, in order, each fitting `fits`.
 
     `first(suffix)` returns the teaser shortened to leave room for `suffix`
-    (None when nothing fits); `body` is the dispatch text as sentences;
-    `closing_url` is the link text shown in the closing post. Returns None when
-    the first post cannot be made to fit.
+    (None when nothing fits); `body` is the dispatch text as sentences (it is
+    iterated more than once); `closing_url` is the link text shown in the
+    closing post. Returns None when the first post cannot be made to fit.
     """
     max_parts = max(1, max_parts)
     if not body or max_parts == 1:
         return _single(first)
-
-    def layout(total: int | None) -> tuple[list[str], bool]:
-        suffix = numbering(total) if (numbered and total) else _no_suffix
-        posts = pack(body, fits, suffix, first_number=2, stop_after=max_parts - 1)
-        return posts, len(posts) > max_parts - 1  # more body posts than the cap leaves room for
-
-    total: int | None = None
-    posts: list[str] = []
-    truncated = False
+    total = min(max_parts, 9)  # any one-digit N packs the same as every other one-digit N
     for _ in range(_MAX_ROUNDS):
-        posts, truncated = layout(total)
+        suffix = numbering(total) if numbered else _no_suffix
+        posts = pack(body, fits, suffix, first_number=2, stop_after=max_parts - 1)
+        truncated = len(posts) > max_parts - 1  # more body posts than the cap leaves room for
         wanted = max_parts if truncated else 1 + len(posts)
-        if not numbered or wanted == total:
+        if not numbered or len(str(wanted)) == len(str(total)):
             break
         total = wanted
     if truncated:
-        keep = max_parts - 2
-        if keep < 1:  # no room for any body text: the teaser alone already links to the dispatch
+        if max_parts - 2 < 1:  # no room for any body text: the teaser alone already links to the dispatch
             return _single(first)
-        posts = posts[:keep]
-        posts.append(_closing(closing_url, numbering(max_parts)(max_parts) if numbered else "", fits))
-    # Converged, the body was laid out for exactly this many parts.
+        posts = [*posts[: max_parts - 2], _closing(closing_url, suffix(max_parts), fits)]
     suffix = numbering(1 + len(posts)) if numbered else _no_suffix
     head = first(suffix(1))
     if head is None:
         return None
-    return [head + suffix(1), *posts]
+    return [head + suffix(1), *(text + suffix(n) for n, text in enumerate(posts, start=2))]
 
 
 def _single(first: Callable[[str], str | None]) -> list[str] | None:
@@ -95,22 +90,22 @@ def _single(first: Callable[[str], str | None]) -> list[str] | None:
 
 def _closing(url: str, suffix: str, fits: Fits) -> str:
     text = CLOSING.format(url=url)
-    return text + suffix if fits(text + suffix) else url + suffix
+    return text if fits(text + suffix) else url
 
 
 def pack(
-    body: Sequence[Sentence],
+    body: Iterable[Sentence | Paragraph],
     fits: Fits,
     suffix: Suffix = _no_suffix,
     *,
     first_number: int = 1,
     stop_after: int | None = None,
 ) -> list[str]:
-    """Sentences packed greedily into posts (suffix included), in order.
+    """Sentences packed greedily into posts, in order; each post fits with its `suffix` (not included).
 
     With `stop_after`, packing stops once one post more than that exists, so
     callers can tell "it all fits in stop_after posts" from "it doesn't"
-    without packing a whole long text.
+    without packing (or even splitting) a whole long text.
     """
     posts: list[str] = []
     current = ""
@@ -121,30 +116,54 @@ def pack(
     def full() -> bool:
         return stop_after is not None and len(posts) > stop_after
 
-    for sentence in body:
-        if current:
-            candidate = current + sentence.joiner + sentence.text
+    for unit in body:
+        if isinstance(unit, Paragraph):
+            # Whole if it fits (what sentence-by-sentence packing would give too, as it would take them all).
+            candidate = current + unit.joiner + unit.text if current else unit.text
             if fits(candidate + suffix(number())):
                 current = candidate
                 continue
-            posts.append(current + suffix(number()))
-            current = ""
-            if full():
-                return posts
-        remaining = sentence.text
-        while remaining:
-            tail = suffix(number())
-            if fits(remaining + tail):
-                current = remaining
-                break
-            cut = _longest_prefix(remaining, lambda t: fits(t + tail))
-            posts.append(remaining[:cut].rstrip() + tail)
-            remaining = remaining[cut:].lstrip()
+            sentences: Iterable[Sentence] = unit.sentences
+        else:
+            sentences = (unit,)
+        for sentence in sentences:
+            current = _add(sentence, current, posts, fits, suffix, number, full)
             if full():
                 return posts
     if current:
-        posts.append(current + suffix(number()))
+        posts.append(current)
     return posts
+
+
+def _add(
+    sentence: Sentence,
+    current: str,
+    posts: list[str],
+    fits: Fits,
+    suffix: Suffix,
+    number: Callable[[], int],
+    full: Callable[[], bool],
+) -> str:
+    """Put one sentence after `current` or, when it does not fit there, into new posts (appended to
+    `posts`; a sentence too long for one post is split). Returns the post now being filled."""
+    if current:
+        candidate = current + sentence.joiner + sentence.text
+        if fits(candidate + suffix(number())):
+            return candidate
+        posts.append(current)
+        if full():
+            return ""
+    remaining = sentence.text
+    while remaining:
+        tail = suffix(number())
+        if fits(remaining + tail):
+            return remaining
+        cut = _longest_prefix(remaining, lambda t: fits(t + tail))
+        posts.append(remaining[:cut].rstrip())
+        remaining = remaining[cut:].lstrip()
+        if full():
+            return ""
+    return ""
 
 
 def _longest_prefix(text: str, fits: Fits) -> int:
