@@ -49,6 +49,8 @@ def test_character_and_emoji_weights(text: str, weight: int) -> None:
         ("see example.com.", 28, ["example.com"]),  # trailing '.' is not part of it
         ("(https://example.com/x_(y))", 25, ["https://example.com/x_(y)"]),  # balanced parens kept
         ("https://t.co/abc/def", 27, ["https://t.co/abc"]),  # t.co stops after the slug
+        ("example.com/'(a)", 27, ["example.com/"]),  # twitter-text's regex cuts this path at '/'
+        ("example.com/x(a)", 23, ["example.com/x(a)"]),
         ("https://" + "a" * 64 + ".com", 76, []),  # a label over 63 characters: not a URL
     ],
 )

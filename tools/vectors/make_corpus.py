@@ -78,6 +78,7 @@ HAND = {
     "url-label-63": "https://" + "a" * 63 + ".com/ok",
     "url-label-64": "https://" + "a" * 64 + ".com/no",
     "url-path-ending": "https://example.com/a- https://example.com/a+ https://example.com/a! https://example.com/a=",
+    "url-paren-quirk": "example.com/'(a) and example.com/a(b) and https://example.com/!(x) and t.co/((b))",
     "url-at-path": "https://example.com/@user/ and https://medium.com/@writer/post-1",
     "url-dot-trail": "example.com. example.co. example.c",
     "url-numbers": "1.5 million, v2.0, 3.14, 192.168.0.1, e.g. i.e. U.S.A.",
@@ -195,6 +196,16 @@ def fuzz(rng: random.Random, n: int) -> dict[str, str]:
     return {f"fuzz-{i:04d}": "".join(rng.choice(pieces) for _ in range(rng.randint(3, 40))) for i in range(n)}
 
 
+def fuzz_urls(rng: random.Random, n: int) -> dict[str, str]:
+    """URL-shaped noise: schemes, hosts, paths with parentheses and punctuation, queries."""
+    pieces = [
+        "https://", "http://", "www.", "example", ".", "com", "co.uk", "/", "a", "(", ")", "((", "))", "?", "=",
+        "&", "#", "-", "_", "~", "!", "*", "'", ";", ":", "8080", ",", "%20", "@", "|", "[", "]", "$", "+", "é",
+        "ж", "中", " ", "\u2013", "t.co/", "xn--p1ai", "bit.ly", "ʃ", "ɠ", "ᲀ", "ſ",
+    ]
+    return {f"fuzz-url-{i:04d}": "".join(rng.choice(pieces) for _ in range(rng.randint(3, 50))) for i in range(n)}
+
+
 def main() -> None:
     rng = random.Random(20260524)
     cases: dict[str, str] = {}
@@ -203,6 +214,7 @@ def main() -> None:
     cases.update(url_sweep(rng))
     cases.update(emoji_sweeps())
     cases.update(fuzz(rng, 600))
+    cases.update(fuzz_urls(rng, 300))
     path = HERE / "corpus.jsonl"
     with path.open("w", encoding="utf-8") as f:
         for key, text in cases.items():

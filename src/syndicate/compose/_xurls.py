@@ -11,7 +11,9 @@ ones. The rules, as observed in twitter-text's behaviour:
   from the lists must be followed by the end or a character other than an
   ASCII letter/digit, '@', '+' or '-'. Then an optional ``:port``, path (with
   one level of balanced parentheses, and only certain characters allowed at
-  the end, so trailing punctuation stays outside) and ``?query``.
+  the end, so trailing punctuation stays outside) and ``?query``. A path
+  segment that starts with punctuation and ends in parentheses, as in
+  ``/'(a)``, is cut at the '/' (a precedence slip in twitter-text's regex).
 * Every label, as IDNA/punycode, must be 1–63 characters, and the whole URL
   at most 4096 (UTF-16 units, with ``https://`` assumed when absent).
 * Without a scheme, a URL preceded by '-', '_', '.' or '/' is ignored, and only
@@ -155,8 +157,10 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     domain_name = f"(?:{dc}(?:-*{dc})*+\\.)"
     g = _char_class("path")
     parens = f"\\((?:{g}+|(?:{g}*\\({g}+\\){g}*))\\)"
-    path_end = f"(?:{_char_class('pathEnd')}|{parens})"
-    path_segment = f"(?:(?:{g}*(?:{parens}{g}*)*{path_end})|(?:@{g}+/))"
+    # twitter-text splices its path-ending pattern "[chars]|(parens)" into the
+    # segment unbracketed, so a segment is "G*(parens G*)*[chars]" OR a bare
+    # "(parens)": "/'(a)" stops after "/", while "/x(a)" goes on. We keep that.
+    path_segment = f"(?:(?:{g}*(?:{parens}{g}*)*{_char_class('pathEnd')}|{parens})|(?:@{g}+/))"
     query = f"\\?{_char_class('query')}*{_char_class('queryEnd')}"
     protocol = "".join(_ci(c) for c in "http") + _ci("s") + "?://"
     url = re.compile(
