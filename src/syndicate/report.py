@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+# Shown only with -v: nothing was posted or lost, everything stays queued (`status` shows it).
+QUIET_KINDS = ("queued", "deferred")
+
+
 @dataclass
 class Event:
     """Something worth a line in the run's output."""
@@ -37,8 +41,8 @@ class RunReport:
         if verbose:
             out.append(f"accepted {self.accepted} new dispatch(es); {self.baseline} entries marked as baseline")
         for e in self.events:
-            if e.kind == "queued" and not verbose:
-                continue
+            if e.kind in QUIET_KINDS and not verbose:
+                continue  # cron mails any output: only posts, failures and what needs a person
             prefix = "syndicate: " if e.kind in ("failed", "auth", "feed-error") else ""
             out.append(prefix + e.message)
         return out

@@ -83,6 +83,11 @@ def entries(n: int, *, prefix: str = "e", start: datetime | None = None, body: s
     ]
 
 
+def thread_entries(n: int, *, prefix: str) -> list[Entry]:
+    """n entries with long bodies, each its own (X refuses the same words twice, even in replies)."""
+    return [Entry(e.guid, e.title, thread_body(e.guid), e.published) for e in entries(n, prefix=prefix)]
+
+
 def feed_xml(items: Iterable[Entry]) -> str:
     out = ['<?xml version="1.0" encoding="utf-8"?>', '<rss version="2.0"><channel><title>Test wire</title>',
            "<link>http://127.0.0.1:9/</link><description>tests</description>"]
@@ -267,3 +272,14 @@ def set_env(monkeypatch: Any, env: Mapping[str, str]) -> None:
 
 def states(state: Path, platform: str) -> list[str]:
     return [p["state"] for p in parts(state, platform)]
+
+
+def assert_dry_run_writes_nothing(setup: Setup) -> None:
+    """`dry-run` (the same pipeline, on an in-memory copy) leaves the state file's bytes as they were."""
+    from syndicate.config import load_config
+    from syndicate.dryrun import dry_run_plan
+
+    before = setup.state.read_bytes()
+    dry_run_plan(load_config(setup.config), show_all=False, fetch_cards=False)
+    dry_run_plan(load_config(setup.config), show_all=True, fetch_cards=False)
+    assert setup.state.read_bytes() == before

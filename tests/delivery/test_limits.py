@@ -14,6 +14,7 @@ from delivery_support import (
     MASTODON_CANARY,
     Setup,
     VirtualClock,
+    assert_dry_run_writes_nothing,
     cli_env,
     entries,
     make_mastodon_fake,
@@ -156,6 +157,7 @@ def test_forty_new_entries_go_out_a_few_per_run_spaced_and_in_order(
     for server_times in ([t.created_at for t in xf.tweets], [s.created_at for s in mf.statuses]):
         gaps = [b - a for a, b in zip(server_times, server_times[1:])]
         assert min(gaps) >= spacing - 0.01  # spaced on the server's own (virtual) clock
+    assert_dry_run_writes_nothing(setup)
 
 
 def test_x_budget_stops_x_before_a_thread_that_would_pass_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -184,6 +186,7 @@ def test_x_budget_stops_x_before_a_thread_that_would_pass_it(tmp_path: Path, mon
     assert report.exit_code == 0
     assert "X spend this month: 0.430 of 0.500" in render_status(load_config(setup.config))
     assert "budget" in "\n".join(report.lines())  # `run` says so, without -v
+    assert_dry_run_writes_nothing(setup)
 
 
 def test_x_budget_reached_mid_queue_skips_only_x(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ from delivery_support import (
     MASTODON_CANARY,
     Setup,
     VirtualClock,
+    assert_dry_run_writes_nothing,
     cli_env,
     entries,
     make_mastodon_fake,
@@ -53,6 +54,8 @@ def test_mastodon_down_for_several_runs_then_everything_in_order(tmp_path: Path,
         for run in range(4):
             report = run_inproc(setup, clock)
             assert report.exit_code == 0
+            assert report.lines() == []  # cron stays quiet: nothing was posted or failed
+            assert any("stays queued" in line for line in report.lines(verbose=1))
             assert fake.statuses == []
             first = parts(setup.state, "mastodon")[0]
             assert first["state"] == "deferred" and first["not_before"] > clock.wall()
@@ -65,6 +68,7 @@ def test_mastodon_down_for_several_runs_then_everything_in_order(tmp_path: Path,
     assert _in_order([s.text for s in sorted(fake.statuses, key=lambda s: int(s.id))], planned)
     assert len(fake.statuses) == sum(len(t) for t in planned.values()) == 12
     assert set(states(setup.state, "mastodon")) == {"sent"}
+    assert_dry_run_writes_nothing(setup)
 
 
 def test_x_down_for_several_runs_then_everything_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -218,6 +222,7 @@ def test_an_unknown_part_holds_the_rest_of_its_thread(tmp_path: Path, monkeypatc
     assert [s.text for s in ordered] == planned_texts(setup.state, "mastodon")[dispatch_id]
     for prev, cur in zip(ordered, ordered[1:]):
         assert cur.in_reply_to_id == prev.id
+    assert_dry_run_writes_nothing(setup)
 
 
 def test_x_duplicate_of_an_older_post_fails_the_part_instead_of_calling_it_sent(
