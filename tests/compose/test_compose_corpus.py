@@ -13,6 +13,7 @@ from compose_corpus import corpus
 from syndicate.compose.facets import short_url
 from syndicate.compose.length import measure
 from syndicate.compose.plan import add_utm, plan_dispatch
+from syndicate.compose.sentences import split_sentences
 from syndicate.compose.thread import CLOSING
 from syndicate.model import PLATFORMS, DispatchPlan, Limits, Post
 from syndicate.settings import ComposeSettings
@@ -138,6 +139,33 @@ def test_threads_keep_text_in_order_with_numbering_and_cap(name: str, variant: s
             assert joined and source.startswith(joined) and len(joined) < len(source)
         else:
             assert joined == source
+
+
+@pytest.mark.parametrize(("name", "variant"), CASES)
+def test_thread_posts_break_between_sentences_unless_one_is_too_long(name: str, variant: str) -> None:
+    plan = planned(name, variant)
+    d = CORPUS[name]
+    limits = VARIANTS[variant][1] or {}
+    sentences = split_sentences(d.text, d.language)
+    ends, pos = {}, 0
+    for sentence in sentences:
+        pos += len(squash(sentence.text))
+        ends[pos] = sentence.text
+    for pp in plan.platforms:
+        posts = list(pp.posts[1:])
+        if posts and _unshorten(posts[-1]).startswith(CLOSING.format(url="")):
+            posts = posts[:-1]
+        pos = 0
+        for post, following in zip(posts, posts[1:]):
+            pos += len(squash(_unshorten(post)))
+            if pos in ends:
+                continue
+            # Split mid-sentence: allowed only if that sentence could not start the next post whole.
+            containing = next(s.text for end, s in zip(ends, sentences) if end > pos)
+            number = strip_numbering(following.text)[1]
+            suffix = f" {number[0]}/{number[1]}" if number else ""
+            alone = measure(pp.platform, containing + suffix, limits=limits.get(pp.platform))
+            assert not alone.valid, (pp.platform, containing)
 
 
 def _unshorten(post: Post) -> str:

@@ -130,6 +130,9 @@ def test_thread_does_not_repeat_the_lede_in_the_first_post() -> None:
 def test_a_template_that_cannot_fit_skips_the_platform_with_a_reason() -> None:
     p = plan(platforms=("x", "bluesky"), template="x" * 300 + " {url}")
     assert all(pp.posts == () and pp.skipped and "limit" in pp.skipped for pp in p.platforms)
+    empty = plan(replace(D, url="", title="", summary="", text=""), mode="thread")
+    assert all(pp.posts == () and "nothing to post" in (pp.skipped or "") for pp in empty.platforms)
+    assert [w.code for w in empty.warnings] == ["missing-link", "empty-title", "empty-body"]
 
 
 def test_warnings_and_hold() -> None:

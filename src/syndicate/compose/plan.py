@@ -90,6 +90,8 @@ def _plan_platform(
         summary = ""  # feeds without a summary often repeat the title there
     if s.mode == "thread" and dispatch.text.strip() and _squash(dispatch.text).startswith(_squash(summary)):
         summary = ""  # the summary is the lede, and the thread's next post starts with it anyway
+    if not (title or summary or link):
+        return PlatformPlan(platform, skipped="nothing to post: the dispatch has no title, summary or link")
     fields = Fields(
         title=title,
         summary=summary,
