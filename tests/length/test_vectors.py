@@ -1,7 +1,8 @@
 """Our counts against vectors from the platforms' own libraries (tests/data/length_vectors.jsonl).
 
 The vectors come from npm twitter-text 3.1.0 (`parseTweet`, `extractUrlsWithIndices`)
-and @atproto/api (`RichText.graphemeLength`, UTF-8 length), run by
+and @atproto/api (`RichText.graphemeLength`, UTF-8 length,
+`detectFacetsWithoutResolution`), run by
 tools/vectors/generate.mjs over tools/vectors/corpus.jsonl. Every vector must
 agree, except the ids listed in KNOWN_DISAGREEMENTS, each with its reason.
 """
@@ -75,6 +76,15 @@ def test_bluesky_graphemes_and_bytes_match_atproto() -> None:
     def check(row: dict[str, Any]) -> str | None:
         ours = length.bluesky_length(row["text"])
         want = (row["bluesky"]["graphemes"], row["bluesky"]["bytes"])
+        return None if ours == want else f"ours {ours} != @atproto/api {want}"
+
+    assert _mismatches(check) == {}
+
+
+def test_bluesky_facets_match_atproto() -> None:
+    def check(row: dict[str, Any]) -> str | None:
+        ours = [list(f) for f in length.bluesky_facet_spans(row["text"])]
+        want = row["bluesky"]["facets"]
         return None if ours == want else f"ours {ours} != @atproto/api {want}"
 
     assert _mismatches(check) == {}

@@ -3,7 +3,8 @@
 // TLD lists, the exact sets of UTF-16 code units each URL character class
 // accepts (measured by running the real regexes, so JS case-insensitivity
 // quirks are captured), case variants of TLD characters, and the emoji regex
-// source (expanded into a list of sequences by build_data.py).
+// source (expanded into a list of sequences by build_data.py); and the npm
+// `tlds` list that @atproto/api uses for Bluesky facet detection.
 //
 // Usage: run by build_data.py (prints JSON on stdout).
 import twitterText from 'twitter-text';
@@ -66,7 +67,10 @@ const out = {
   source: {
     'twitter-text': require('twitter-text/package.json').version,
     'twemoji-parser': require('twemoji-parser/package.json').version,
+    tlds: require('tlds/package.json').version,
   },
+  // The TLD list @atproto/api's detectFacets checks bare domains and handles against.
+  bskyTlds: require('tlds'),
   gtlds,
   cctlds,
   classes: Object.fromEntries(Object.entries(classes).map(([k, re]) => [k, ranges(re)])),

@@ -52,6 +52,15 @@ HAND = {
     "mention-bare-handle": "Follow alice.bsky.social for updates",
     "mention-email": "Write to tips@example.com or desk@news.example.org.",
     "mention-at-url": "@example.com is not a mention, is it?",
+    # --- Bluesky facets ---
+    "facet-tags": "#breaking #Élection2026 #2026 #ok! #a.b. #🇫🇷 #️⃣ ＃全角 #zero\u200bwidth #soft\u00adhyphen",
+    "facet-tag-64": "#" + "t" * 64 + " #" + "u" * 65,
+    "facet-cashtags": "$AAPL up, $tsla down; ($GOOG) $TOOLONG $1A $BRK.B '$X'",
+    "facet-mentions": "(@alice.bsky.social) @bob.test @carol.invalidtld @dave.example.com. @x_y.bsky.social",
+    "facet-links-bare": "see example.com, Example.COM and foo.bar. (bar.org) httpfoo.com ftp.example.org",
+    "facet-links-scheme": "HTTPS://EXAMPLE.COM Http://example.com https://x.com/a) https://x.com/(a) https://x.com/a?",
+    "facet-links-trailing": "https://x.com/a... https://x.com/a!? (https://x.com/b) https://x.com/c)!",
+    "facet-mixed": "🚨 #Breaking: @reporter.bsky.social reports from bsky.app/profile/x — https://example.com/live",
     # --- URLs ---
     "url-scheme-less": "Read more at example.com/story and www.example.org.",
     "url-trailing-punct": "Sources: https://example.com/a, https://example.com/b; https://example.com/c! (https://example.com/d)",

@@ -319,7 +319,7 @@ def _astral_in_windows(text: str) -> bool:
 
 def extract_urls(text: str, *, without_protocol: bool = True) -> list[UrlEntity]:
     """The URLs twitter-text finds in `text`, in order (Mastodon uses without_protocol=False)."""
-    if "." not in text:
+    if "." not in text or (not without_protocol and "://" not in text):
         return []
     if text.isascii() or not _astral_in_windows(text):
         # Code points and code units only part ways around characters beyond

@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from syndicate.compose import _graphemes
+from syndicate.compose import _bsky_facets, _graphemes
 from syndicate.compose._mastodon import countable_text
 from syndicate.compose._xemoji import emoji_spans
 from syndicate.compose._xurls import extract_urls
@@ -101,6 +101,17 @@ def x_urls(text: str) -> list[tuple[int, int, str]]:
 def bluesky_length(text: str) -> tuple[int, int]:
     """(grapheme clusters, UTF-8 bytes) of `text`, as @atproto/api's RichText counts them."""
     return graphemes(text), len(text.encode("utf-8", "surrogatepass"))
+
+
+def bluesky_facet_spans(text: str) -> list[tuple[str, int, int, str]]:
+    """Links, mentions and hashtags @atproto/api's detectFacetsWithoutResolution finds in `text`.
+
+    Each is (kind, byte_start, byte_end, value) with UTF-8 byte offsets; kind is
+    "link" (value: URI, ``https://`` added to bare domains), "mention" (value:
+    handle, to be resolved to a DID) or "tag" (value: without '#'; cashtags
+    are "$TICKER"). Sorted by start.
+    """
+    return _bsky_facets.facet_spans(text)
 
 
 def mastodon_length(text: str, spoiler_text: str = "", *, url_length: int = URL_WEIGHT) -> int:
