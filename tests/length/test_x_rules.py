@@ -93,7 +93,9 @@ def test_scanning_only_near_dots_finds_what_a_full_scan_finds() -> None:
         "a.b.c.d example.com/x foo_bar.com -x.com 例えexample.jp 1.5 e.g. U.S.A.",
         "東京example.com中文test.org😀x.com and https://t.co/a?b=c",
         "".join("ab.c" if i % 3 else "x.io " for i in range(60)),
+        "a.b.com.x.example.co.uk https://t.co/x.com-y.org a_b.com:8080/p(q)r.s",
     ]
     for text in texts:
         units = _xurls._to_units(text)
-        assert [m.span() for m in _xurls._matches(units)] == [m.span() for m in url_re.finditer(units)]
+        windows = _xurls._windows(units)
+        assert [m.span() for m in _xurls._matches(units, windows)] == [m.span() for m in url_re.finditer(units)]

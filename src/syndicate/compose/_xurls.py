@@ -237,17 +237,20 @@ def _stops() -> tuple[frozenset[str], frozenset[str]]:
     return _complement("preceding"), _complement("domain") - {".", "_", "-"}
 
 
-def _windows(units: str) -> Iterator[tuple[int, int]]:
+def _windows(units: str) -> list[tuple[int, int]]:
     """(first possible start, dot) for each '.' that may precede a TLD."""
     run_stop = _stops()[1]
+    windows = []
     for anchor in _ANCHOR.finditer(units):
         dot = run = anchor.start()
         while run > 0 and units[run - 1] not in run_stop:
             run -= 1
-        yield max(run - 1 - _LONGEST_PROTOCOL, 0), dot
+        first = run - 1 - _LONGEST_PROTOCOL
+        windows.append((first if first > 0 else 0, dot))
+    return windows
 
 
-def _matches(units: str) -> Iterator[re.Match[str]]:
+def _matches(units: str, windows: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
     """What twitter-text's extractUrl regex finds, scanning left to right.
 
     Rather than trying the regex at every position, we only try the places a
@@ -259,11 +262,10 @@ def _matches(units: str) -> Iterator[re.Match[str]]:
     url_re, _ = _patterns()
     not_preceding = _stops()[0]
     pos = 0  # the scan has consumed everything before this
-    tried = -1  # every start up to here has failed
-    for first, dot in _windows(units):
+    for first, dot in windows:
         if dot < pos:
             continue
-        s = max(pos, first, tried + 1)
+        s = pos if pos > first else first
         while s < dot:
             if s == 0 or units[s] not in not_preceding:
                 m = url_re.match(units, s)
@@ -272,14 +274,15 @@ def _matches(units: str) -> Iterator[re.Match[str]]:
                     pos = s = m.end()
                     continue
             s += 1
-        tried = max(tried, dot - 1)
+        if pos < dot:
+            pos = dot  # every start before the dot has been tried
 
 
-def _unit_spans(units: str, without_protocol: bool) -> list[tuple[int, int, str]]:
+def _unit_spans(units: str, windows: list[tuple[int, int]], without_protocol: bool) -> list[tuple[int, int, str]]:
     """(start, end, url) in UTF-16 code units, exactly as extractUrlsWithIndices."""
     _, tco = _patterns()
     found: list[tuple[int, int, str]] = []
-    for m in _matches(units):
+    for m in _matches(units, windows):
         url, protocol, domain = m.group("url"), m.group("protocol"), m.group("domain")
         start, end = m.start("url"), m.end("url")
         if not _valid_url(url, protocol or "https://", domain):
@@ -310,23 +313,19 @@ def _unit_spans(units: str, without_protocol: bool) -> list[tuple[int, int, str]
     return found
 
 
-def _astral_in_windows(text: str) -> bool:
-    """Whether a character beyond U+FFFF lies where a URL could begin or run up to its TLD."""
-    if not _ASTRAL.search(text):
-        return False
-    return any(_ASTRAL.search(text, first, dot) for first, dot in _windows(text))
-
-
 def extract_urls(text: str, *, without_protocol: bool = True) -> list[UrlEntity]:
     """The URLs twitter-text finds in `text`, in order (Mastodon uses without_protocol=False)."""
     if "." not in text or (not without_protocol and "://" not in text):
         return []
-    if text.isascii() or not _astral_in_windows(text):
+    windows = _windows(text)
+    if not windows:
+        return []
+    if text.isascii() or not _ASTRAL.search(text) or not any(_ASTRAL.search(text, f, d) for f, d in windows):
         # Code points and code units only part ways around characters beyond
         # U+FFFF; none is where a URL could start or lie, so match as they are.
-        return [UrlEntity(s, e, u, s + len(u)) for s, e, u in _unit_spans(text, without_protocol)]
+        return [UrlEntity(s, e, u, s + len(u)) for s, e, u in _unit_spans(text, windows, without_protocol)]
     units = _to_units(text)
-    spans = _unit_spans(units, without_protocol)
+    spans = _unit_spans(units, _windows(units), without_protocol)
 
     # Where each pair starts, in code units: pair k sits at (its code-point index + k).
     pairs = [m.start() + k for k, m in enumerate(_ASTRAL.finditer(text))]
