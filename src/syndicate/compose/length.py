@@ -45,6 +45,8 @@ _INVALID = re.compile("[\ufffe\ufeff\uffff]")
 
 @dataclass(frozen=True)
 class Measure:
+    """A text's length by one platform's rule, that platform's limit, and whether it fits."""
+
     length: int
     limit: int
     valid: bool
