@@ -24,6 +24,7 @@ every wait happens here, against one monotonic deadline for the whole run.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import re
 import time
@@ -88,7 +89,17 @@ def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Pu
         except AuthError as exc:
             events.append(_auth_event(platform, exc))
             continue
-        _Platform(platform, pub, settings, store, clock, deadline, events).run(due)
+        try:
+            _Platform(platform, pub, settings, store, clock, deadline, events).run(due)
+        except Exception as exc:  # a bug or an untranslated library error: the other platforms carry on
+            if os.environ.get("SYNDICATE_RAISE_ERRORS"):
+                raise
+            log.debug("%s: unexpected error", platform, exc_info=True)
+            # Only the type: an untranslated error's text may quote a request. A part that was in
+            # flight stays `sending`, so the next run looks it up before sending anything.
+            events.append(Event("failed", f"{NAMES[platform]}: stopped by an unexpected error "
+                                f"({type(exc).__name__}); everything stays queued. SYNDICATE_RAISE_ERRORS=1 "
+                                "shows the traceback", platform=platform))
     return events
 
 
