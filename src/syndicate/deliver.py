@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import os
 import random
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,8 +33,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.stop import stop_base
 
 from syndicate import outbox
+from syndicate.budget import month_start, x_cost
 from syndicate.errors import (
     AuthError,
     Duplicate,
@@ -67,6 +68,16 @@ class Clock:
     wall: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+
+
+class _Deadline(stop_base):
+    """tenacity stop: no retry whose wait would end past the run's deadline (one budget per run)."""
+
+    def __init__(self, monotonic: Callable[[], float], deadline: float) -> None:
+        self.monotonic, self.deadline = monotonic, deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.monotonic() + (retry_state.upcoming_sleep or 0.0) >= self.deadline
 
 
 class _StopPlatform(Exception):
@@ -269,7 +280,7 @@ class _Platform:
         retrying = Retrying(
             retry=retry_if_exception(self._retryable),
             wait=self._wait,
-            stop=stop_after_attempt(MAX_ATTEMPTS_PER_RUN) | self._over_budget,
+            stop=stop_after_attempt(MAX_ATTEMPTS_PER_RUN) | _Deadline(self.clock.monotonic, self.deadline),
             sleep=self.clock.sleep,
             reraise=True,
             before_sleep=self._log_retry,
@@ -277,14 +288,15 @@ class _Platform:
         try:
             receipt = retrying(attempt)
         except Duplicate as exc:
-            receipt = exc.existing or self._find_quietly(part, identity, reply_to)
-            if receipt is None and not look_first and attempts == 1:
+            found = exc.existing or self._find_quietly(part, identity, reply_to)
+            if found is None and not look_first and attempts == 1:
                 # Nothing was ever sent for this part: the duplicate is some older post, not
                 # ours. Calling it sent would lose this part silently.
                 raise Permanent(self.name, f"refused as a duplicate of an earlier post ({exc.reason})") from exc
-            if receipt is None:  # an earlier attempt of ours may be it, but it cannot be found
+            if found is None:  # an earlier attempt of ours may be it, but it cannot be found
                 self._hold(part, f"the platform says it is a duplicate ({exc.reason}), but it was not found")
                 raise _StopPlatform from None
+            receipt = found
         except RateLimited as exc:
             when = datetime.fromtimestamp(exc.until, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             outbox.mark(self.store, part, outbox.DEFERRED, f"rate limited until {when}", not_before=exc.until,
@@ -352,9 +364,6 @@ class _Platform:
             return max(exc.until - self.clock.wall(), 0.0) + random.uniform(0, 1)
         return min(2.0 ** (state.attempt_number - 1), 30.0) + random.uniform(0, 1)
 
-    def _over_budget(self, state: RetryCallState) -> bool:
-        return self.clock.monotonic() + (state.upcoming_sleep or 0.0) >= self.deadline
-
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         log.info("%s: retrying in %.1f s after %s", self.name, state.upcoming_sleep, exc)
@@ -405,22 +414,3 @@ def _day_fields(rate: Any) -> tuple[int | None, float | None]:
 
 def _receipt(platform: str, part: outbox.Part) -> Receipt:
     return Receipt(platform, part.remote_id or "", part.remote_url or "", part.uri, part.cid)
-
-
-# A URL as X would bill it: with a scheme, www., or a bare domain (twitter-text links those too).
-# Used only when compose.length has no `x_urls`; it errs towards "has a link", the dearer price.
-_LINKISH = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
-
-
-def x_cost(text: str, settings: Settings) -> float:
-    """What X bills for this post: the dearer price when it carries a link (docs/platforms.md §1.1)."""
-    from syndicate.compose import length
-
-    finder = getattr(length, "x_urls", None)  # the exact twitter-text extractor, when the composer has it
-    has_link = bool(finder(text)) if finder is not None else _LINKISH.search(text) is not None
-    return settings.x.price_post_with_link if has_link else settings.x.price_post
-
-
-def month_start(now: float) -> float:
-    d = datetime.fromtimestamp(now, UTC)
-    return datetime(d.year, d.month, 1, tzinfo=UTC).timestamp()

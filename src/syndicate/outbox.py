@@ -164,7 +164,7 @@ def month_spend(store: Store, platform: str, month_start: float) -> float:
 
 def last_sent_at(store: Store, platform: str) -> float | None:
     row = store.conn.execute("SELECT MAX(sent_at) FROM parts WHERE platform = ?", (platform,)).fetchone()
-    return row[0]
+    return float(row[0]) if row[0] is not None else None
 
 
 def dispatch_title(store: Store, dispatch_id: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from syndicate import outbox
-from syndicate.deliver import NAMES, month_start
+from syndicate.budget import month_start
+from syndicate.deliver import NAMES
 from syndicate.settings import Settings
 from syndicate.store import Store
 
