@@ -120,7 +120,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{name:38} {ms:11.2f} {total:8.2f} {ratio:8.2f}x {posts:10.1f}")
     sample = dispatches[: min(100, n)]
     print("measure() calls per dispatch (3 platforms): " + ", ".join(
-        f"{name.split(' (')[0].split(',')[0]} {count_measures(sample, compose):.0f}" for name, compose in MODES.items()
+        f"{name.split(',')[0].split(' (')[0].split(':')[0]}{' (whole)' if 'whole' in name else ''} "
+        f"{count_measures(sample, compose):.0f}"
+        for name, compose in MODES.items()
     ))
 
 
