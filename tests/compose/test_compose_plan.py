@@ -9,7 +9,7 @@ from compose_checks import assert_facets, assert_fits
 from compose_corpus import LONG_URL, dispatch
 
 from syndicate.compose.facets import short_url
-from syndicate.compose.length import graphemes
+from syndicate.compose.length import graphemes, measure
 from syndicate.compose.plan import CARD_DESCRIPTION, add_utm, card_for, plan_dispatch
 from syndicate.model import Card, Limits
 from syndicate.settings import ComposeSettings
@@ -18,9 +18,10 @@ D = dispatch("plan", text="First sentence here. Second one follows.\n\nA new par
 ALL = ("x", "bluesky", "mastodon")
 
 
-def plan(d=D, platforms=ALL, limits=None, card=None, hold=False, **settings):  # type: ignore[no-untyped-def]
+def plan(d=D, platforms=ALL, limits=None, card=None, hold=False, spoilers=None, **settings):  # type: ignore[no-untyped-def]
     compose = {p: ComposeSettings(**settings) for p in platforms}
-    return plan_dispatch(d, platforms=platforms, compose=compose, limits=limits, card=card, hold=hold)
+    return plan_dispatch(d, platforms=platforms, compose=compose, limits=limits, card=card, hold=hold,
+                         spoilers=spoilers)
 
 
 def test_one_platform_plan_per_platform_in_order_each_with_its_own_settings() -> None:
@@ -109,14 +110,21 @@ def test_images_go_on_the_first_post_and_cards_off_gives_bluesky_the_image() -> 
 
 def test_mastodon_instance_limits_and_url_weight_are_used() -> None:
     d = dispatch("masto")
-    small = plan(d, platforms=("mastodon",), limits={"mastodon": Limits(150, 40)}, mode="thread", max_parts=20)
+    small = plan(d, platforms=("mastodon",), limits={"mastodon": Limits(150, 40)}, mode="thread", max_parts=200)
     posts = small.platforms[0].posts
     assert len(posts) > 3 and all(post.limit == 150 for post in posts)
     for post in posts:
         assert_fits("mastodon", post, Limits(150, 40))
-    big = plan(d, platforms=("mastodon",), limits={"mastodon": Limits(5000)}, mode="thread", max_parts=20)
+    big = plan(d, platforms=("mastodon",), limits={"mastodon": Limits(5000)}, mode="thread", max_parts=200)
     assert len(big.platforms[0].posts) < len(posts)
     assert all(post.spoiler_text is None for post in posts)
+    warned = plan(d, platforms=("mastodon",), limits={"mastodon": Limits(150, 40)}, mode="thread", max_parts=200,
+                  spoilers={"mastodon": "Flood photos " * 3})
+    parts = warned.platforms[0].posts
+    assert len(parts) > len(posts)  # the content warning counts toward the 150, so less text fits per post
+    for post in parts:
+        assert post.spoiler_text == "Flood photos " * 3
+        assert measure("mastodon", post.text, limits=Limits(150, 40), spoiler_text=post.spoiler_text).valid
 
 
 def test_thread_does_not_repeat_the_lede_in_the_first_post() -> None:

@@ -46,8 +46,13 @@ def plan_dispatch(
     limits: Mapping[str, Limits] | None = None,
     card: Card | None = None,
     hold: bool = False,
+    spoilers: Mapping[str, str] | None = None,
 ) -> DispatchPlan:
     """Everything `run` would send for `dispatch`, per platform, plus its lint warnings.
+
+    `spoilers` (platform → content warning, i.e. Mastodon's `spoiler_text`) is
+    optional: given, every post of that platform carries it and is measured
+    with it (it counts toward Mastodon's limit); not given, posts carry none.
 
     Raises ValueError for an unknown platform, mode or template field (config
     validation catches these first; this names them if it did not).
@@ -66,7 +71,8 @@ def plan_dispatch(
     # Shared by every platform, so a paragraph is split into sentences (if at all) only once.
     body = split_paragraphs(dispatch.text, dispatch.language) if threaded else ()
     plans = tuple(
-        _plan_platform(dispatch, p, settings[p], (limits or {}).get(p), card, body) for p in platforms
+        _plan_platform(dispatch, p, settings[p], (limits or {}).get(p), card, body, (spoilers or {}).get(p) or None)
+        for p in platforms
     )
     return DispatchPlan(dispatch=dispatch, platforms=plans, warnings=warnings)
 
@@ -78,11 +84,12 @@ def _plan_platform(
     limits: Limits | None,
     card: Card | None,
     body: tuple[Paragraph, ...],
+    spoiler: str | None,
 ) -> PlatformPlan:
     link = add_utm(dispatch.url, platform) if s.utm else dispatch.url
 
     def fits(text: str) -> bool:
-        return measure(platform, text, limits=limits).valid
+        return measure(platform, text, limits=limits, spoiler_text=spoiler).valid
 
     title = one_line(dispatch.title)
     summary = one_line(dispatch.summary)
@@ -121,7 +128,7 @@ def _plan_platform(
     image = (dispatch.image,) if dispatch.image and link_card is None else ()
     posts = []
     for i, text in enumerate(texts):
-        m = measure(platform, text, limits=limits)
+        m = measure(platform, text, limits=limits, spoiler_text=spoiler)
         if not m.valid:  # a bug, not an input problem: never hand on a post the platform would refuse
             return PlatformPlan(platform, skipped=f"internal error: part {i + 1} measures {m.length}/{m.limit}")
         posts.append(Post(
@@ -132,6 +139,7 @@ def _plan_platform(
             card=link_card if i == 0 else None,
             images=image if i == 0 else (),
             language=dispatch.language,
+            spoiler_text=spoiler,
         ))
     return PlatformPlan(platform, posts=tuple(posts))
 
