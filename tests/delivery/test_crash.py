@@ -216,3 +216,39 @@ def test_bluesky_survives_sigkill_at_every_request(tmp_path: Path, pds: PdsHandl
     print(f"\nBluesky: {result['requests']} requests in a clean run, {result['kill_points']} kill points")
     assert result["kill_points"] == 2 * result["requests"]
 
+
+
+def _x_double_round(tmp: Path, marker: str, second_kill: tuple[int, str] | None) -> tuple[Round, int]:
+    """Kill after X stored part 2; then kill the reconciling run too (at `second_kill`); then finish."""
+    with make_x_fake() as fake, KillProxy(fake.base_url) as proxy:
+        setup = _setup(tmp, marker, x_api=proxy.base_url)
+        env = cli_env(x=True)
+        first = start_gated(setup.config, "run", env=env)
+        proxy.arm(2, "after", first.pid)
+        release(first)
+        first.communicate(timeout=90)
+        assert first.returncode == -9
+        proxy.disarm()
+        arm = (lambda pid: proxy.arm(second_kill[0], second_kill[1], pid)) if second_kill else None
+        n, killed, runs = _run_round(setup, env, arm, lambda: proxy.count)
+        log = list(proxy.log)
+        mine = sorted((t for t in fake.tweets if marker in t.text), key=lambda t: int(t.id))
+        posts = [{"id": t.id, "text": t.text, "parent": t.reply_to, "root": None} for t in mine]
+        return _round(setup, "x", n, log, killed, posts, runs), n
+
+
+def test_x_survives_a_second_sigkill_while_it_reconciles(tmp_path: Path) -> None:
+    """The run that looks for the post a killed run left in `sending` is itself killed, before and
+    after each of its requests (the lookups, then the remaining posts). Still exactly the thread."""
+    clean, m = _x_double_round(tmp_path, "x2-clean", None)
+    assert_thread_intact(clean, "x", "reconciling run")
+    assert clean.log[:2] == [("GET", "/2/users/me"), ("GET", "/2/users/1500000000000000001/tweets")]
+    exercised = 0
+    for j in range(1, m + 1):
+        for when in ("before", "after"):
+            r, _ = _x_double_round(tmp_path, f"x2-k{j}-{when}", (j, when))
+            assert r.killed
+            assert_thread_intact(r, "x", f"second kill at {j} {when}")
+            exercised += 1
+    print(f"\nX, second kill while reconciling: {m} requests, {exercised} kill points")
+    assert exercised == 2 * m
