@@ -2,20 +2,32 @@
 
 For each enabled platform, dispatches go out in the order they were accepted;
 a thread's part N+1 only after part N, replying to it. Before every network
-write the part is marked `sending` (committed), so a part found in `sending`
-later — after a crash, a kill, a timeout — is first looked up on the platform
-(`Publisher.find`) instead of being sent again.
+write the part is marked `sending` (committed). A part with any earlier
+attempt — left in `sending` by a crash or a kill, `deferred` after a timeout,
+re-queued by `retry` — is first looked up on the platform (`Publisher.find`)
+instead of being sent again: Mastodon forgets its Idempotency-Key after an
+hour, and X has none.
 
 What each error means here (see errors.py):
   Transient     retried with exponential backoff + jitter while the budget lasts,
-                looking the post up before each retry; then deferred.
+                looking the post up before each retry; then deferred (1, 2, 4 … min).
   RateLimited   waited out in-process if the reset is within the budget, else the
                 part is deferred to `not_before = reset`; the platform stops for this run.
   Duplicate     the platform already has it: recorded as sent (with the found post).
+                Found nowhere: on a first attempt it is someone else's older post, so
+                the part failed; after earlier attempts it is held as `unknown`.
   ReplyRefused  X refused a reply: the teaser stands alone, the rest is skipped, and we say so.
   Permanent     that part failed (and the thread's later parts are skipped); others go on.
   AuthError     that platform stops for this run, nothing is marked; other platforms go on.
-  Unknown       the part is held (`unknown`) rather than risk a duplicate; `status` shows it.
+  Unknown       the part is held (`unknown`), and the rest of its thread behind it, rather
+                than risk a duplicate; `status` shows it, `retry` looks again. A lookup that
+                failed for a passing reason (5xx, timeout) is Transient, not Unknown.
+  anything else a bug or an untranslated library error: that platform stops, the others go on.
+
+Pacing: when an answer says the quota is used up (remaining 0; X's 24-hour cap
+too), the next part waits for the reset if it falls within the run's budget,
+else it is deferred to it; so a burst does not run into a 429. No request starts
+after the budget (`[delivery] max_run_seconds`) is spent.
 
 No library sleeps on our behalf (tweepy's wait_on_rate_limit, Mastodon.py's "wait"):
 every wait happens here, against one monotonic deadline for the whole run.
@@ -153,7 +165,7 @@ class _Platform:
             if started >= self.settings.delivery.max_posts_per_run or self.clock.monotonic() >= self.deadline:
                 break
             try:
-                if self._dispatch(dispatch_id, spaced=started > 0):
+                if self._dispatch(dispatch_id):
                     started += 1
             except _StopPlatform:
                 return
@@ -163,7 +175,7 @@ class _Platform:
 
     # -- one dispatch ------------------------------------------------------------------------
 
-    def _dispatch(self, dispatch_id: str, *, spaced: bool) -> bool:
+    def _dispatch(self, dispatch_id: str) -> bool:
         """Send the dispatch's remaining parts on this platform. True when something was sent."""
         parts = outbox.parts_of(self.store, dispatch_id, self.name)
         if any(p.state == outbox.UNKNOWN for p in parts):
@@ -176,7 +188,7 @@ class _Platform:
         if first.state == outbox.DEFERRED and first.not_before and first.not_before > now:
             raise _StopPlatform  # keep order: nothing after it goes first
         if first.part == 1:
-            self._space(spaced)
+            self._space()
             if self.name == "x" and not self._within_budget(dispatch_id, pending):
                 return False
         title = outbox.dispatch_title(self.store, dispatch_id)
@@ -186,7 +198,8 @@ class _Platform:
                 raise _StopPlatform  # the run's time is up; the rest of the thread goes next run
             reply_to = self._reply_to(outbox.parts_of(self.store, dispatch_id, self.name), part.part)
             if part.part > 1 and reply_to is None:
-                outbox.mark(self.store, part, outbox.SKIPPED, "an earlier part of the thread was not posted")
+                outbox.mark(self.store, part, outbox.SKIPPED, "an earlier part of the thread was not posted",
+                            now=self.clock.wall())
                 continue
             self._window(part)
             try:
@@ -195,7 +208,7 @@ class _Platform:
                 self._refused_replies(dispatch_id, part, exc, title)
                 return True
             except Permanent as exc:
-                outbox.mark(self.store, part, outbox.FAILED, exc.reason)
+                outbox.mark(self.store, part, outbox.FAILED, exc.reason, now=self.clock.wall())
                 self.events.append(Event("failed", f"{NAMES[self.name]}: failed {part.part}/{part.of_parts} "
                                          f"{title!r}: {exc.reason}", self.name, dispatch_id))
                 continue  # later parts are skipped above: they cannot reply to a failed part
@@ -218,7 +231,8 @@ class _Platform:
             return None
         return ReplyTo(root=_receipt(self.name, root), parent=_receipt(self.name, parent))
 
-    def _space(self, spaced: bool) -> None:
+    def _space(self) -> None:
+        """Keep `min_spacing_seconds` since this platform's last post (this run's or an earlier one's)."""
         spacing = self.settings.delivery.min_spacing_seconds
         if spacing <= 0:
             return
@@ -243,7 +257,7 @@ class _Platform:
         reason = (f"budget: X spend this month {spent:.3f} + {cost:.3f} for this dispatch would pass "
                   f"monthly_budget {budget:.3f}")
         for p in pending:
-            outbox.mark(self.store, p, outbox.SKIPPED, reason)
+            outbox.mark(self.store, p, outbox.SKIPPED, reason, now=self.clock.wall())
         title = outbox.dispatch_title(self.store, dispatch_id)
         self.events.append(Event("skipped", f"X: skipped {title!r}: {reason}", "x", dispatch_id))
         return False
@@ -252,7 +266,7 @@ class _Platform:
         note = f"X refused the reply ({exc.reason}); the teaser stands alone on X"
         for p in outbox.parts_of(self.store, dispatch_id, self.name):
             if p.part >= part.part and p.state != outbox.SENT:
-                outbox.mark(self.store, p, outbox.SKIPPED, note)
+                outbox.mark(self.store, p, outbox.SKIPPED, note, now=self.clock.wall())
         self.events.append(Event("skipped", f"X: {title!r}: {note}", self.name, dispatch_id))
 
     # -- one part ------------------------------------------------------------------------------
@@ -316,7 +330,7 @@ class _Platform:
             self._hold(part, exc.reason)
             raise _StopPlatform from None
         except AuthError:
-            outbox.mark(self.store, part, part.state, "credentials refused")  # as it was: nothing sent
+            outbox.mark(self.store, part, part.state, "credentials refused", now=self.clock.wall())  # as it was
             raise
         outbox.mark_sent(self.store, part, remote_id=receipt.id, remote_url=receipt.url, uri=receipt.uri,
                          cid=receipt.cid, cost=self._cost(part), now=self.clock.wall())
