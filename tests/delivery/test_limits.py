@@ -7,6 +7,7 @@ waits are instant, and `jump()` stands for cron starting the next run later.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,12 @@ def test_x_429_resetting_in_two_hours_defers_within_the_budget_then_posts(
         (part,) = parts(setup.state, "x")
         assert part["state"] == "deferred"
         assert part["not_before"] == pytest.approx(reset, abs=1)
+        from syndicate.config import load_config
+        from syndicate.status import render_status
+
+        shown = render_status(load_config(setup.config))
+        when = datetime.fromtimestamp(part["not_before"], UTC).strftime("%Y-%m-%d %H:%M UTC")
+        assert f"X        1/1 deferred (next attempt {when})" in shown
 
         clock.jump(3600)  # a run an hour later: not due yet, not even tried
         posts_before = len(fake.calls("POST", "/2/tweets"))
