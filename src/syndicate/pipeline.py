@@ -53,7 +53,9 @@ def plan_for(feed: FeedSettings, dispatch: Dispatch, settings: Settings, limits:
 
         card = fetch_card(dispatch.url)
     compose = {p: settings.compose_for(p) for p in platforms}
-    return plan_dispatch(dispatch, platforms=platforms, compose=compose, limits=limits, card=card, hold=feed.hold)
+    spoilers = {"mastodon": settings.mastodon.spoiler_text} if settings.mastodon.spoiler_text else None
+    return plan_dispatch(dispatch, platforms=platforms, compose=compose, limits=limits, card=card, hold=feed.hold,
+                         spoilers=spoilers)
 
 
 def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fetch_cards: bool = True) -> Prepared:

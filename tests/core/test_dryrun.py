@@ -142,3 +142,17 @@ def test_bundled_example_previews_all_three_platforms() -> None:
         for p in d["platforms"].values():
             assert all(post["length"] <= post["limit"] for post in p["posts"])
     assert not (example.parent / "example-state.db").exists()
+
+
+def test_mastodon_content_warning_is_on_every_post_and_counted(tmp_path: Path, site: Site) -> None:
+    path = config(tmp_path, site)
+    path.write_text(path.read_text().replace('instance = "http://127.0.0.1:9"',
+                                             'instance = "http://127.0.0.1:9"\nspoiler_text = "Flood news"'))
+    result = CliRunner().invoke(cli, ["dry-run", "--config", str(path), "--no-cards", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    for d in json.loads(result.stdout)["dispatches"]:
+        posts = d["platforms"]["mastodon"]["posts"]
+        assert posts and all(p["spoiler_text"] == "Flood news" for p in posts)
+        from syndicate.compose.length import mastodon_length
+
+        assert all(p["length"] == mastodon_length(p["text"], "Flood news") for p in posts)
