@@ -39,8 +39,8 @@ from syndicate.watch import _inflate
 
 # Where a feed's owner can read who is polling them. Placeholder until the project
 # has a homepage of its own: change it here (tests only check the "+https://" shape).
-PROJECT_URL = "https://pypi.org/project/syndicate/"
-USER_AGENT = f"syndicate/{__version__} (+{PROJECT_URL})"
+# No project homepage yet: name the program and what it does, not a URL that may be someone else's.
+USER_AGENT = f"syndicate/{__version__} (feed reader; posts new entries to X, Bluesky, Mastodon)"
 MAX_BYTES = 10 * 1024 * 1024
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
