@@ -81,7 +81,7 @@ def test_request_headers_name_us_and_offer_only_bounded_encodings(feed_server: F
     url = feed_server.route("/h.xml", Reply(200, RSS, XML))
     result = fetch_feed(url)
     headers = feed_server.requests_to("/h.xml")[0].headers
-    assert headers["user-agent"].startswith(f"syndicate/{__version__} (+https://")
+    assert headers["user-agent"].startswith(f"syndicate/{__version__} (")
     assert headers["accept-encoding"] == "gzip, deflate"
     assert "application/rss+xml" in headers["accept"]
     assert result.content_type == XML["Content-Type"]
