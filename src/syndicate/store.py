@@ -144,7 +144,11 @@ class Store:
         mem = sqlite3.connect(":memory:", isolation_level=None)
         if path.exists():
             try:
-                src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+                # Without a WAL beside it the file is complete: read it as immutable, which creates no
+                # -wal/-shm files. With one (a run in progress, or killed), read through it, read-only.
+                wal = path.with_name(path.name + "-wal").exists()
+                mode = "mode=ro" if wal else "immutable=1"
+                src = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
                 src.backup(mem)
                 src.close()
             except sqlite3.Error as exc:

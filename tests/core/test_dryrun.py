@@ -97,11 +97,13 @@ def test_dry_run_writes_nothing_and_only_fetches_feed_and_articles(tmp_path: Pat
     run_once(load_config(path), deliver=False)
     state = tmp_path / "state.db"
     before = hashlib.sha256(state.read_bytes()).hexdigest()
+    files = sorted(p.name for p in tmp_path.iterdir())
     site.paths.clear()
     again = runner.invoke(cli, ["dry-run", "--config", str(path), "--format", "json"])
     assert again.exit_code == 0, again.output
     assert [d["id"] for d in json.loads(again.stdout)["dispatches"]] == ["guid-2", "guid-3"]  # still queued
     assert hashlib.sha256(state.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == files  # not even -wal/-shm files appear
     assert set(site.paths) <= {"/feed.xml"}
 
 
