@@ -151,3 +151,18 @@ def test_warnings_and_hold() -> None:
     assert empty.blocked and [w.code for w in empty.warnings] == ["empty-body"]
     assert all(len(pp.posts) == 1 for pp in empty.platforms)
     assert not plan(replace(D, text="")).blocked
+
+
+def test_thread_mode_with_a_body_that_is_only_the_summary_is_one_teaser() -> None:
+    from syndicate.compose.plan import plan_dispatch
+    from syndicate.model import Dispatch
+    from syndicate.settings import ComposeSettings
+
+    lede = "The dockers who keep the region's exports moving say the equipment is older than they are."
+    d = Dispatch(id="d1", feed="f", feed_url="https://f.example/feed", url="https://f.example/a", title="Night shift",
+                 text=lede, summary=lede)
+    plan = plan_dispatch(d, platforms=("bluesky", "mastodon"),
+                         compose={p: ComposeSettings(mode="thread") for p in ("bluesky", "mastodon")})
+    for pp in plan.platforms:
+        assert len(pp.posts) == 1, pp
+        assert lede in pp.posts[0].text and "https://f.example/a" in pp.posts[0].text

@@ -95,6 +95,8 @@ def _plan_platform(
     summary = one_line(dispatch.summary)
     if summary.casefold() == title.casefold():
         summary = ""  # feeds without a summary often repeat the title there
+    if s.mode == "thread" and summary and _squash(dispatch.text) == _squash(summary):
+        s = replace(s, mode="teaser")  # the whole body is the summary: one post says it all, no thread is the summary: one post says it all, no thread
     if s.mode == "thread" and dispatch.text.strip() and _squash(dispatch.text).startswith(_squash(summary)):
         summary = ""  # the summary is the lede, and the thread's next post starts with it anyway
     if not (title or summary or link):
