@@ -107,3 +107,44 @@ def _save(img: Image.Image, fmt: str, **options: object) -> bytes:
     out = io.BytesIO()
     img.save(out, fmt, **options)  # no exif= argument: metadata is not carried over
     return out.getvalue()
+
+
+def sniff_image_type(data: bytes) -> str | None:
+    """The MIME type from the file's magic bytes, for the types every platform takes; None otherwise."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def fetch_image(url: str, *, platform: str, timeout: float = 20.0, max_bytes: int) -> bytes:
+    """GET an image to attach to a post, with a timeout and a size cap enforced while reading.
+
+    Errors are the platform's (the caller is publishing there): network trouble, 429 and 5xx
+    are Transient (try again later); other 4xx and oversize are Permanent.
+    """
+    import httpx  # lazy: only runs when a post has an image
+
+    from syndicate import __version__
+    from syndicate.errors import Permanent, Transient
+
+    try:
+        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True,
+                          headers={"User-Agent": f"syndicate/{__version__}"}) as response:
+            if response.status_code == 429 or response.status_code >= 500:
+                raise Transient(platform, f"image {url}: HTTP {response.status_code}")
+            if response.status_code >= 400:
+                raise Permanent(platform, f"image {url}: HTTP {response.status_code}")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise Permanent(platform, f"image {url}: larger than {max_bytes} bytes")
+            return bytes(body)
+    except httpx.HTTPError as exc:
+        raise Transient(platform, f"image {url}: {type(exc).__name__}") from exc

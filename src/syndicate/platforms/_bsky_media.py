@@ -17,25 +17,10 @@ FETCH_MAX_BYTES = 20 * 1024 * 1024  # what we are willing to download before re-
 
 
 def default_fetch_image(url: str, *, timeout: float = 20.0, max_bytes: int = FETCH_MAX_BYTES) -> bytes:
-    """GET an image with a timeout and a size cap. Transient for network/5xx, Permanent for 4xx/oversize."""
-    import httpx  # lazy: only runs when a post has an image
+    """GET an image with a timeout and a size cap (re-encoded under the lexicon's caps afterwards)."""
+    from syndicate.media import fetch_image
 
-    try:
-        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
-            if response.status_code >= 500:
-                raise Transient("bluesky", f"image {url}: HTTP {response.status_code}")
-            if response.status_code >= 400:
-                raise Permanent("bluesky", f"image {url}: HTTP {response.status_code}")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise Permanent("bluesky", f"image {url}: larger than {max_bytes} bytes")
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except httpx.HTTPError as exc:
-        raise Transient("bluesky", f"image {url}: {type(exc).__name__}") from exc
+    return fetch_image(url, platform="bluesky", timeout=timeout, max_bytes=max_bytes)
 
 
 def fit(data: bytes, max_bytes: int) -> tuple[bytes, str] | None:

@@ -22,7 +22,6 @@ __all__ = [
     "ALT_TEXT_LIMIT",
     "MAX_IMAGE_BYTES",
     "default_fetch_image",
-    "sniff_image_type",
     "trim_alt_text",
 ]
 
@@ -47,44 +46,11 @@ def trim_alt_text(text: str, limit: int = ALT_TEXT_LIMIT) -> str:
     return "".join(out)
 
 
-def sniff_image_type(data: bytes) -> str | None:
-    """The MIME type X needs to know, from the file's magic bytes; None if not an image X takes."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def default_fetch_image(url: str, *, timeout: float = 20.0, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
-    """GET an image with a timeout and a size cap (X refuses images over 5 MB anyway).
+    """GET an image with a timeout and a size cap (X refuses images over 5 MB anyway)."""
+    from syndicate.media import fetch_image
 
-    Raises Transient for network trouble and 5xx, Permanent for 4xx and oversize.
-    """
-    import httpx  # lazy: only runs when a post has an image
-
-    from syndicate.errors import Permanent, Transient
-
-    try:
-        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
-            if response.status_code >= 500:
-                raise Transient("x", f"image {url}: HTTP {response.status_code}")
-            if response.status_code >= 400:
-                raise Permanent("x", f"image {url}: HTTP {response.status_code}")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise Permanent("x", f"image {url}: larger than {max_bytes} bytes")
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except httpx.HTTPError as exc:
-        raise Transient("x", f"image {url}: {type(exc).__name__}") from exc
+    return fetch_image(url, platform="x", timeout=timeout, max_bytes=max_bytes)
 
 
 def upload_image(session: Any, url: str, auth: Any, data: bytes, mime_type: str) -> str:

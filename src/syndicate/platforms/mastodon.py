@@ -232,6 +232,8 @@ class MastodonPublisher:
         if limits.image_size_limit is not None and len(data) > limits.image_size_limit:
             raise Permanent(PLATFORM, f"image {image.url} is {len(data)} bytes; "
                                       f"{self.instance} accepts at most {limits.image_size_limit}")
+        from syndicate.media import sniff_image_type  # lazy: Pillow loads only for images
+
         mime_type = image.mime_type or sniff_image_type(data)
         if mime_type is None:
             raise Permanent(PLATFORM, f"image {image.url} is not a PNG, JPEG, GIF or WebP file")
@@ -398,34 +400,8 @@ def _comparable(text: str) -> str:
     return " ".join(_REMOTE_MENTION.sub(r"@\1", text).split())
 
 
-def sniff_image_type(data: bytes) -> str | None:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def fetch_image_httpx(url: str, *, timeout: float = 20.0, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
-    """GET an image with a timeout and a size cap. 5xx/429/network → Transient; other 4xx, too big → Permanent."""
-    import httpx
+    """GET an image with a timeout and a size cap."""
+    from syndicate.media import fetch_image
 
-    try:
-        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True,
-                          headers={"User-Agent": f"syndicate/{__version__}"}) as response:
-            if response.status_code == 429 or response.status_code >= 500:
-                raise Transient(PLATFORM, f"fetching image {url}: HTTP {response.status_code}")
-            if response.status_code >= 400:
-                raise Permanent(PLATFORM, f"fetching image {url}: HTTP {response.status_code}")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise Permanent(PLATFORM, f"image {url} is larger than {max_bytes} bytes")
-            return bytes(body)
-    except httpx.HTTPError as exc:
-        raise Transient(PLATFORM, f"fetching image {url}: {type(exc).__name__}: {exc}") from exc
+    return fetch_image(url, platform=PLATFORM, timeout=timeout, max_bytes=max_bytes)

@@ -373,7 +373,9 @@ class XPublisher:
             except Permanent as exc:  # a dead image should not sink the dispatch
                 log.warning("x: posting without image %s: %s", image.url, exc.reason)
                 continue
-            mime = _x_media.sniff_image_type(data)
+            from syndicate.media import sniff_image_type  # lazy: Pillow loads only for images
+
+            mime = sniff_image_type(data)
             if mime is None or len(data) > _x_media.MAX_IMAGE_BYTES:
                 log.warning("x: posting without image %s: not a JPEG/PNG/GIF/WEBP under 5 MB", image.url)
                 continue
