@@ -2,11 +2,11 @@
 
 Bluesky detects nothing server-side: a post's links, tags and mentions are
 clickable only through facets whose ranges are UTF-8 *byte* offsets into the
-final text. Detection follows `@atproto/api`'s `detectFacets` (the Bluesky app's
-own rules: the same URL, mention and tag patterns, trailing-punctuation
-stripping, bare domains only with a known TLD), so a post looks as if typed in
-the app. Links the composer placed itself (the dispatch link, possibly shown
-shortened) are passed in explicitly and win over anything detected.
+final text. Detection is `length.bluesky_facet_spans` (which mirrors
+`@atproto/api`'s `detectFacetsWithoutResolution` and is tested against its
+vectors), so a post looks as if typed in the app. On top of it this module adds
+the links the composer placed itself (the dispatch link or a body link, possibly
+shown shortened): they are passed in explicitly and win over anything detected.
 
 `short_url` reproduces the app's `toShortUrl`: no scheme, host + path, a path
 longer than 15 characters cut to 13 and an ellipsis.
@@ -14,106 +14,15 @@ longer than 15 characters cut to 13 and an ellipsis.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
 
 import regex
 
+from syndicate.compose.length import bluesky_facet_spans
 from syndicate.model import Facet
 
-# JavaScript's \s (what the reference regexes mean), not Python's.
-_WS = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-_URL = regex.compile(
-    rf"(?:^|(?<=[{_WS}(]))((?i:https?)://[^{_WS}]+|(?P<domain>[a-zA-Z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9]+)+)[^{_WS}]*)",
-    regex.MULTILINE,
-)
-_MENTION = regex.compile(
-    rf"(?:^|(?<=[{_WS}(]))@([a-zA-Z0-9.-]+)(?:(?<=[A-Za-z0-9])(?![A-Za-z0-9_])|(?<=[.-])(?=_))"
-)
-_TAG_STOP = rf"{_WS}\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2"
-_TAG = regex.compile(
-    rf"(?:^|(?<=[{_WS}]))[#＃]((?!\ufe0f)[^{_TAG_STOP}]*[^0-9{_TAG_STOP}\p{{P}}]+[^{_TAG_STOP}]*)"
-)
-_TRAILING_PUNCTUATION = regex.compile(r"\p{P}+$")
-_MAX_TAG_GRAPHEMES = 64
 _SHORT_PATH = 15  # the app keeps paths up to this long; longer ones are cut to 13 + ellipsis
-
-# ASCII top-level domains (IANA, via the npm `tlds` package 1.261.0 that `@atproto/api` uses).
-# Only ASCII matters: the bare-domain and mention patterns are ASCII-only.
-_TLDS = frozenset(
-    (
-    "1287 "
-    "aaa aarp abb abbott abbvie abc able abogado abudhabi ac academy accenture accountant accountants aco actor ad "
-    "ads adult ae aeg aero aetna af afl africa ag agakhan agency ai aig airbus airforce airtel akdn al alibaba alipay "
-    "allfinanz allstate ally alsace alstom am amazon americanexpress americanfamily amex amfam amica amsterdam "
-    "analytics android anquan anz ao aol apartments app apple aq aquarelle ar arab aramco archi army arpa art arte as "
-    "asda asia associates at athleta attorney au auction audi audible audio auspost author auto autos aw aws ax axa "
-    "az azure ba baby baidu banamex band bank bar barcelona barclaycard barclays barefoot bargains baseball "
-    "basketball bauhaus bayern bb bbc bbt bbva bcg bcn bd be beats beauty beer berlin best bestbuy bet bf bg bh "
-    "bharti bi bible bid bike bing bingo bio biz bj black blackfriday blockbuster blog bloomberg blue bm bms bmw bn "
-    "bnpparibas bo boats boehringer bofa bom bond boo book booking bosch bostik boston bot boutique box br bradesco "
-    "bridgestone broadway broker brother brussels bs bt build builders business buy buzz bv bw by bz bzh ca cab cafe "
-    "cal call calvinklein cam camera camp canon capetown capital capitalone car caravan cards care career careers "
-    "cars casa case cash casino cat catering catholic cba cbn cbre cc cd center ceo cern cf cfa cfd cg ch chanel "
-    "channel charity chase chat cheap chintai christmas chrome church ci cipriani circle cisco citadel citi citic "
-    "city ck cl claims cleaning click clinic clinique clothing cloud club clubmed cm cn co coach codes coffee college "
-    "cologne com commbank community company compare computer comsec condos construction consulting contact "
-    "contractors cooking cool coop corsica country coupon coupons courses cpa cr credit creditcard creditunion "
-    "cricket crown crs cruise cruises cu cuisinella cv cw cx cy cymru cyou cz dad dance data date dating datsun day "
-    "dclk dds de deal dealer deals degree delivery dell deloitte delta democrat dental dentist desi design dev dhl "
-    "diamonds diet digital direct directory discount discover dish diy dj dk dm dnp do docs doctor dog domains dot "
-    "download drive dtv dubai dupont durban dvag dvr dz earth eat ec eco edeka edu education ee eg email emerck "
-    "energy engineer engineering enterprises epson equipment er ericsson erni es esq estate et eu eurovision eus "
-    "events exchange expert exposed express extraspace fage fail fairwinds faith family fan fans farm farmers fashion "
-    "fast fedex feedback ferrari ferrero fi fidelity fido film final finance financial fire firestone firmdale fish "
-    "fishing fit fitness fj fk flickr flights flir florist flowers fly fm fo foo food football ford forex forsale "
-    "forum foundation fox fr free fresenius frl frogans frontier ftr fujitsu fun fund furniture futbol fyi ga gal "
-    "gallery gallo gallup game games gap garden gay gb gbiz gd gdn ge gea gent genting george gf gg ggee gh gi gift "
-    "gifts gives giving gl glass gle global globo gm gmail gmbh gmo gmx gn godaddy gold goldpoint golf goo goodyear "
-    "goog google gop got gov gp gq gr grainger graphics gratis green gripe grocery group gs gt gu gucci guge guide "
-    "guitars guru gw gy hair hamburg hangout haus hbo hdfc hdfcbank health healthcare help helsinki here hermes "
-    "hiphop hisamitsu hitachi hiv hk hkt hm hn hockey holdings holiday homedepot homegoods homes homesense honda "
-    "horse hospital host hosting hot hotels hotmail house how hr hsbc ht hu hughes hyatt hyundai ibm icbc ice icu id "
-    "ie ieee ifm ikano il im imamat imdb immo immobilien in inc industries infiniti info ing ink institute insurance "
-    "insure int international intuit investments io ipiranga iq ir irish is ismaili ist istanbul it itau itv jaguar "
-    "java jcb je jeep jetzt jewelry jio jll jm jmp jnj jo jobs joburg jot joy jp jpmorgan jprs juegos juniper kaufen "
-    "kddi ke kerryhotels kerryproperties kfh kg kh ki kia kids kim kindle kitchen kiwi km kn koeln komatsu kosher kp "
-    "kpmg kpn kr krd kred kuokgroup kw ky kyoto kz la lacaixa lamborghini lamer land landrover lanxess lasalle lat "
-    "latino latrobe law lawyer lb lc lds lease leclerc lefrak legal lego lexus lgbt li lidl life lifeinsurance "
-    "lifestyle lighting like lilly limited limo lincoln link live living lk llc llp loan loans locker locus lol "
-    "london lotte lotto love lpl lplfinancial lr ls lt ltd ltda lu lundbeck luxe luxury lv ly ma madrid maif maison "
-    "makeup man management mango map market marketing markets marriott marshalls mattel mba mc mckinsey md me med "
-    "media meet melbourne meme memorial men menu merckmsd mg mh miami microsoft mil mini mint mit mitsubishi mk ml "
-    "mlb mls mm mma mn mo mobi mobile moda moe moi mom monash money monster mormon mortgage moscow moto motorcycles "
-    "mov movie mp mq mr ms msd mt mtn mtr mu museum music mv mw mx my mz na nab nagoya name navy nba nc ne nec net "
-    "netbank netflix network neustar new news next nextdirect nexus nf nfl ng ngo nhk ni nico nike nikon ninja nissan "
-    "nissay nl no nokia norton now nowruz nowtv np nr nra nrw ntt nu nyc nz obi observer office okinawa olayan "
-    "olayangroup ollo om omega one ong onl online ooo open oracle orange org organic origins osaka otsuka ott ovh pa "
-    "page panasonic paris pars partners parts party pay pccw pe pet pf pfizer pg ph pharmacy phd philips phone photo "
-    "photography photos physio pics pictet pictures pid pin ping pink pioneer pizza pk pl place play playstation "
-    "plumbing plus pm pn pnc pohl poker politie porn post pr praxi press prime pro prod productions prof progressive "
-    "promo properties property protection pru prudential ps pt pub pw pwc py qa qpon quebec quest racing radio re "
-    "read realestate realtor realty recipes red redumbrella rehab reise reisen reit reliance ren rent rentals repair "
-    "report republican rest restaurant review reviews rexroth rich richardli ricoh ril rio rip ro rocks rodeo rogers "
-    "room rs rsvp ru rugby ruhr run rw rwe ryukyu sa saarland safe safety sakura sale salon samsclub samsung sandvik "
-    "sandvikcoromant sanofi sap sarl sas save saxo sb sbi sbs sc scb schaeffler schmidt scholarships school schule "
-    "schwarz science scot sd se search seat secure security seek select sener services seven sew sex sexy sfr sg sh "
-    "shangrila sharp shell shia shiksha shoes shop shopping shouji show si silk sina singles site sj sk ski skin sky "
-    "skype sl sling sm smart smile sn sncf so soccer social softbank software sohu solar solutions song sony soy spa "
-    "space sport spot sr srl ss st stada staples star statebank statefarm stc stcgroup stockholm storage store stream "
-    "studio study style su sucks supplies supply support surf surgery suzuki sv swatch swiss sx sy sydney systems sz "
-    "tab taipei talk taobao target tatamotors tatar tattoo tax taxi tc tci td tdk team tech technology tel temasek "
-    "tennis teva tf tg th thd theater theatre tiaa tickets tienda tips tires tirol tj tjmaxx tjx tk tkmaxx tl tm "
-    "tmall tn to today tokyo tools top toray toshiba total tours town toyota toys tr trade trading training travel "
-    "travelers travelersinsurance trust trv tt tube tui tunes tushu tv tvs tw tz ua ubank ubs ug uk unicom university "
-    "uno uol ups us uy uz va vacations vana vanguard vc ve vegas ventures verisign versicherung vet vg vi viajes "
-    "video vig viking villas vin vip virgin visa vision viva vivo vlaanderen vn vodka volvo vote voting voto voyage "
-    "vu wales walmart walter wang wanggou watch watches weather weatherchannel webcam weber website wed wedding weibo "
-    "weir wf whoswho wien wiki williamhill win windows wine winners wme wolterskluwer woodside work works world wow "
-    "ws wtc wtf xbox xerox xihuan xin xxx xyz yachts yahoo yamaxun yandex ye yodobashi yoga yokohama you youtube yt "
-    "yun za zappos zara zero zip zm zone zuerich zw "
-    ).split()
-)
 
 
 def short_url(url: str) -> str:
@@ -142,77 +51,57 @@ def short_url(url: str) -> str:
 
 def is_handle(handle: str) -> bool:
     """Whether `handle` looks like a Bluesky handle as the app decides: a domain with a known TLD (or .test)."""
-    if "." not in handle or handle.endswith("."):
-        return False
-    return handle.endswith(".test") or _valid_domain(handle)
-
-
-def _valid_domain(domain: str) -> bool:
-    return domain.rsplit(".", 1)[-1] in _TLDS
+    text = "@" + handle
+    return bluesky_facet_spans(text) == [("mention", 0, len(text.encode("utf-8", "surrogatepass")), handle)]
 
 
 def detect_facets(text: str, links: Sequence[tuple[str, str]] = ()) -> tuple[Facet, ...]:
     """Facets for the final `text` of a post, sorted by position, never overlapping.
 
     `links` are (shown text, uri) pairs the composer placed: every occurrence of
-    the shown text becomes a link to uri. Then, on what is left, links, mentions
-    and hashtags are detected as the Bluesky app does.
+    the shown text becomes a link to uri. Then what the Bluesky app detects
+    (`length.bluesky_facet_spans`) is added where it overlaps none of those.
+    Mentions carry the handle (the publisher resolves it to a DID); tags carry
+    the tag without '#' (a cashtag is "$TICKER", as the app makes it).
     """
-    found: list[tuple[int, int, str, str]] = []  # (start, end, kind, value) in code points
+    raw = text.encode("utf-8", "surrogatepass")
+    found: list[tuple[int, int, str, str]] = []  # (byte start, byte end, kind, value)
     for shown, uri in links:
-        if not shown:
+        needle = shown.encode("utf-8", "surrogatepass")
+        if not needle:
             continue
-        pos = text.find(shown)
+        pos = raw.find(needle)
         while pos >= 0:
-            found.append((pos, pos + len(shown), "link", uri))
-            pos = text.find(shown, pos + len(shown))
-    found.extend(_detect_links(text))
-    found.extend(_detect_mentions(text))
-    found.extend(_detect_tags(text))
+            found.append((pos, pos + len(needle), "link", uri))
+            pos = raw.find(needle, pos + len(needle))
+    found.extend((start, end, kind, value) for kind, start, end, value in _detected(text))
     kept: list[tuple[int, int, str, str]] = []
-    for span in found:  # earlier kinds take precedence over later overlapping ones
+    for span in found:  # the composer's links come first and win over overlapping detections
         if all(span[1] <= k[0] or span[0] >= k[1] for k in kept):
             kept.append(span)
     kept.sort()
-    return tuple(Facet(kind, _byte_index(text, s), _byte_index(text, e), value) for s, e, kind, value in kept)
+    return tuple(Facet(kind, start, end, value) for start, end, kind, value in kept)
 
 
 def find_links(text: str) -> list[tuple[int, int, str]]:
     """(start, end, uri) of each link the Bluesky app would detect in `text` (code-point indices)."""
-    return [(start, end, uri) for start, end, _, uri in _detect_links(text)]
+    raw = text.encode("utf-8", "surrogatepass")
+    return [
+        (_char_index(raw, start), _char_index(raw, end), uri)
+        for kind, start, end, uri in _detected(text)
+        if kind == "link"
+    ]
 
 
-def _byte_index(text: str, index: int) -> int:
-    return len(text[:index].encode("utf-8"))
+def _detected(text: str) -> list[tuple[str, int, int, str]]:
+    """`bluesky_facet_spans`, every link URI with a scheme."""
+    # @atproto/api only checks startsWith('http'), so "httpfoo.com" keeps no scheme; a facet URI
+    # without one fails the lexicon's `uri` format and the PDS would refuse the whole post.
+    return [
+        (kind, start, end, value if kind != "link" or value.startswith(("http://", "https://")) else "https://" + value)
+        for kind, start, end, value in bluesky_facet_spans(text)
+    ]
 
 
-def _detect_links(text: str) -> Iterable[tuple[int, int, str, str]]:
-    for m in _URL.finditer(text):
-        uri = m.group(1)
-        start, end = m.span(1)
-        if not uri[:4].lower() == "http":
-            domain = m.group("domain")
-            if not domain or not _valid_domain(domain):
-                continue
-            uri = "https://" + uri
-        if uri[-1] in ".,;:!?":
-            uri, end = uri[:-1], end - 1
-        if uri.endswith(")") and "(" not in uri:
-            uri, end = uri[:-1], end - 1
-        yield start, end, "link", uri
-
-
-def _detect_mentions(text: str) -> Iterable[tuple[int, int, str, str]]:
-    for m in _MENTION.finditer(text):
-        handle = m.group(1)
-        if is_handle(handle):
-            yield m.start(), m.end(1), "mention", handle
-
-
-def _detect_tags(text: str) -> Iterable[tuple[int, int, str, str]]:
-    for m in _TAG.finditer(text):
-        tag = _TRAILING_PUNCTUATION.sub("", m.group(1).strip())
-        if not tag or len(regex.findall(r"\X", tag)) > _MAX_TAG_GRAPHEMES:
-            continue
-        start = m.start()
-        yield start, start + 1 + len(tag), "tag", tag
+def _char_index(raw: bytes, byte_index: int) -> int:
+    return len(raw[:byte_index].decode("utf-8", "surrogatepass"))
