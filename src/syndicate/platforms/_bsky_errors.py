@@ -18,6 +18,8 @@ docs/bluesky-pds.md):
 
 from __future__ import annotations
 
+from syndicate.platforms.base import header_int
+
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -54,19 +56,11 @@ class RateInfo:
     policy: str | None = None  # e.g. "3000;w=300"
 
 
-def _int(headers: Mapping[str, Any], name: str) -> int | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None  # a garbled header is no information, not a crash
 
 
 def parse_rate(headers: Mapping[str, Any]) -> RateInfo | None:
     """Read `ratelimit-*` headers (a lower-case or case-insensitive mapping)."""
-    limit, remaining, reset = (_int(headers, f"ratelimit-{n}") for n in ("limit", "remaining", "reset"))
+    limit, remaining, reset = (header_int(headers, f"ratelimit-{n}") for n in ("limit", "remaining", "reset"))
     if limit is None and remaining is None and reset is None:
         return None
     policy = headers.get("ratelimit-policy")
@@ -109,8 +103,8 @@ def _describe(status: int | None, error: str, message: str) -> str:
 def _rate_limited(action: str, exc: BaseException, now: float) -> RateLimited:
     status, error, message = error_of(exc)
     headers = getattr(getattr(exc, "response", None), "headers", None) or {}
-    reset = _int(headers, "ratelimit-reset")
-    retry_after = _int(headers, "retry-after")
+    reset = header_int(headers, "ratelimit-reset")
+    retry_after = header_int(headers, "retry-after")
     if reset is not None and reset > now:
         until = float(reset)
     elif retry_after is not None:

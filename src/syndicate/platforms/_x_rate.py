@@ -8,6 +8,8 @@ no `Retry-After`. See docs/platforms.md §1.4. Pure functions, no I/O.
 
 from __future__ import annotations
 
+from syndicate.platforms.base import header_int
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -33,27 +35,19 @@ class RateInfo:
     day_reset: float | None = None
 
 
-def _int(headers: Mapping[str, str], name: str) -> int | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None  # a garbled header is no information, not a crash
 
 
 def parse_rate(headers: Mapping[str, str]) -> RateInfo | None:
     """Read X's rate headers (case-insensitive mapping expected, e.g. requests' headers)."""
-    limit = _int(headers, "x-rate-limit-limit")
-    remaining = _int(headers, "x-rate-limit-remaining")
-    reset = _int(headers, "x-rate-limit-reset")
+    limit = header_int(headers, "x-rate-limit-limit")
+    remaining = header_int(headers, "x-rate-limit-remaining")
+    reset = header_int(headers, "x-rate-limit-reset")
     days = []
     for scope in ("user", "app"):
-        d_remaining = _int(headers, f"x-{scope}-limit-24hour-remaining")
+        d_remaining = header_int(headers, f"x-{scope}-limit-24hour-remaining")
         if d_remaining is not None:
-            d_limit = _int(headers, f"x-{scope}-limit-24hour-limit")
-            d_reset = _int(headers, f"x-{scope}-limit-24hour-reset")
+            d_limit = header_int(headers, f"x-{scope}-limit-24hour-limit")
+            d_reset = header_int(headers, f"x-{scope}-limit-24hour-reset")
             days.append((d_remaining, d_limit, d_reset))
     if limit is None and remaining is None and reset is None and not days:
         return None
@@ -77,11 +71,11 @@ def blocked_until(headers: Mapping[str, str], now: float) -> float:
     """
     candidates: list[float] = []
     for scope in ("user", "app"):
-        if _int(headers, f"x-{scope}-limit-24hour-remaining") == 0:
-            reset = _int(headers, f"x-{scope}-limit-24hour-reset")
+        if header_int(headers, f"x-{scope}-limit-24hour-remaining") == 0:
+            reset = header_int(headers, f"x-{scope}-limit-24hour-reset")
             if reset is not None:
                 candidates.append(float(reset))
-    window_reset = _int(headers, "x-rate-limit-reset")
-    if window_reset is not None and (not candidates or _int(headers, "x-rate-limit-remaining") == 0):
+    window_reset = header_int(headers, "x-rate-limit-reset")
+    if window_reset is not None and (not candidates or header_int(headers, "x-rate-limit-remaining") == 0):
         candidates.append(float(window_reset))
     return max(candidates) if candidates else now + DEFAULT_BACKOFF

@@ -17,7 +17,8 @@ is reconciled instead of resent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from syndicate.model import Limits, Post, Receipt, ReplyTo
 
@@ -66,3 +67,14 @@ class Publisher(Protocol):
     def limits(self) -> Limits:
         """The account's limits for the composer (Mastodon: the instance's)."""
         ...
+
+
+def header_int(headers: Mapping[str, Any], name: str) -> int | None:
+    """A rate-limit header as an integer; None when absent or garbled (no information, not a crash)."""
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
