@@ -7,7 +7,6 @@ Re-encoding and measuring are `syndicate.media`'s (Pillow; EXIF dropped).
 
 from __future__ import annotations
 
-from syndicate.errors import Permanent, Transient
 
 __all__ = ["FETCH_MAX_BYTES", "IMAGE_MAX_BYTES", "THUMB_MAX_BYTES", "default_fetch_image", "dimensions", "fit"]
 
