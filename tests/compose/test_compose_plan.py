@@ -166,3 +166,18 @@ def test_thread_mode_with_a_body_that_is_only_the_summary_is_one_teaser() -> Non
     for pp in plan.platforms:
         assert len(pp.posts) == 1, pp
         assert lede in pp.posts[0].text and "https://f.example/a" in pp.posts[0].text
+
+
+def test_thread_mode_with_a_whole_article_in_the_summary_still_threads() -> None:
+    from syndicate.compose.plan import plan_dispatch
+    from syndicate.model import Dispatch
+    from syndicate.settings import ComposeSettings
+
+    article = " ".join(f"Sentence {n} of the article says something about the river." for n in range(1, 40))
+    d = Dispatch(id="d2", feed="f", feed_url="https://f.example/feed", url="https://f.example/b", title="River",
+                 text=article, summary=article)
+    plan = plan_dispatch(d, platforms=("mastodon",), compose={"mastodon": ComposeSettings(mode="thread")})
+    posts = plan.platforms[0].posts
+    assert len(posts) == 5  # max_parts: the teaser, three parts of the article, a closing link
+    assert posts[1].text.startswith("Sentence 1 of the article")
+    assert "Read the full dispatch: https://f.example/b" in posts[-1].text

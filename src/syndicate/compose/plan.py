@@ -96,7 +96,11 @@ def _plan_platform(
     if summary.casefold() == title.casefold():
         summary = ""  # feeds without a summary often repeat the title there
     if s.mode == "thread" and summary and _squash(dispatch.text) == _squash(summary):
-        s = replace(s, mode="teaser")  # the whole body is the summary: one post says it all, no thread is the summary: one post says it all, no thread
+        # The body is only the summary (e.g. an RSS description and nothing else). When one teaser carries
+        # all of it, a thread would only repeat it; when it doesn't (a whole article), thread as usual.
+        single = _plan_platform(dispatch, platform, replace(s, mode="teaser"), limits, card, body, spoiler)
+        if single.posts and _squash(summary) in _squash(single.posts[0].text):
+            return single
     if s.mode == "thread" and dispatch.text.strip() and _squash(dispatch.text).startswith(_squash(summary)):
         summary = ""  # the summary is the lede, and the thread's next post starts with it anyway
     if not (title or summary or link):
