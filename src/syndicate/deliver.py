@@ -413,12 +413,7 @@ class _Platform:
 
 
 def _rate_fields(rate: Any) -> tuple[int | None, float | None]:
-    if rate is None:
-        return None, None
-    if isinstance(rate, dict):
-        return rate.get("remaining"), rate.get("reset")
-    if isinstance(rate, tuple):
-        return rate[0], rate[2] if len(rate) > 2 else None
+    """Every adapter's `last_rate` (or None) has `remaining` and `reset` (UTC epoch seconds)."""
     return getattr(rate, "remaining", None), getattr(rate, "reset", None)
 
 

@@ -7,7 +7,6 @@ Re-encoding and measuring are `syndicate.media`'s (Pillow; EXIF dropped).
 
 from __future__ import annotations
 
-
 __all__ = ["FETCH_MAX_BYTES", "IMAGE_MAX_BYTES", "THUMB_MAX_BYTES", "default_fetch_image", "dimensions", "fit"]
 
 IMAGE_MAX_BYTES = 2_000_000
