@@ -9,15 +9,19 @@ forgot to check could not hide a bad request.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner
 from PIL import Image as PILImage
 from x_support import CANARY_OAUTH2, MakePublisher, ident, png_bytes, post
 
+from delivery.delivery_support import X_CANARY, make_x_fake
 from fakes import _x_spec
 from fakes._x_wire import parse_multipart
 from fakes.x_api import CURRENT_REPLY_REFUSED_DETAIL, REPLY_REFUSED_DETAIL, XApiFake
+from syndicate.cli import cli
 from syndicate.errors import AuthError, PaymentRequired, ReplyRefused, Unknown
 from syndicate.model import Image, ReplyTo
 from syndicate.platforms.x import OAUTH2_SCOPES, XCredentials, XPublisher
@@ -193,3 +197,16 @@ def test_check_reads_the_timeline_find_relies_on(fake: XApiFake, make_publisher:
     fake.oauth2_scopes = frozenset(OAUTH2_SCOPES.split())
     publisher.check()
     assert fake.calls("GET", r"/2/users/\d+/tweets")  # check exercised the lookup `find` uses
+
+
+def test_syndicate_check_says_out_of_credits_not_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for k, v in X_CANARY.items():
+        monkeypatch.setenv(k, v)
+    with make_x_fake() as fake:
+        fake.credits_depleted = True
+        config = tmp_path / "syndicate.toml"
+        config.write_text(f'[state]\npath = "state.db"\n[[feeds]]\nurl = "feed.xml"\n'
+                          f'[x]\nenabled = true\napi_base = "{fake.base_url}"\n')
+        result = CliRunner().invoke(cli, ["check", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "X: out of credits or over the spend cap" in result.output and "credentials" not in result.output

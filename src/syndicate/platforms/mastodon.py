@@ -333,7 +333,9 @@ class MastodonPublisher:
             return RateLimited(PLATFORM, f"{what}: rate limited by {self.instance} until {when}", until=until)
         if isinstance(exc, me.MastodonNetworkError):  # connection errors and read timeouts
             return Transient(PLATFORM, self._redact(f"{what}: {exc}"))
-        if status == 403 and scope and server and OUTSIDE_SCOPES in server:
+        # Mastodon.py drops the error text of list endpoints (it casts the body to the list type it
+        # expected), so a 403 without text on a scoped call is read as the scope's absence too.
+        if status == 403 and scope and (server is None or OUTSIDE_SCOPES in server):
             return AuthError(PLATFORM, f"{said}: the token in {TOKEN_VARIABLE} lacks the {scope} scope "
                                        f"(make one with {SCOPES})", variable=TOKEN_VARIABLE, status=status)
         if status in (401, 403):
