@@ -2,7 +2,7 @@
 
 tweepy 4.17 has no v2 media upload (its `API.media_upload` targets the retired
 v1.1 host), so these two calls go straight through the adapter's `XSession`
-with the same OAuth signing tweepy uses (docs/platforms.md §1.7):
+with the same OAuth signing tweepy uses (docs/platforms.md §1.2 and §1.7):
 
 * `POST /2/media/upload`: multipart `media` (raw bytes) + `media_category`
   (required): `tweet_gif` for a GIF, `tweet_image` for JPG/PNG/WEBP. The
