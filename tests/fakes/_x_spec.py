@@ -24,7 +24,12 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-__all__ = ["SPEC", "Operation", "operation", "violations", "multipart_fields_as_body"]
+__all__ = ["REFUSED", "SPEC", "Operation", "operation", "violations", "multipart_fields_as_body"]
+
+# Every request any X fake in this process refused on the spec's grounds: "METHOD path: messages".
+# tests/x/conftest.py fails a test that leaves one here without expecting it, so every request
+# the adapter makes anywhere in those tests is held to the spec, not only in the conformance test.
+REFUSED: list[str] = []
 
 SPEC: dict[str, Any] = json.loads((Path(__file__).parent / "spec" / "x_openapi.json").read_text("utf-8"))
 

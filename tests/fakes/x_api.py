@@ -259,6 +259,7 @@ class XApiFake(FakeHTTPServer):
         bad_query = _x_spec.query_violations(op, request.query)
         if bad_query:
             name, message = bad_query[0]
+            _x_spec.REFUSED.append(f"{request.method} {request.path}: {message}")
             return invalid_request(message, name, request.param(name) or "")
         if op.body_schema is None:
             return None
@@ -269,9 +270,13 @@ class XApiFake(FakeHTTPServer):
             try:
                 body = request.json()
             except ValueError:
+                _x_spec.REFUSED.append(f"{request.method} {request.path}: body is not JSON")
                 return invalid_request_messages(["$: the request body is not valid JSON"])
         messages = _x_spec.body_violations(op, body)
-        return invalid_request_messages(messages) if messages else None
+        if not messages:
+            return None
+        _x_spec.REFUSED.append(f"{request.method} {request.path}: {'; '.join(messages)}")
+        return invalid_request_messages(messages)
 
     def _endpoint(self, request: Request) -> str:
         path = _USER_TWEETS.sub("/2/users/:id/tweets", request.path)

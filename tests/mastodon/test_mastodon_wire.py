@@ -29,7 +29,7 @@ from delivery.delivery_support import (
     set_env,
     write_feed,
 )
-from fakes import _mastodon_spec
+from fakes import _mastodon_spec, mastodon_api
 from fakes.mastodon_api import API_STATUSES, INSUFFICIENT_SCOPE, FakeMastodon
 from syndicate.cli import cli
 from syndicate.errors import AuthError
@@ -74,6 +74,8 @@ def test_an_unknown_field_is_dropped_as_the_server_does_and_recorded(fake: FakeM
     assert fake.unpermitted == [("POST", API_STATUSES, "media_type")]
     assert _mastodon_spec.violations("POST", API_STATUSES, fake.requests[-1].params) == [
         "create status: unknown parameter 'media_type'"]
+    assert mastodon_api.UNPERMITTED == [("POST", API_STATUSES, "media_type")]
+    mastodon_api.UNPERMITTED.clear()  # sent on purpose here
 
 
 def test_a_call_outside_the_tokens_scopes_gets_the_servers_403() -> None:

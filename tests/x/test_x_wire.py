@@ -112,6 +112,8 @@ def test_unknown_body_field_gets_xs_invalid_request(fake: XApiFake) -> None:
                          headers=auth, timeout=5)
     assert query.status_code == 400 and "[count]" in query.text
     assert fake.tweets == [] and fake.media == {}
+    assert len(_x_spec.REFUSED) == 4  # the fake logged each refusal; sent on purpose here
+    _x_spec.REFUSED.clear()
 
 
 # -- replies: X allows self-threads and refuses replies to others' posts ----------------------------
