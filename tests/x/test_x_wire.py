@@ -15,7 +15,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from PIL import Image as PILImage
-from x_support import CANARY_OAUTH2, MakePublisher, ident, png_bytes, post
+from x_support import CANARY, CANARY_OAUTH2, MakePublisher, ident, png_bytes, post
 
 from delivery.delivery_support import X_CANARY, make_x_fake
 from fakes import _x_spec
@@ -36,9 +36,10 @@ def gif_bytes() -> bytes:
     return buf.getvalue()
 
 
+IMAGES = {"https://img.test/a.png": png_bytes(), "https://img.test/b.gif": gif_bytes()}
+
+
 def _drive_every_operation(fake: XApiFake, publisher: XPublisher) -> None:
-    images = {"https://img.test/a.png": png_bytes(), "https://img.test/b.gif": gif_bytes()}
-    publisher._fetch_image = images.__getitem__  # our own seam: no image server needed
     root = publisher.publish(post("1/3 teaser https://example.com/story"), identity=ident(1))
     second = publisher.publish(
         post("2/3 with a photo", Image(url="https://img.test/a.png", alt="A flooded street")),
@@ -56,9 +57,8 @@ def _drive_every_operation(fake: XApiFake, publisher: XPublisher) -> None:
 def test_every_request_the_adapter_makes_conforms_to_the_spec(
     fake: XApiFake, make_publisher: MakePublisher, oauth: str
 ) -> None:
-    credentials = XCredentials(bearer_user_token=CANARY_OAUTH2) if oauth == "oauth2" else None
-    publisher = make_publisher(credentials) if credentials else make_publisher()
-    _drive_every_operation(fake, publisher)
+    credentials = XCredentials(bearer_user_token=CANARY_OAUTH2) if oauth == "oauth2" else CANARY
+    _drive_every_operation(fake, make_publisher(credentials, fetch_image=IMAGES.__getitem__))
 
     seen = set()
     for request in fake.requests:
@@ -75,7 +75,7 @@ def test_every_request_the_adapter_makes_conforms_to_the_spec(
 def test_image_and_gif_uploads_carry_only_media_and_their_category(
     fake: XApiFake, make_publisher: MakePublisher
 ) -> None:
-    _drive_every_operation(fake, make_publisher())
+    _drive_every_operation(fake, make_publisher(fetch_image=IMAGES.__getitem__))
 
     uploads = fake.calls("POST", "/2/media/upload")
     assert len(uploads) == 2
