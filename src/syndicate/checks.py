@@ -1,13 +1,17 @@
 """`syndicate check`: the config loads, and each enabled platform accepts our credentials.
 
-One cheap authenticated read per platform, no posting. Prints who we would post
-as and the limits found. Secrets are never printed: errors name the variable.
+Each adapter's `check()` makes every authenticated read that `run` relies on,
+no posting: who we are, and our own latest posts (what a lookup before a resend
+reads: Mastodon's `read:statuses` scope, X's user timeline), so a token that
+could post but not look is caught here, not after the first timeout. Prints
+who we would post as and the limits found. Secrets are never printed: errors
+name the variable, and the scope when one is missing.
 """
 
 from __future__ import annotations
 
 from syndicate.deliver import NAMES
-from syndicate.errors import AuthError, PlatformError
+from syndicate.errors import AuthError, PaymentRequired, PlatformError
 from syndicate.publishers import open_publisher
 from syndicate.settings import Settings
 from syndicate.store import Store
@@ -26,6 +30,10 @@ def run_checks(settings: Settings) -> tuple[list[str], bool]:
             name = NAMES[platform]
             try:
                 info = open_publisher(platform, settings, store).check()
+            except PaymentRequired as exc:
+                ok = False
+                lines.append(f"{name}: out of credits or over the spend cap: {exc.reason}")
+                continue
             except AuthError as exc:
                 ok = False
                 fix = f" — set or fix {exc.variable}" if exc.variable else ""

@@ -19,6 +19,7 @@ What each error means here (see errors.py):
   ReplyRefused  X refused a reply: the teaser stands alone, the rest is skipped, and we say so.
   Permanent     that part failed (and the thread's later parts are skipped); others go on.
   AuthError     that platform stops for this run, nothing is marked; other platforms go on.
+                PaymentRequired (X out of credits, spend cap) is one: the same stop, its own line.
   Unknown       the part is held (`unknown`), and the rest of its thread behind it, rather
                 than risk a duplicate; `status` shows it, `retry` looks again. A lookup that
                 failed for a passing reason (5xx, timeout) is Transient, not Unknown.
@@ -53,6 +54,7 @@ from syndicate.errors import (
     AuthError,
     Duplicate,
     Permanent,
+    PaymentRequired,
     PlatformError,
     RateLimited,
     ReplyRefused,
@@ -145,6 +147,9 @@ def in_quiet_hours(settings: Settings, now: float) -> bool:
 
 
 def _auth_event(platform: str, exc: AuthError) -> Event:
+    if isinstance(exc, PaymentRequired):  # not the credentials: say what to do instead
+        return Event("auth", f"{NAMES[platform]}: stopped for this run, out of credits or over the spend cap: "
+                     f"{exc.reason}", platform=platform, data={"cause": "payment"})
     fix = f" (check {exc.variable})" if exc.variable else ""
     return Event("auth", f"{NAMES[platform]}: credentials refused: {exc.reason}{fix}; nothing posted there, "
                  "everything stays queued", platform=platform)
@@ -329,8 +334,10 @@ class _Platform:
         except Unknown as exc:
             self._hold(part, exc.reason)
             raise _StopPlatform from None
-        except AuthError:
-            outbox.mark(self.store, part, part.state, "credentials refused", now=self.clock.wall())  # as it was
+        except AuthError as exc:
+            # As it was (nothing is this part's fault); the note is what `status` shows.
+            note = exc.reason if isinstance(exc, PaymentRequired) else "credentials refused"
+            outbox.mark(self.store, part, part.state, note, now=self.clock.wall())
             raise
         outbox.mark_sent(self.store, part, remote_id=receipt.id, remote_url=receipt.url, uri=receipt.uri,
                          cid=receipt.cid, cost=self._cost(part), now=self.clock.wall())

@@ -9,7 +9,11 @@
         ├── RateLimited(until)          wait until `until` (UTC epoch seconds)
         ├── Duplicate(existing)         already posted; `existing` is the post when known
         ├── Permanent                   this post will never be accepted; says why
-        ├── AuthError(variable)         credentials wrong or revoked; names the variable
+        │   └── ReplyRefused            X refused a reply: the teaser stands alone
+        ├── AuthError(variable)         the platform refuses this account for now (credentials wrong or
+        │   │                           revoked, a scope missing): it stops for this run, nothing is marked
+        │   └── PaymentRequired         X's pay-per-use credits are used up or its monthly spend cap is
+        │                               reached: same stop; the run after a top-up posts
         └── Unknown                     the outcome cannot be known: hold, don't resend
 
 Adapters in `platforms/` translate SDK errors into these at the boundary,
@@ -89,6 +93,15 @@ class AuthError(PlatformError):
     ) -> None:
         super().__init__(platform, message, status=status)
         self.variable = variable
+
+
+class PaymentRequired(AuthError):
+    """X answered 402 CreditsDepleted or 403 "spend cap reached" (docs/platforms.md §1.1).
+
+    An AuthError because the handling is the same: nothing for that platform can
+    succeed until a person acts, and no part is to blame (none is marked failed).
+    Its own class so the message says "top up", not "check the credentials".
+    """
 
 
 class Unknown(PlatformError):

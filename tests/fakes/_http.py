@@ -22,6 +22,9 @@ matching requests, in order:
   write happened. This is the case that makes naive retries post twice.
 
 Waits are interruptible: `stop()` releases every stalled handler at once.
+
+Sources: none needed; this module holds no platform fact. What a platform
+answers lives in the fake built on it (`x_api.py` names its sources).
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ that parses what Mastodon.py sends (query, form, JSON, multipart), writes a
 response (its `Date` header from the fake's clock), and can hold an answer
 back (to time out a client *after* the work was done); the server's length
 rule; its plain-text → HTML rendering of statuses; fixed-window counters.
+
+Sources (docs/platforms.md §3 in this repository): mastodon/mastodon
+`app/validators/status_length_validator.rb` (length rule), `app/lib/text_formatter.rb`
+(HTML of a status), `app/lib/rate_limiter.rb` and `/api/rate-limits/` on
+docs.joinmastodon.org (windows, ISO 8601 `X-RateLimit-Reset`), Mastodon 4.4.
 """
 
 from __future__ import annotations

@@ -5,9 +5,21 @@ an instance: same paths, bodies, status codes, error payloads, rate-limit
 headers (`X-RateLimit-Reset` as ISO 8601) and the server's own length rule
 (grapheme clusters of spoiler_text + text, every URL with a scheme counted as
 `characters_reserved_per_url`, `@user@domain` counted as `@user`; see
-`app/validators/status_length_validator.rb`). Docs it follows:
+`app/validators/status_length_validator.rb`).
+
+Sources (docs/platforms.md §3 in this repository says what each fact rests on):
 https://docs.joinmastodon.org/methods/statuses/, /methods/media/,
-/methods/instance/, /api/rate-limits/.
+/methods/accounts/, /methods/instance/, /api/rate-limits/, /api/oauth-scopes/
+(Mastodon 4.4, 2026); server source mastodon/mastodon `app/controllers/api/`
+(scopes per action, error bodies). The per-endpoint table of scopes and
+parameters is `fakes._mastodon_spec`.
+
+OAuth scopes are enforced per endpoint: each token has its own (`scopes=` for
+the main account, `add_account(..., scopes=)`); a call outside them answers
+403 `{"error": "This action is outside the authorized scopes"}`. Reads of
+public data (an account's statuses) check the scope only when a token is
+sent, as the server does. Parameters the documentation does not list are
+ignored, as Rails' strong parameters do, and recorded in `unpermitted`.
 
 Tests read back what was stored (`statuses`, `media`) and what was asked
 (`requests`), and inject faults per test (`fail_next`, `malformed_next`,
@@ -25,11 +37,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from fakes import _mastodon_spec
 from fakes._mastodon_wire import (
     Bucket, Request, Response, http_date, iso8601, make_handler, render_content, status_length,
 )
@@ -43,6 +56,12 @@ API_MEDIA_V2 = "/api/v2/media"
 API_MEDIA_V1 = "/api/v1/media"
 
 INVALID_TOKEN = "The access token is invalid"
+INSUFFICIENT_SCOPE = _mastodon_spec.INSUFFICIENT_SCOPE
+# Every parameter any fake in this process dropped as undocumented: tests/mastodon/conftest.py fails
+# a test that leaves one here without expecting it (the real server would ignore it silently).
+UNPERMITTED: list[tuple[str, str, str]] = []
+# What syndicate's docs tell users to grant (README, config.example.toml): the default token's scopes.
+DEFAULT_SCOPES = "write:statuses write:media read:accounts read:statuses"
 NO_TOKEN = "This method requires an authenticated user"
 TOO_MANY_REQUESTS = "Too many requests"
 NOT_FOUND = "Record not found"
@@ -95,6 +114,8 @@ class LoggedRequest:
     body: bytes
     status: int
     response_headers: dict[str, str]
+    params: dict[str, list[str]] = field(default_factory=dict)  # query + form/JSON, form-style names
+    files: tuple[str, ...] = ()  # names of the multipart file parts
 
 
 @dataclass
@@ -137,6 +158,7 @@ class FakeMastodon:
         self,
         *,
         token: str = "test-token",
+        scopes: str = DEFAULT_SCOPES,
         username: str = "alice",
         display_name: str = "Alice Reporter",
         bot: bool = True,
@@ -170,6 +192,8 @@ class FakeMastodon:
         self.media_family = Bucket(media_limit, media_period)
         self.accounts: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, str] = {}  # token -> account id
+        self.token_scopes: dict[str, frozenset[str]] = {}  # token -> the OAuth scopes it was granted
+        self.unpermitted: list[tuple[str, str, str]] = []  # (method, path, parameter) the server ignored
         self.statuses: list[StoredStatus] = []
         self.media: dict[str, StoredMedia] = {}
         self.requests: list[LoggedRequest] = []
@@ -180,7 +204,7 @@ class FakeMastodon:
         self._closing = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self.account_id = self.add_account(username, token, display_name=display_name, bot=bot)
+        self.account_id = self.add_account(username, token, display_name=display_name, bot=bot, scopes=scopes)
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -206,11 +230,13 @@ class FakeMastodon:
 
     # ---- test controls ---------------------------------------------------------------
 
-    def add_account(self, username: str, token: str, *, display_name: str = "", bot: bool = False) -> str:
+    def add_account(self, username: str, token: str, *, display_name: str = "", bot: bool = False,
+                    scopes: str = DEFAULT_SCOPES) -> str:
         with self._lock:
             account_id = str(109_000_000 + len(self.accounts) + 1)
             self.accounts[account_id] = {"username": username, "display_name": display_name, "bot": bot}
             self.tokens[token] = account_id
+            self.token_scopes[token] = frozenset(scopes.split())
             return account_id
 
     def seed_status(self, text: str, *, account_id: str | None = None, in_reply_to_id: str | None = None) -> StoredStatus:
@@ -380,13 +406,14 @@ class FakeMastodon:
                                  "X-RateLimit-Remaining": str(remaining), "X-RateLimit-Reset": iso8601(reset)})
             if fault is not None and fault.kind == "stall_after_store":
                 resp.stall = fault.seconds
+            params = _mastodon_spec.request_params(req.query, req.form, req.json)
             self.requests.append(LoggedRequest(req.method, req.path, req.query, req.headers, req.body,
-                                               resp.status, dict(resp.headers)))
+                                               resp.status, dict(resp.headers), params, tuple(req.files)))
             return resp
 
     def _account_for(self, req: Request) -> str | None:
-        auth = req.header("Authorization") or ""
-        return self.tokens.get(auth[len("Bearer "):]) if auth.startswith("Bearer ") else None
+        token = self._bearer(req)
+        return self.tokens.get(token) if token is not None else None
 
     def _fault_response(self, fault: Fault, ctx: _Ctx) -> Response:
         if fault.kind == "malformed":
@@ -407,8 +434,31 @@ class FakeMastodon:
             raise _Reply(401, INVALID_TOKEN if req.header("Authorization") else NO_TOKEN)
         return ctx.account_id
 
+    def _bearer(self, req: Request) -> str | None:
+        auth = req.header("Authorization") or ""
+        return auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+
+    def _authorize(self, req: Request, ep: _mastodon_spec.Endpoint) -> None:
+        """Doorkeeper's check, before the action runs: a known token, carrying one of the endpoint's scopes."""
+        token = self._bearer(req)
+        if not ep.scopes or (token is None and ep.only_if_token):
+            return
+        if token is None or token not in self.tokens:
+            return  # the action's own `require_user!`/`_auth` answers 401, with its wording
+        if not _mastodon_spec.has_scope(self.token_scopes[token], ep.scopes):
+            raise _Reply(403, INSUFFICIENT_SCOPE)
+
     def _route(self, req: Request, ctx: _Ctx) -> Response:
         m, p = req.method, req.path
+        ep = _mastodon_spec.endpoint(m, p)
+        if ep is not None:
+            if ep.only_if_token and self._bearer(req) is not None and self._bearer(req) not in self.tokens:
+                raise _Reply(401, INVALID_TOKEN)
+            self._authorize(req, ep)
+            params = _mastodon_spec.request_params(req.query, req.form, req.json)
+            for name in _mastodon_spec.unknown_params(ep, {**params, **{f: [] for f in req.files}}):
+                self.unpermitted.append((m, p, name))  # Rails drops it without a word; we note it
+                UNPERMITTED.append((m, p, name))
         if m == "GET" and p in (API_INSTANCE_V1, API_INSTANCE_V2):
             if p == API_INSTANCE_V2 and not self.v2_instance:
                 raise _Reply(404, NOT_FOUND)

@@ -1,23 +1,42 @@
-"""A fake of the X API v2 endpoints syndicate uses, faithful to the documented wire format.
+"""A fake of the X API v2 endpoints syndicate uses, held to X's published spec.
 
 Served on 127.0.0.1:<port 0> by `fakes._http.FakeHTTPServer`; tweepy and
-requests_oauthlib run against it unmodified. Facts come from
-docs/platforms.md §1 (openapi `CreatePostsRequest`, problem JSON bodies, rate
-headers). What it checks:
+requests_oauthlib run against it unmodified.
 
+Sources (docs/platforms.md §1 in this repository says what each fact is):
+* X's OpenAPI spec, github.com/xdevplatform/docs `openapi.json`, info.version
+  2.167 (commit 2871328, 2026-08-22), vendored in part as `spec/x_openapi.json`:
+  request bodies (`CreatePostsRequest`, `MediaUploadRequest`,
+  `CreateMediaMetadataRequest`, all closed to unknown fields where the spec
+  says so), query parameters, and each operation's OAuth 2 scopes (`security`).
+* docs.x.com/x-api/fundamentals/response-codes-and-errors and rate-limits
+  (2026-07-24): problem JSON bodies, `x-rate-limit-*` headers, per-user limits.
+* docs.x.com/x-api/posts/manage-tweets/introduction and the changelog entry of
+  2026-02-23: replies only where the parent's author summoned you.
+* Reported, not in X's docs (docs/platforms.md §1.1): 402 `CreditsDepleted`
+  (problem type `.../problems/credits`), 403 "Monthly spend cap reached".
+
+What it checks:
 * OAuth 1.0a: `Authorization: OAuth ...` with the expected consumer key and
   token, and (by default) a correct HMAC-SHA1 signature over the URL actually
-  requested; or `Bearer <oauth2 user token>`. Else 401 problem JSON.
-* `POST /2/tweets`: body per `CreatePostsRequest` (unknown keys refused),
-  weighted length by `syndicate.compose.length.x_length` (> 280: refused with
-  X's "Your Tweet text is too long..." wording), duplicate text (403), reply
-  restriction (`replies_allowed = False` → 403 with X's wording), reply parent
-  must exist, media ids must have been uploaded. Ids are snowflake-like,
-  increasing. The answer's text has links rewritten to t.co and `&<>`
-  HTML-escaped, as X does.
+  requested; or `Bearer <oauth2 user token>` carrying the operation's scopes
+  (`oauth2_scopes`; a missing one: 403). Else 401 problem JSON.
+* Every request against the vendored spec (`fakes._x_spec`): unknown body
+  fields or query parameters, wrong types, patterns, enums → 400
+  `invalid-request` with X's message style. Nothing is stored.
+* Billing: `credits_depleted` → 402 CreditsDepleted, `spend_cap_reached` → 403,
+  on every request (reads too), until a test "tops up" (sets them False).
+* `POST /2/tweets`: weighted length by `syndicate.compose.length.x_length`
+  (> 280: refused with X's "Your Tweet text is too long..." wording), duplicate
+  text (403), reply restriction (a reply to a post by someone else who did not
+  mention us → 403, in the `reply_refusal` wording: "current" or "feb2026";
+  replies to our own posts are allowed unless `self_replies_allowed = False`),
+  reply parent must exist, media ids must have been uploaded. Ids are
+  snowflake-like, increasing. The answer's text has links rewritten to t.co
+  and `&<>` HTML-escaped, as X does.
 * `GET /2/users/me`, `GET /2/users/:id/tweets` (newest first, `max_results` 5..100).
-* `POST /2/media/upload` (multipart `media` + required `media_category`),
-  `POST /2/media/metadata` (alt text ≤ 1000).
+* `POST /2/media/upload` (multipart `media` + `media_category`; a `tweet_gif`
+  must be a GIF), `POST /2/media/metadata` (alt text ≤ 1000).
 * Rate limits per endpoint with `x-rate-limit-limit|remaining|reset` (epoch
   seconds) on every answer; optional `x-user-limit-24hour-*` via `set_daily_limit`.
 
@@ -41,17 +60,24 @@ from oauthlib.oauth1 import Client as OAuth1Client
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 
 from fakes._http import FakeHTTPServer, Request, Response
+from fakes import _x_spec
 from fakes._x_wire import (
+    CREDITS_DEPLETED,
+    CURRENT_REPLY_REFUSED_DETAIL,
     DELETED_PARENT_DETAIL,
     DUPLICATE_DETAIL,
     OAUTH1_PERMISSIONS_DETAIL,
     REPLY_REFUSED_DETAIL,
+    REPLY_REFUSED_TYPE,
+    SCOPE_FORBIDDEN,
+    SPEND_CAP,
     TOO_LONG_DETAIL,
     TOO_MANY,
     UNAUTHORIZED,
     display_text,
     image_type,
     invalid_request,
+    invalid_request_messages,
     parse_multipart,
     problem,
 )
@@ -59,7 +85,7 @@ from syndicate.compose.length import x_length
 from syndicate.platforms.x import MEDIA_METADATA, MEDIA_UPLOAD, TWEETS, USER_TWEETS, USERS_ME
 
 __all__ = [
-    "DUPLICATE_DETAIL", "REPLY_REFUSED_DETAIL", "TOO_LONG_DETAIL", "StoredMedia", "StoredTweet", "XApiFake",
+    "CURRENT_REPLY_REFUSED_DETAIL", "DUPLICATE_DETAIL", "REPLY_REFUSED_DETAIL", "TOO_LONG_DETAIL", "StoredMedia", "StoredTweet", "XApiFake",
     "display_text",
 ]
 
@@ -72,11 +98,7 @@ DEFAULT_LIMITS = {  # per user, docs/platforms.md §1.3 (pay-per-use era)
     f"POST {MEDIA_METADATA}": 500,
 }
 _TWITTER_EPOCH_MS = 1288834974657
-_CREATE_KEYS = {
-    "text", "reply", "media", "quote_tweet_id", "poll", "reply_settings", "geo", "community_id",
-    "share_with_followers", "for_super_followers_only", "nullcast", "paid_partnership", "made_with_ai",
-    "card_uri", "edit_options", "direct_message_deep_link",
-}
+ALL_OAUTH2_SCOPES = frozenset({"tweet.read", "tweet.write", "users.read", "media.write", "offline.access"})
 _USER_TWEETS = re.compile(USER_TWEETS.replace("{id}", r"(?P<id>\d+)"))
 
 
@@ -88,6 +110,7 @@ class StoredTweet:
     media_ids: tuple[str, ...]
     alt_texts: tuple[str | None, ...]
     created_at: float
+    author_id: str = ""
 
 
 @dataclass
@@ -117,6 +140,7 @@ class XApiFake(FakeHTTPServer):
         access_token: str = "1500000000000000001-fakeaccesstoken",
         access_token_secret: str = "fake-access-token-secret",
         oauth2_token: str | None = None,
+        oauth2_scopes: frozenset[str] = ALL_OAUTH2_SCOPES,
         user_id: str = "1500000000000000001",
         username: str = "syndicate_test",
         name: str = "Syndicate Test",
@@ -129,12 +153,16 @@ class XApiFake(FakeHTTPServer):
         self.consumer_key, self.consumer_secret = consumer_key, consumer_secret
         self.access_token, self.access_token_secret = access_token, access_token_secret
         self.oauth2_token = oauth2_token
+        self.oauth2_scopes = oauth2_scopes
         self.user = {"id": user_id, "name": name, "username": username}
         self.clock = clock
         self.verify_signatures = verify_signatures
         self.tweets: list[StoredTweet] = []
         self.media: dict[str, StoredMedia] = {}
-        self.replies_allowed = True  # False: every reply refused (X's Feb 2026 self-serve restriction)
+        self.self_replies_allowed = True  # X's docs leave self-threads unstated; False: a tier that refuses them
+        self.reply_refusal = "current"  # which wording refuses a reply: "current" or "feb2026"
+        self.credits_depleted = False  # True: every request answers 402 CreditsDepleted, until topped up
+        self.spend_cap_reached = False  # True: every request answers 403 "Monthly spend cap reached"
         self.read_only = False  # True: writes refused with 403 oauth1-permissions
         self.max_length = 280
         self.too_long_status = 403
@@ -166,10 +194,10 @@ class XApiFake(FakeHTTPServer):
         with self._rate_lock:
             self._daily[endpoint] = (scope, _Bucket(limit, 86400.0, limit if remaining is None else remaining, reset))
 
-    def seed(self, text: str, *, reply_to: str | None = None) -> StoredTweet:
-        """A post that already exists on the account (made by an earlier run, say)."""
+    def seed(self, text: str, *, reply_to: str | None = None, author_id: str | None = None) -> StoredTweet:
+        """A post that already exists: ours (made by an earlier run, say), or by `author_id`."""
         with self.lock:
-            return self._store(text, reply_to, (), ())
+            return self._store(text, reply_to, (), (), author_id=author_id)
 
     def tweet(self, tweet_id: str) -> StoredTweet | None:
         with self.lock:
@@ -180,6 +208,17 @@ class XApiFake(FakeHTTPServer):
     def before(self, request: Request) -> Response | None:
         if not self._authorized(request):
             return Response.json(401, UNAUTHORIZED)
+        op = _x_spec.operation(request.method, request.path)
+        if op is not None and request.headers.get("authorization", "").startswith("Bearer "):
+            if not op.oauth2_scopes <= self.oauth2_scopes:
+                return Response.json(403, SCOPE_FORBIDDEN)
+        refused = self._against_spec(request, op)
+        if refused is not None:
+            return refused
+        if self.credits_depleted:
+            return Response.json(402, CREDITS_DEPLETED)
+        if self.spend_cap_reached:
+            return Response.json(403, SPEND_CAP)
         key = self._endpoint(request)
         now = self.clock()
         with self._rate_lock:
@@ -212,6 +251,32 @@ class XApiFake(FakeHTTPServer):
                 })
         response.headers.setdefault("x-access-level", "read" if self.read_only else "read-write")
         return response
+
+    def _against_spec(self, request: Request, op: _x_spec.Operation | None) -> Response | None:
+        """X validates every request against its schema before doing anything: 400 invalid-request."""
+        if op is None:
+            return None  # not an operation we serve: the route table answers 404
+        bad_query = _x_spec.query_violations(op, request.query)
+        if bad_query:
+            name, message = bad_query[0]
+            _x_spec.REFUSED.append(f"{request.method} {request.path}: {message}")
+            return invalid_request(message, name, request.param(name) or "")
+        if op.body_schema is None:
+            return None
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith("multipart/form-data"):
+            body: Any = _x_spec.multipart_fields_as_body(parse_multipart(request.body, content_type))
+        else:
+            try:
+                body = request.json()
+            except ValueError:
+                _x_spec.REFUSED.append(f"{request.method} {request.path}: body is not JSON")
+                return invalid_request_messages(["$: the request body is not valid JSON"])
+        messages = _x_spec.body_violations(op, body)
+        if not messages:
+            return None
+        _x_spec.REFUSED.append(f"{request.method} {request.path}: {'; '.join(messages)}")
+        return invalid_request_messages(messages)
 
     def _endpoint(self, request: Request) -> str:
         path = _USER_TWEETS.sub("/2/users/:id/tweets", request.path)
@@ -258,9 +323,6 @@ class XApiFake(FakeHTTPServer):
             return invalid_request("Request body is not valid JSON", "body", "")
         if not isinstance(body, dict):
             return invalid_request("Request body must be an object", "body", "")
-        unknown = sorted(set(body) - _CREATE_KEYS)
-        if unknown:
-            return invalid_request(f"The query parameter [{unknown[0]}] is not one of the allowed values", unknown[0], "")
         text = body.get("text")
         media = body.get("media") or {}
         media_ids = media.get("media_ids") or []
@@ -282,10 +344,13 @@ class XApiFake(FakeHTTPServer):
                 parent = str((reply or {}).get("in_reply_to_tweet_id") or "")
                 if not re.fullmatch(r"[0-9]{1,19}", parent):
                     return invalid_request("`reply.in_reply_to_tweet_id` is invalid", "reply.in_reply_to_tweet_id", parent)
-                if self.tweet(parent) is None:
+                parent_tweet = self.tweet(parent)
+                if parent_tweet is None:
                     return problem(403, "Forbidden", DELETED_PARENT_DETAIL)
-                if not self.replies_allowed:
-                    return problem(403, "Forbidden", REPLY_REFUSED_DETAIL)
+                if not self._may_reply_to(parent_tweet):
+                    if self.reply_refusal == "feb2026":
+                        return problem(403, "Forbidden", REPLY_REFUSED_DETAIL)
+                    return problem(403, "Forbidden", CURRENT_REPLY_REFUSED_DETAIL, REPLY_REFUSED_TYPE)
             if text and any(t.text == text for t in self.tweets):
                 return problem(403, "Forbidden", DUPLICATE_DETAIL)
             ids = tuple(str(m) for m in media_ids)
@@ -294,8 +359,16 @@ class XApiFake(FakeHTTPServer):
             "id": stored.id, "text": display_text(stored.text), "edit_history_tweet_ids": [stored.id],
         }})
 
-    def _store(self, text: str, reply_to: str | None, media_ids: tuple[str, ...], alts: tuple[str | None, ...]) -> StoredTweet:
-        stored = StoredTweet(self._next_id(), text, reply_to, media_ids, alts, self.clock())
+    def _may_reply_to(self, parent: StoredTweet) -> bool:
+        """Self-serve replies: to our own posts, or where the parent's author mentioned us."""
+        if parent.author_id == self.user["id"]:
+            return self.self_replies_allowed
+        return f"@{self.user['username']}".lower() in parent.text.lower()
+
+    def _store(self, text: str, reply_to: str | None, media_ids: tuple[str, ...], alts: tuple[str | None, ...],
+               *, author_id: str | None = None) -> StoredTweet:
+        stored = StoredTweet(self._next_id(), text, reply_to, media_ids, alts, self.clock(),
+                             author_id or self.user["id"])
         self.tweets.append(stored)
         return stored
 
@@ -321,7 +394,8 @@ class XApiFake(FakeHTTPServer):
             }]})
         fields = set((request.param("tweet.fields") or "").split(","))
         with self.lock:
-            newest = sorted(self.tweets, key=lambda t: int(t.id), reverse=True)[: int(raw)]
+            ours = [t for t in self.tweets if t.author_id == self.user["id"]]
+            newest = sorted(ours, key=lambda t: int(t.id), reverse=True)[: int(raw)]
         data = []
         for t in newest:
             item: dict[str, Any] = {"id": t.id, "text": display_text(t.text), "edit_history_tweet_ids": [t.id]}
@@ -349,15 +423,15 @@ class XApiFake(FakeHTTPServer):
                 fields = {k: (base64.b64decode(v) if k == "media" else str(v).encode()) for k, v in body.items()}
             except (ValueError, AttributeError):
                 return invalid_request("Request body is not valid", "body", "")
-        category = fields.get("media_category", b"").decode()
-        if category not in {"tweet_image", "tweet_video", "tweet_gif", "dm_image", "dm_video", "dm_gif", "subtitles"}:
-            return invalid_request("media_category is required", "media_category", category)
+        category = fields.get("media_category", b"").decode()  # present and in the enum: the spec checked
         data = fields.get("media")
         if not data:
             return invalid_request("media is required", "media", "")
         mime = image_type(data)
         if category == "tweet_image" and (mime is None or len(data) > 5 * 1024 * 1024):
             return invalid_request("Image must be JPG, PNG, GIF or WEBP, at most 5 MB", "media", len(data))
+        if category == "tweet_gif" and (mime != "image/gif" or len(data) > 15 * 1024 * 1024):
+            return invalid_request("A tweet_gif must be a GIF, at most 15 MB", "media", len(data))
         with self.lock:
             media_id = self._next_id()
             self.media[media_id] = StoredMedia(media_id, f"3_{media_id}", mime, len(data), category)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from mastodon_support import TOKEN, ImageServer, MakePublisher, png_bytes
 
+from fakes import mastodon_api
 from fakes.mastodon_api import FakeMastodon
 from syndicate.platforms.mastodon import MastodonPublisher
 from syndicate.settings import MastodonSettings
@@ -42,3 +43,12 @@ def image_server() -> Iterator[ImageServer]:
     server = ImageServer()
     yield server
     server.close()
+
+
+@pytest.fixture(autouse=True)
+def _only_documented_parameters() -> Iterator[None]:
+    """No Mastodon test sends a parameter the docs do not list (the server would drop it without a
+    word), unless it does so on purpose and clears `mastodon_api.UNPERMITTED` after checking."""
+    mastodon_api.UNPERMITTED.clear()
+    yield
+    assert mastodon_api.UNPERMITTED == [], "parameters Mastodon does not document were sent"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from x_support import CANARY, CANARY_OAUTH2, MakePublisher, clock
 
+from fakes import _x_spec
 from fakes.x_api import XApiFake
 from syndicate.platforms.x import XCredentials, XPublisher
 from syndicate.settings import XSettings
@@ -44,3 +45,12 @@ def make_publisher(fake: XApiFake) -> MakePublisher:
 @pytest.fixture
 def publisher(make_publisher: MakePublisher) -> XPublisher:
     return make_publisher()
+
+
+@pytest.fixture(autouse=True)
+def _requests_conform_to_xs_spec() -> Iterator[None]:
+    """Every request made in an X test conforms to X's spec, unless the test sent a bad one on purpose
+    (and cleared `_x_spec.REFUSED` after checking the answer)."""
+    _x_spec.REFUSED.clear()
+    yield
+    assert _x_spec.REFUSED == [], "requests X's spec refuses were sent"

@@ -172,8 +172,10 @@ def test_duplicate_whose_original_is_out_of_sight_has_no_existing(fake: XApiFake
 
 
 def test_reply_refused_is_reply_refused(fake: XApiFake, publisher: XPublisher) -> None:
+    # A tier that refuses even self-threads (X's docs leave them unstated), in the Feb 2026 wording.
     root = publisher.publish(post("1/2 root"), identity=ident(1))
-    fake.replies_allowed = False
+    fake.self_replies_allowed = False
+    fake.reply_refusal = "feb2026"
     with pytest.raises(ReplyRefused) as info:
         publisher.publish(post("2/2 reply"), identity=ident(2), reply_to=ReplyTo(root=root, parent=root))
     assert isinstance(info.value, Permanent)

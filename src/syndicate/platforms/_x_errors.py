@@ -5,15 +5,19 @@
     timeouts, connection errors,
     malformed JSON                   → Transient (a POST may have landed: reconcile with find())
     tweepy.Unauthorized / 401        → AuthError naming the variable to fix
+    402 CreditsDepleted,
+    403 monthly spend cap reached    → PaymentRequired (X stops for the run, everything stays queued)
     403 duplicate content            → Duplicate
-    403 reply not allowed            → ReplyRefused
+    403 reply not allowed (problem
+    type not-authorized-for-resource,
+    or either wording)               → ReplyRefused
     403 oauth1-permissions,
     403 client-forbidden             → AuthError (app permissions / project)
     other 4xx                        → Permanent, with the server's own reason
 
 X's v2 errors are problem JSON (`title`, `detail`, `type`, sometimes an
 `errors` array); some answers still use the legacy `{"errors":[{"code", "message"}]}`.
-See docs/platforms.md §1.5. Messages never include credentials.
+See docs/platforms.md §1.5 and §1.6. Messages never include credentials.
 """
 
 from __future__ import annotations
@@ -26,14 +30,35 @@ from typing import Any
 import requests
 import tweepy
 
-from syndicate.errors import AuthError, Duplicate, Permanent, PlatformError, RateLimited, ReplyRefused, Transient
+from syndicate.errors import (
+    AuthError,
+    Duplicate,
+    PaymentRequired,
+    Permanent,
+    PlatformError,
+    RateLimited,
+    ReplyRefused,
+    Transient,
+)
 from syndicate.platforms._x_rate import blocked_until
 
 __all__ = ["HTTPStatusError", "error_from_response", "translate"]
 
 PLATFORM = "x"
 DUPLICATE_TEXT = "duplicate content"
-REPLY_REFUSED_TEXT = "reply to this conversation is not allowed"
+# X's reply restriction (docs/platforms.md §1.6) has been worded two ways; the problem type
+# names it too. Any of the three is the restriction.
+REPLY_REFUSED_TEXTS = (
+    "reply to this conversation is not allowed",  # Feb 2026 wording
+    "you can only reply to or quote posts where you are mentioned or are the author",  # current wording
+)
+REPLY_REFUSED_TYPE = "/problems/not-authorized-for-resource"
+CREDITS_TYPE = "/problems/credits"  # 402 CreditsDepleted (docs/platforms.md §1.1)
+SPEND_CAP_TEXT = "spend cap"  # 403 "Monthly spend cap reached"
+TOP_UP_HINT = (
+    "X stops for this run and everything stays queued; add credits or raise the spend cap in the "
+    "X developer console, and the next run posts"
+)
 
 
 class HTTPStatusError(Exception):
@@ -76,23 +101,28 @@ def server_reason(response: requests.Response) -> tuple[str, str]:
 
 
 def error_from_response(
-    response: requests.Response, action: str, *, auth_variable: str, auth_hint: str, now: float
+    response: requests.Response, action: str, *, auth_variable: str, auth_hint: str, now: float,
+    oauth2_scopes: str | None = None,
 ) -> PlatformError:
     """Map one failed X answer to the most specific PlatformError."""
     status = response.status_code
     ptype, reason = server_reason(response)
     said = f"{action}: X answered {status} {response.reason or ''}".rstrip() + f": {reason}"
     lowered = reason.lower()
+    body = _body(response)
+    title = str(body.get("title") or "").lower() if isinstance(body, dict) else ""
     if status == 429:
         until = blocked_until(response.headers, now)
         kind = "usage cap reached" if ptype.endswith("/usage-capped") else "rate limited"
         return RateLimited(PLATFORM, f"{said} ({kind}; retry after epoch {until:.0f})", until=until, status=status)
     if status == 401:
         return AuthError(PLATFORM, f"{said}. {auth_hint}", variable=auth_variable, status=status)
+    if status == 402 or ptype.endswith(CREDITS_TYPE) or (status == 403 and SPEND_CAP_TEXT in f"{title} {lowered}"):
+        return PaymentRequired(PLATFORM, f"{said}. {TOP_UP_HINT}", status=status)
     if status == 403:
         if DUPLICATE_TEXT in lowered:
             return Duplicate(PLATFORM, said, status=status)
-        if REPLY_REFUSED_TEXT in lowered:
+        if ptype.endswith(REPLY_REFUSED_TYPE) or any(text in lowered for text in REPLY_REFUSED_TEXTS):
             return ReplyRefused(PLATFORM, f"{said} (post the rest as a single teaser)", status=status)
         if ptype.endswith("/oauth1-permissions") or "oauth1 app permissions" in lowered:
             hint = (
@@ -101,6 +131,10 @@ def error_from_response(
                 "and update SYNDICATE_X_ACCESS_TOKEN and SYNDICATE_X_ACCESS_TOKEN_SECRET."
             )
             return AuthError(PLATFORM, f"{said}. {hint}", variable="SYNDICATE_X_ACCESS_TOKEN", status=status)
+        if oauth2_scopes and reason.strip().lower() == "forbidden":
+            # A bare 403 to an OAuth 2 user token: the token lacks a scope this endpoint needs.
+            hint = f"The OAuth 2 user token needs the scopes {oauth2_scopes}."
+            return AuthError(PLATFORM, f"{said}. {hint}", variable=auth_variable, status=status)
         if ptype.endswith("/client-forbidden"):
             hint = "The X app must belong to a Project with access to this endpoint."
             return AuthError(PLATFORM, f"{said}. {hint}", variable="SYNDICATE_X_CONSUMER_KEY", status=status)
@@ -117,7 +151,8 @@ def _short(exc: BaseException) -> str:
 
 @contextmanager
 def translate(
-    action: str, *, auth_variable: str, auth_hint: str, clock: Callable[[], float]
+    action: str, *, auth_variable: str, auth_hint: str, clock: Callable[[], float],
+    oauth2_scopes: str | None = None,
 ) -> Iterator[None]:
     """Run one X call; re-raise any failure as a PlatformError chained to the original."""
     try:
@@ -126,11 +161,13 @@ def translate(
         raise
     except tweepy.HTTPException as exc:
         raise error_from_response(
-            exc.response, action, auth_variable=auth_variable, auth_hint=auth_hint, now=clock()
+            exc.response, action, auth_variable=auth_variable, auth_hint=auth_hint, now=clock(),
+            oauth2_scopes=oauth2_scopes,
         ) from exc
     except HTTPStatusError as exc:
         raise error_from_response(
-            exc.response, action, auth_variable=auth_variable, auth_hint=auth_hint, now=clock()
+            exc.response, action, auth_variable=auth_variable, auth_hint=auth_hint, now=clock(),
+            oauth2_scopes=oauth2_scopes,
         ) from exc
     except requests.exceptions.JSONDecodeError as exc:
         # The answer arrived but could not be read; for a POST the write may have happened.

@@ -2,10 +2,13 @@
 
 tweepy 4.17 has no v2 media upload (its `API.media_upload` targets the retired
 v1.1 host), so these two calls go straight through the adapter's `XSession`
-with the same OAuth signing tweepy uses (docs/platforms.md §1.7):
+with the same OAuth signing tweepy uses (docs/platforms.md §1.2 and §1.7):
 
 * `POST /2/media/upload`: multipart `media` (raw bytes) + `media_category`
-  (required; `tweet_image`). Images up to 5 MB; JPG/PNG/GIF/WEBP.
+  (required): `tweet_gif` for a GIF, `tweet_image` for JPG/PNG/WEBP. The
+  schema (`MediaUploadRequest`) allows only `media`, `media_category` and
+  `additional_owners`, and no other field: the MIME type travels only as the
+  multipart part's Content-Type, sniffed from the bytes. Images up to 5 MB.
 * `POST /2/media/metadata`: `{"id", "metadata": {"alt_text": {"text"}}}`, text ≤ 1000.
 
 https://docs.x.com/x-api/media/upload-media ·
@@ -22,6 +25,7 @@ __all__ = [
     "ALT_TEXT_LIMIT",
     "MAX_IMAGE_BYTES",
     "default_fetch_image",
+    "media_category",
     "trim_alt_text",
 ]
 
@@ -53,14 +57,19 @@ def default_fetch_image(url: str, *, timeout: float = 20.0, max_bytes: int = MAX
     return fetch_image(url, platform="x", timeout=timeout, max_bytes=max_bytes)
 
 
+def media_category(mime_type: str) -> str:
+    """X's `media_category` for an image of this (sniffed) type: GIFs have their own."""
+    return "tweet_gif" if mime_type == "image/gif" else "tweet_image"
+
+
 def upload_image(session: Any, url: str, auth: Any, data: bytes, mime_type: str) -> str:
-    """One-shot upload; returns the media id (a string of digits)."""
+    """One-shot upload; returns the media id (a string of digits). `mime_type` comes from the bytes."""
     from syndicate.platforms._x_errors import HTTPStatusError
 
     response = session.post(
         url,
         files={"media": ("image", data, mime_type)},
-        data={"media_category": "tweet_image", "media_type": mime_type},
+        data={"media_category": media_category(mime_type)},  # nothing else: see the module docstring
         auth=auth,
     )
     if not 200 <= response.status_code < 300:

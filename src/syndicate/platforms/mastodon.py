@@ -16,7 +16,12 @@ Choices, and why:
   `GET /api/v1/media/:id` (Mastodon.py's `synchronous=True` waits forever).
 * Limits come from the instance (`/api/v2/instance`, falling back to v1), read
   once and kept in a `LimitsCache` the caller can persist.
-* Every Mastodon.py error is translated in one place, `_translate`.
+* Every Mastodon.py error is translated in one place, `_translate`; a 403
+  "outside the authorized scopes" names the scope the call needed.
+* The token needs four scopes (`SCOPES`): `write:statuses` and `write:media` to
+  post, `read:accounts` to learn our account id, `read:statuses` to read our own
+  statuses before a resend (the server checks it whenever a token is sent).
+  `check` exercises each read. docs/platforms.md §3 (in this repository).
 
 Mastodon.py is imported lazily (on the first network call), so importing this
 module, or building a publisher that never posts, stays cheap.
@@ -62,6 +67,13 @@ MAX_IMAGE_BYTES = 16 * 1024 * 1024  # fetch cap; the instance's image_size_limit
 RATE_FALLBACK_SECONDS = 60.0  # a 429 without a usable reset time
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 FIND_PAGE_SIZE = 40  # the API's maximum page: enough for any recent attempt of a cron run
+# OAuth scopes per call (docs.joinmastodon.org/methods/statuses/, /methods/media/, /methods/accounts/).
+SCOPE_POST = "write:statuses"
+SCOPE_MEDIA = "write:media"
+SCOPE_ACCOUNT = "read:accounts"
+SCOPE_READ_STATUSES = "read:statuses"
+SCOPES = f"{SCOPE_POST} {SCOPE_MEDIA} {SCOPE_ACCOUNT} {SCOPE_READ_STATUSES}"
+OUTSIDE_SCOPES = "outside the authorized scopes"  # the server's 403 body for a missing scope
 _NOT_PROCESSED = "not finished processing"  # the 422 for media still being processed: retry, not give up
 
 log = logging.getLogger(__name__)
@@ -165,7 +177,7 @@ class MastodonPublisher:
     def publish(self, post: Post, *, identity: PartIdentity, reply_to: ReplyTo | None = None) -> Receipt:
         media_ids = self._upload_images(post.images) if post.images else None
         spoiler = post.spoiler_text if post.spoiler_text is not None else self.settings.spoiler_text
-        with self._calls(f"posting part {identity.part} of {identity.dispatch_id}") as api:
+        with self._calls(f"posting part {identity.part} of {identity.dispatch_id}", SCOPE_POST) as api:
             status = api.status_post(
                 post.text,
                 in_reply_to_id=reply_to.parent.id if reply_to else None,
@@ -183,8 +195,9 @@ class MastodonPublisher:
         """Our most recent statuses, searched for this text replying to this parent."""
         want_text = _comparable(post.text)
         want_parent = reply_to.parent.id if reply_to else None
-        with self._calls(f"looking for part {identity.part} of {identity.dispatch_id}") as api:
-            statuses = api.account_statuses(self._me(api), limit=FIND_PAGE_SIZE, exclude_reblogs=True)
+        me = self._me()
+        with self._calls(f"looking for part {identity.part} of {identity.dispatch_id}", SCOPE_READ_STATUSES) as api:
+            statuses = api.account_statuses(me, limit=FIND_PAGE_SIZE, exclude_reblogs=True)
         for status in statuses:
             parent = status.get("in_reply_to_id")
             if (str(parent) if parent is not None else None) != want_parent:
@@ -194,9 +207,12 @@ class MastodonPublisher:
         return None
 
     def check(self) -> AccountInfo:
-        with self._calls("verifying the access token") as api:
+        """Every read `run` relies on, with this token: who we are, and our own latest statuses."""
+        with self._calls("verifying the access token", SCOPE_ACCOUNT) as api:
             account = api.account_verify_credentials()
         self._account_id = str(account["id"])
+        with self._calls("reading the account's statuses", SCOPE_READ_STATUSES) as api:
+            api.account_statuses(self._account_id, limit=1)
         notes = () if account.get("bot") else (
             "the account is not marked as a bot (Preferences → Profile); many instances ask automated accounts to be",)
         return AccountInfo(
@@ -234,11 +250,11 @@ class MastodonPublisher:
                                       f"{self.instance} accepts at most {limits.image_size_limit}")
         from syndicate.media import sniff_image_type  # lazy: Pillow loads only for images
 
-        mime_type = image.mime_type or sniff_image_type(data)
+        mime_type = sniff_image_type(data)  # the bytes decide: feeds declare "image/jpg" and worse
         if mime_type is None:
             raise Permanent(PLATFORM, f"image {image.url} is not a PNG, JPEG, GIF or WebP file")
         description = trim_description(image.alt, limits.description_limit) or None
-        with self._calls(f"uploading image {image.url}") as api:
+        with self._calls(f"uploading image {image.url}", SCOPE_MEDIA) as api:
             media = api.media_post(data, mime_type=mime_type, description=description)
         media_id = str(media["id"])
         if media.get("url") is None:  # 202: still processing
@@ -250,7 +266,7 @@ class MastodonPublisher:
         deadline = self._clock() + self._media_wait
         while self._clock() < deadline:
             self._sleep(min(self._media_poll, max(deadline - self._clock(), 0.0)))
-            with self._calls(f"waiting for image {url} to be processed") as api:
+            with self._calls(f"waiting for image {url} to be processed", SCOPE_MEDIA) as api:
                 if api.media(media_id).get("url") is not None:
                     return
         raise Transient(PLATFORM, f"image {url} (media {media_id}) still processing after "
@@ -269,9 +285,10 @@ class MastodonPublisher:
             )
         return self._api
 
-    def _me(self, api: Mastodon) -> str:
+    def _me(self) -> str:
         if self._account_id is None:
-            self._account_id = str(api.account_verify_credentials()["id"])
+            with self._calls("reading the account id", SCOPE_ACCOUNT) as api:
+                self._account_id = str(api.account_verify_credentials()["id"])
         return self._account_id
 
     def _read_limits(self) -> Limits:
@@ -286,7 +303,7 @@ class MastodonPublisher:
         return limits_from_instance(info)
 
     @contextmanager
-    def _calls(self, what: str) -> Iterator[Mastodon]:
+    def _calls(self, what: str, scope: str | None = None) -> Iterator[Mastodon]:
         """Run Mastodon.py calls; translate whatever they raise; remember the rate-limit headers."""
         api = self._client()
         before = api.ratelimit_lastcall
@@ -297,12 +314,12 @@ class MastodonPublisher:
 
             if not isinstance(exc, MastodonError):
                 raise
-            raise self._translate(exc, what) from exc
+            raise self._translate(exc, what, scope) from exc
         finally:
             if api.ratelimit_lastcall != before:
                 self.last_rate = RateState(api.ratelimit_remaining, api.ratelimit_limit, api.ratelimit_reset)
 
-    def _translate(self, exc: Exception, what: str) -> PlatformError:
+    def _translate(self, exc: Exception, what: str, scope: str | None = None) -> PlatformError:
         """The one place a Mastodon.py error becomes a syndicate error."""
         from mastodon import errors as me
 
@@ -316,9 +333,14 @@ class MastodonPublisher:
             return RateLimited(PLATFORM, f"{what}: rate limited by {self.instance} until {when}", until=until)
         if isinstance(exc, me.MastodonNetworkError):  # connection errors and read timeouts
             return Transient(PLATFORM, self._redact(f"{what}: {exc}"))
+        # Mastodon.py drops the error text of list endpoints (it casts the body to the list type it
+        # expected), so a 403 without text on a scoped call is read as the scope's absence too.
+        if status == 403 and scope and (server is None or OUTSIDE_SCOPES in server):
+            return AuthError(PLATFORM, f"{said}: the token in {TOKEN_VARIABLE} lacks the {scope} scope "
+                                       f"(make one with {SCOPES})", variable=TOKEN_VARIABLE, status=status)
         if status in (401, 403):
-            return AuthError(PLATFORM, f"{said} (is the token in {TOKEN_VARIABLE} valid, with the write:statuses "
-                                       "and write:media scopes?)", variable=TOKEN_VARIABLE, status=status)
+            return AuthError(PLATFORM, f"{said} (is the token in {TOKEN_VARIABLE} valid, with the scopes "
+                                       f"{SCOPES}?)", variable=TOKEN_VARIABLE, status=status)
         if status is not None and status >= 500:
             return Transient(PLATFORM, said, status=status)
         if status == 422 and server and _NOT_PROCESSED in server:

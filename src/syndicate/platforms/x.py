@@ -4,7 +4,7 @@ API reference: https://docs.x.com/x-api/posts/create-post (`POST /2/tweets`),
 https://docs.x.com/x-api/users/get-my-user (`GET /2/users/me`),
 https://docs.x.com/x-api/users/get-posts (`GET /2/users/:id/tweets`),
 https://docs.x.com/x-api/media/upload-media and .../media/metadata-create.
-What we rely on is summarised, with sources, in docs/platforms.md §1.
+What we rely on is summarised, with sources, in docs/platforms.md §1 (in this repository).
 
 How tweepy is pointed at `settings.api_base`: `tweepy.Client.request` hard-codes
 `https://api.twitter.com` but sends everything through its public `session`
@@ -46,6 +46,7 @@ __all__ = [
     "ENV_CONSUMER_SECRET",
     "ENV_OAUTH2_TOKEN",
     "MAX_CHARACTERS",
+    "OAUTH2_SCOPES",
     "RateInfo",
     "XCredentials",
     "XPublisher",
@@ -66,6 +67,11 @@ ENV_ACCESS_TOKEN = "SYNDICATE_X_ACCESS_TOKEN"
 ENV_ACCESS_TOKEN_SECRET = "SYNDICATE_X_ACCESS_TOKEN_SECRET"
 ENV_OAUTH2_TOKEN = "SYNDICATE_X_OAUTH2_TOKEN"
 OAUTH1_VARS = (ENV_CONSUMER_KEY, ENV_CONSUMER_SECRET, ENV_ACCESS_TOKEN, ENV_ACCESS_TOKEN_SECRET)
+
+# What an OAuth 2 user token must carry: posting needs tweet.read tweet.write users.read (openapi
+# `createPosts` security), images media.write (`mediaUpload`, `createMediaMetadata`); offline.access
+# only if you refresh the token yourself. docs/platforms.md §1.8.
+OAUTH2_SCOPES = "tweet.read tweet.write users.read media.write"
 
 MAX_CHARACTERS = 280
 MAX_IMAGES = 4
@@ -281,8 +287,12 @@ class XPublisher:
         return None
 
     def check(self) -> AccountInfo:
-        with self._translate("check"):
+        """Every read `run` relies on, with these credentials: who we are (`GET /2/users/me`)
+        and our latest posts (`GET /2/users/:id/tweets`, what `find` reads before a resend)."""
+        with self._translate("check: reading the account"):
             me = self._whoami(refresh=True)
+        with self._translate("check: reading the account's latest posts"):
+            self._client.get_users_tweets(me.id, max_results=5, user_auth=self._user_auth)
         notes = ["OAuth 1.0a user context" if self._user_auth else "OAuth 2.0 user token (expires after 2 h)"]
         configured = (self.settings.handle or "").lstrip("@")
         if configured and configured.lower() != me.username.lower():
@@ -316,8 +326,10 @@ class XPublisher:
             )
         else:
             variable = ENV_OAUTH2_TOKEN
-            hint = f"Check {ENV_OAUTH2_TOKEN}: OAuth 2 user tokens expire after 2 hours."
-        return translate(action, auth_variable=variable, auth_hint=hint, clock=self._clock)
+            hint = (f"Check {ENV_OAUTH2_TOKEN}: OAuth 2 user tokens expire after 2 hours, "
+                    f"and need the scopes {OAUTH2_SCOPES}.")
+        return translate(action, auth_variable=variable, auth_hint=hint, clock=self._clock,
+                         oauth2_scopes=None if self._user_auth else OAUTH2_SCOPES)
 
     def _record_rate(self, method: str, response: Any) -> None:
         from urllib.parse import urlsplit
