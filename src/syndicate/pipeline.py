@@ -7,7 +7,11 @@ delivering it; so it cannot drift from what `run` would send.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from syndicate import outbox
@@ -17,12 +21,21 @@ from syndicate.settings import FeedSettings, Settings
 from syndicate.store import Store
 from syndicate.watch.poll import poll
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# Article pages fetched at once for link cards: enough to hide a slow site behind the others, few
+# enough to be polite to one journalist's own server (most cards of a pass come from it).
+CARD_CONCURRENCY = 8
+CARD_TIMEOUT = 10.0  # seconds per article page, at most (less when the run's budget is nearly spent)
+
 
 @dataclass
 class Prepared:
-    accepted: list[DispatchPlan] = field(default_factory=list)
+    accepted: list[DispatchPlan] = field(default_factory=list)  # oldest first
     errors: list[FeedError] = field(default_factory=list)
     baseline: int = 0
+    unposted: list[str] = field(default_factory=list)  # one line per feed whose new entries go nowhere
 
 
 def platforms_for(feed: FeedSettings, settings: Settings) -> tuple[str, ...]:
@@ -42,13 +55,18 @@ def cached_limits(settings: Settings, store: Store) -> dict[str, Limits]:
     return out
 
 
+def wants_card(feed: FeedSettings, settings: Settings) -> bool:
+    return "bluesky" in platforms_for(feed, settings) and settings.compose_for("bluesky").cards
+
+
 def plan_for(feed: FeedSettings, dispatch: Dispatch, settings: Settings, limits: dict[str, Limits], *,
-             fetch_cards: bool = True) -> DispatchPlan:
+             fetch_cards: bool = True, card: Card | None = None) -> DispatchPlan:
+    """The plan for one dispatch. `card`: fetched beforehand (see `prepare`); None makes the composer
+    build the card from the feed's own title, summary and image."""
     from syndicate.compose.plan import plan_dispatch
 
     platforms = platforms_for(feed, settings)
-    card: Card | None = None
-    if fetch_cards and "bluesky" in platforms and settings.compose_for("bluesky").cards:
+    if card is None and fetch_cards and wants_card(feed, settings):
         from syndicate.watch.og import fetch_card
 
         card = fetch_card(dispatch.url)
@@ -58,16 +76,72 @@ def plan_for(feed: FeedSettings, dispatch: Dispatch, settings: Settings, limits:
                          spoilers=spoilers)
 
 
-def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fetch_cards: bool = True) -> Prepared:
-    """Poll every feed and accept each new dispatch into the outbox (plan written before any post)."""
+def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fetch_cards: bool = True,
+            monotonic: Callable[[], float] = time.monotonic) -> Prepared:
+    """Poll every feed, compose what is new, and commit each feed's intake in one transaction.
+
+    A feed's validators, baseline and accepted dispatches are written together, after its cards are
+    fetched and its dispatches composed (`outbox.accept_feed`): a run killed before that commit
+    leaves the feed as if it had not been fetched, so nothing between the feed and the outbox is
+    lost. Card fetches for the whole pass run at once (bounded) and never start after the run's
+    budget (`[delivery] max_run_seconds`, from the start of this call) is spent; a feed commits as
+    soon as its own cards are in.
+    """
+    deadline = monotonic() + settings.delivery.max_run_seconds
     polled = poll(settings.feeds, store, ignore_state=ignore_state)
-    prepared = Prepared(errors=polled.errors, baseline=polled.baseline)
+    prepared = Prepared(errors=polled.errors)
     limits = cached_limits(settings, store)
-    for feed, dispatch in polled.new:
-        plan = plan_for(feed, dispatch, settings, limits, fetch_cards=fetch_cards)
-        outbox.accept(store, plan, held=feed.hold)
-        prepared.accepted.append(plan)
+    # Delivery order is acceptance order: oldest first across the whole pass, though feeds commit one by one.
+    rank = {(fi.feed.url, f.entry_id): i for i, (fi, f) in enumerate(sorted(
+        ((fi, f) for fi in polled.feeds for f in fi.fresh), key=lambda pair: pair[1].dispatch.published or _EPOCH))}
+    now = time.time()
+    accepted: list[tuple[int, DispatchPlan]] = []
+    with ThreadPoolExecutor(max_workers=CARD_CONCURRENCY, thread_name_prefix="card") as pool:
+        cards = {
+            (fi.feed.url, f.entry_id): pool.submit(_card, f.dispatch.url, deadline, monotonic)
+            for fi in polled.feeds if fetch_cards and wants_card(fi.feed, settings) for f in fi.fresh
+        }
+        for fi in polled.feeds:
+            feed = fi.feed
+            if fi.fresh and not platforms_for(feed, settings):
+                # Posting nowhere must consume nothing: leave the entries unseen and the feed unrecorded
+                # (no validators: the next run reads it in full), so enabling a network posts them.
+                prepared.unposted.append(_unposted_line(feed, settings, len(fi.fresh)))
+                prepared.baseline += len(fi.baseline)
+                outbox.accept_feed(store, feed_url=feed.url, feed_name=feed.name, validators=None,
+                                   baseline=[(d.id, d.url, d.title) for d in fi.baseline], accepted=[])
+                continue
+            batch = []
+            for f in fi.fresh:
+                key = (feed.url, f.entry_id)
+                future = cards.get(key)
+                plan = plan_for(feed, f.dispatch, settings, limits, fetch_cards=False,
+                                card=future.result() if future else None)
+                batch.append(outbox.Accepted(f.entry_id, plan, held=feed.hold,
+                                             accepted_at=now + rank[key] * 1e-6))
+                accepted.append((rank[key], plan))
+            outbox.accept_feed(store, feed_url=feed.url, feed_name=feed.name, validators=(fi.etag, fi.last_modified),
+                               baseline=[(d.id, d.url, d.title) for d in fi.baseline], accepted=batch, now=now)
+            prepared.baseline += len(fi.baseline)
+    prepared.accepted = [plan for _, plan in sorted(accepted, key=lambda rp: rp[0])]
     return prepared
+
+
+def _card(url: str, deadline: float, monotonic: Callable[[], float]) -> Card | None:
+    """The article's card, unless the run's budget is spent by the time this fetch would start."""
+    remaining = deadline - monotonic()
+    if remaining <= 0:
+        return None  # the composer builds the card from the feed's own fields
+    from syndicate.watch.og import fetch_card
+
+    return fetch_card(url, timeout=min(CARD_TIMEOUT, remaining))
+
+
+def _unposted_line(feed: FeedSettings, settings: Settings, n: int) -> str:
+    wanted = ", ".join(feed.platforms or ())
+    return (f"feed {feed.name}: {n} new entr{'y' if n == 1 else 'ies'} not posted: its platforms = [{wanted}] "
+            f"are not enabled (enabled: {', '.join(settings.enabled_platforms()) or 'none'}); "
+            "they stay unseen until one is")
 
 
 def accounts(settings: Settings) -> dict[str, dict[str, Any]]:

@@ -59,15 +59,17 @@ def test_readonly_copy_never_touches_the_file(tmp_path: Path) -> None:
     assert digest(path) == before
     again = Store.open(path)
     assert again.feed_state("https://example.org/f").etag == '"a"'  # type: ignore[union-attr]
-    assert not again.seen("id1", "https://example.org/a")
+    assert not again.seen("https://example.org/f", "id1", "https://example.org/a")
 
 
 def test_seen_by_id_or_by_canonical_url(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "s.db")
     store.mark_seen([("guid-1", "https://example.org/a", "feed", "A")], "queued")
-    assert store.seen("guid-1", "https://example.org/other")
-    assert store.seen("guid-CHANGED", "https://example.org/a")
-    assert not store.seen("guid-2", "https://example.org/b")
+    assert store.seen("feed", "guid-1", "https://example.org/other")
+    assert store.seen("feed", "guid-CHANGED", "https://example.org/a")
+    assert store.seen("another-feed", "guid-CHANGED", "https://example.org/a")  # one article, any feed
+    assert not store.seen("feed", "guid-2", "https://example.org/b")
+    assert not store.seen("another-feed", "guid-1", "https://example.org/other")  # ids are per feed
 
 
 def test_readonly_of_missing_file_creates_nothing(tmp_path: Path) -> None:
