@@ -139,5 +139,8 @@ def test_after_an_upgrade_old_entries_swallowed_by_the_global_id_stay_unposted(t
     assert [d.id for d in result.feeds[0].baseline] == ["1"]  # marked seen when committed, never posted
     store.conn.execute("DELETE FROM feeds WHERE name = 'b'")  # the same file as a feed new since the upgrade
     fresh_feed = FeedSettings(url=str(feed_b), name="b2", backfill=5)
-    assert sorted(d.id for _, d in poll((fresh_feed,), store).new) == ["1", "2"]  # per feed: "1" is new here
+    (intake,) = poll((fresh_feed,), store).feeds
+    assert sorted(f.entry_id for f in intake.fresh) == ["1", "2"]  # per feed: "1" is new here
+    assert sorted(f.dispatch.id for f in intake.fresh) == ["1~" + hashlib.sha256(str(feed_b).encode()).hexdigest()[:6],
+                                                           "2"]  # feed a's dispatch "1" keeps its id
     store.close()
