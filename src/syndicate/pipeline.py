@@ -24,7 +24,7 @@ from syndicate.watch.poll import poll
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-# Article pages fetched at once for link cards: enough to hide a slow site behind the others, few
+# Dispatches planned at once, i.e. article pages fetched at once for link cards: enough to hide a slow site behind the others, few
 # enough to be polite to one journalist's own server (most cards of a pass come from it).
 CARD_CONCURRENCY = 8
 CARD_TIMEOUT = 10.0  # seconds per article page, at most (less when the run's budget is nearly spent)
@@ -55,21 +55,16 @@ def cached_limits(settings: Settings, store: Store) -> dict[str, Limits]:
     return out
 
 
-def wants_card(feed: FeedSettings, settings: Settings) -> bool:
-    return "bluesky" in platforms_for(feed, settings) and settings.compose_for("bluesky").cards
-
-
 def plan_for(feed: FeedSettings, dispatch: Dispatch, settings: Settings, limits: dict[str, Limits], *,
-             fetch_cards: bool = True, card: Card | None = None) -> DispatchPlan:
-    """The plan for one dispatch. `card`: fetched beforehand (see `prepare`); None makes the composer
-    build the card from the feed's own title, summary and image."""
+             fetch_cards: bool = True, card_timeout: float = CARD_TIMEOUT) -> DispatchPlan:
     from syndicate.compose.plan import plan_dispatch
 
     platforms = platforms_for(feed, settings)
-    if card is None and fetch_cards and wants_card(feed, settings):
+    card: Card | None = None
+    if fetch_cards and "bluesky" in platforms and settings.compose_for("bluesky").cards:
         from syndicate.watch.og import fetch_card
 
-        card = fetch_card(dispatch.url)
+        card = fetch_card(dispatch.url, timeout=card_timeout)
     compose = {p: settings.compose_for(p) for p in platforms}
     spoilers = {"mastodon": settings.mastodon.spoiler_text} if settings.mastodon.spoiler_text else None
     return plan_dispatch(dispatch, platforms=platforms, compose=compose, limits=limits, card=card, hold=feed.hold,
@@ -83,58 +78,52 @@ def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fet
     A feed's validators, baseline and accepted dispatches are written together, after its cards are
     fetched and its dispatches composed (`outbox.accept_feed`): a run killed before that commit
     leaves the feed as if it had not been fetched, so nothing between the feed and the outbox is
-    lost. Card fetches for the whole pass run at once (bounded) and never start after the run's
-    budget (`[delivery] max_run_seconds`, from the start of this call) is spent; a feed commits as
-    soon as its own cards are in.
+    lost. The pass's dispatches are planned at once on a bounded pool (the card fetch is the slow
+    part); no card fetch starts after the run's budget (`[delivery] max_run_seconds`, from the
+    start of this call) is spent: the composer then builds the card from the feed's own fields.
+    Feeds commit in config order, each as soon as its own plans are in.
     """
     deadline = monotonic() + settings.delivery.max_run_seconds
     polled = poll(settings.feeds, store, ignore_state=ignore_state)
     prepared = Prepared(errors=polled.errors)
     limits = cached_limits(settings, store)
+
+    def plan(feed: FeedSettings, dispatch: Dispatch) -> DispatchPlan:
+        remaining = deadline - monotonic()  # read when the fetch would start, not when it was queued
+        return plan_for(feed, dispatch, settings, limits, fetch_cards=fetch_cards and remaining > 0,
+                        card_timeout=min(CARD_TIMEOUT, max(remaining, 0.0)))
+
     # Delivery order is acceptance order: oldest first across the whole pass, though feeds commit one by one.
-    rank = {(fi.feed.url, f.entry_id): i for i, (fi, f) in enumerate(sorted(
-        ((fi, f) for fi in polled.feeds for f in fi.fresh), key=lambda pair: pair[1].dispatch.published or _EPOCH))}
+    order = sorted(((fi, f) for fi in polled.feeds for f in fi.fresh),
+                   key=lambda pair: pair[1].dispatch.published or _EPOCH)
+    rank = {(fi.feed.url, f.entry_id): i for i, (fi, f) in enumerate(order)}
     now = time.time()
     accepted: list[tuple[int, DispatchPlan]] = []
-    with ThreadPoolExecutor(max_workers=CARD_CONCURRENCY, thread_name_prefix="card") as pool:
-        cards = {
-            (fi.feed.url, f.entry_id): pool.submit(_card, f.dispatch.url, deadline, monotonic)
-            for fi in polled.feeds if fetch_cards and wants_card(fi.feed, settings) for f in fi.fresh
-        }
+    with ThreadPoolExecutor(max_workers=CARD_CONCURRENCY, thread_name_prefix="plan") as pool:
+        plans = {(fi.feed.url, f.entry_id): pool.submit(plan, fi.feed, f.dispatch)
+                 for fi in polled.feeds if platforms_for(fi.feed, settings) for f in fi.fresh}
         for fi in polled.feeds:
             feed = fi.feed
+            baseline = [(d.id, d.url, d.title) for d in fi.baseline]
+            prepared.baseline += len(baseline)
             if fi.fresh and not platforms_for(feed, settings):
                 # Posting nowhere must consume nothing: leave the entries unseen and the feed unrecorded
                 # (no validators: the next run reads it in full), so enabling a network posts them.
                 prepared.unposted.append(_unposted_line(feed, settings, len(fi.fresh)))
-                prepared.baseline += len(fi.baseline)
                 outbox.accept_feed(store, feed_url=feed.url, feed_name=feed.name, validators=None,
-                                   baseline=[(d.id, d.url, d.title) for d in fi.baseline], accepted=[])
+                                   baseline=baseline, accepted=[], now=now)
                 continue
             batch = []
             for f in fi.fresh:
                 key = (feed.url, f.entry_id)
-                future = cards.get(key)
-                plan = plan_for(feed, f.dispatch, settings, limits, fetch_cards=False,
-                                card=future.result() if future else None)
-                batch.append(outbox.Accepted(f.entry_id, plan, held=feed.hold,
+                dispatch_plan = plans[key].result()
+                batch.append(outbox.Accepted(f.entry_id, dispatch_plan, held=feed.hold,
                                              accepted_at=now + rank[key] * 1e-6))
-                accepted.append((rank[key], plan))
+                accepted.append((rank[key], dispatch_plan))
             outbox.accept_feed(store, feed_url=feed.url, feed_name=feed.name, validators=(fi.etag, fi.last_modified),
-                               baseline=[(d.id, d.url, d.title) for d in fi.baseline], accepted=batch, now=now)
-            prepared.baseline += len(fi.baseline)
-    prepared.accepted = [plan for _, plan in sorted(accepted, key=lambda rp: rp[0])]
+                               baseline=baseline, accepted=batch, now=now)
+    prepared.accepted = [p for _, p in sorted(accepted, key=lambda rp: rp[0])]
     return prepared
-
-
-def _card(url: str, deadline: float, monotonic: Callable[[], float]) -> Card | None:
-    """The article's card, unless the run's budget is spent by the time this fetch would start."""
-    remaining = deadline - monotonic()
-    if remaining <= 0:
-        return None  # the composer builds the card from the feed's own fields
-    from syndicate.watch.og import fetch_card
-
-    return fetch_card(url, timeout=min(CARD_TIMEOUT, remaining))
 
 
 def _unposted_line(feed: FeedSettings, settings: Settings, n: int) -> str:
