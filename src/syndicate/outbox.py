@@ -65,15 +65,18 @@ class Accepted:
 
 
 def accept_feed(store: Store, *, feed_url: str, feed_name: str, validators: tuple[str | None, str | None] | None,
-                baseline: list[tuple[str, str, str]], accepted: list[Accepted],
+                baseline: list[tuple[str, str, str]], accepted: list[Accepted], read_in_full: bool = False,
                 new_rkey: Callable[[], str] | None = None, now: float | None = None) -> None:
     """One feed's intake in one transaction: its validators (ETag, Last-Modified; None: leave the feed
     unrecorded, so the next run refetches it in full), its baseline entries (entry id, url, title)
-    and its accepted dispatches with their parts."""
+    and its accepted dispatches with their parts. `read_in_full`: the feed answered with its entries
+    (not a 304)."""
     now = time.time() if now is None else now
     with store.transaction():
         if validators is not None:
             store.record_fetch(feed_url, feed_name, etag=validators[0], last_modified=validators[1], now=now)
+            if read_in_full:
+                store.ids_per_feed_from_now(feed_url)
         store.mark_seen([(entry_id, url, feed_url, title) for entry_id, url, title in baseline], "baseline", now=now)
         for a in accepted:
             accept(store, a.plan, held=a.held, feed_url=feed_url, entry_id=a.entry_id, new_rkey=new_rkey,

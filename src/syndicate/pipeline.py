@@ -121,7 +121,7 @@ def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fet
                                              accepted_at=now + rank[key] * 1e-6))
                 accepted.append((rank[key], dispatch_plan))
             outbox.accept_feed(store, feed_url=feed.url, feed_name=feed.name, validators=(fi.etag, fi.last_modified),
-                               baseline=baseline, accepted=batch, now=now)
+                               baseline=baseline, accepted=batch, read_in_full=not fi.unchanged, now=now)
     prepared.accepted = [p for _, p in sorted(accepted, key=lambda rp: rp[0])]
     return prepared
 

@@ -100,8 +100,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 2: entries are identified per feed. Two feeds may both have an entry "1" (JSON Feed ids,
     # `?p=123` on two sites); the canonical-URL check stays global (index entries_url). Feeds
-    # known before this upgrade keep the old global-id answer for entries published before it
-    # (`ids_global_until`), so an upgrade never posts old entries the global key had swallowed.
+    # known before this upgrade keep the old global-id answer until their first full read after
+    # it (`ids_global_until`, cleared then), so an upgrade never posts old entries the global key
+    # had swallowed.
     """
     CREATE TABLE entries_v2 (
         feed_url       TEXT NOT NULL,
@@ -120,7 +121,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE entries_v2 RENAME TO entries;
     CREATE INDEX entries_url ON entries(url);
     CREATE INDEX entries_id ON entries(entry_id);
-    ALTER TABLE feeds ADD COLUMN ids_global_until REAL;  -- unix time of this upgrade, for feeds known then
+    ALTER TABLE feeds ADD COLUMN ids_global_until REAL;  -- time of this upgrade; NULL after the next full read
     UPDATE feeds SET ids_global_until = CAST(strftime('%s', 'now') AS REAL);
     """,
 )
@@ -250,6 +251,10 @@ class Store:
             (feed_url, entry_id, url),
         ).fetchone()
         return row is not None
+
+    def ids_per_feed_from_now(self, feed_url: str) -> None:
+        """The feed was read in full since migration 2: from now on its entries are judged per feed."""
+        self.conn.execute("UPDATE feeds SET ids_global_until = NULL WHERE url = ?", (feed_url,))
 
     def id_seen_in_any_feed(self, entry_id: str) -> bool:
         """The pre-migration-2 rule (one global id), kept for entries older than the upgrade."""

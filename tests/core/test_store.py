@@ -137,10 +137,16 @@ def test_after_an_upgrade_old_entries_swallowed_by_the_global_id_stay_unposted(t
     result = poll((FeedSettings(url=str(feed_b), name="b"),), store)
     assert [d.id for _, d in result.new] == ["2"]
     assert [d.id for d in result.feeds[0].baseline] == ["1"]  # marked seen when committed, never posted
-    store.conn.execute("DELETE FROM feeds WHERE name = 'b'")  # the same file as a feed new since the upgrade
-    fresh_feed = FeedSettings(url=str(feed_b), name="b2", backfill=5)
-    (intake,) = poll((fresh_feed,), store).feeds
-    assert sorted(f.entry_id for f in intake.fresh) == ["1", "2"]  # per feed: "1" is new here
-    assert sorted(f.dispatch.id for f in intake.fresh) == ["1~" + hashlib.sha256(str(feed_b).encode()).hexdigest()[:6],
+    # Committed after this first full read, the feed follows the per-feed rule from then on.
+    from syndicate import outbox
+
+    outbox.accept_feed(store, feed_url=str(feed_b), feed_name="b", validators=(None, None), accepted=[],
+                       baseline=[(d.id, d.url, d.title) for d in result.feeds[0].baseline], read_in_full=True)
+    assert store.feed_state(str(feed_b)).ids_global_until is None  # type: ignore[union-attr]
+    feed_c = tmp_path / "c.xml"  # a feed added since the upgrade: per feed from the start
+    feed_c.write_bytes(rss([item(1, guid="1", link="https://c.example/1"), item(2, guid="2", link="https://c.example/2")]))
+    (intake,) = poll((FeedSettings(url=str(feed_c), name="c", backfill=5),), store).feeds
+    assert sorted(f.entry_id for f in intake.fresh) == ["1", "2"]  # "1" is new here, though feed a had it
+    assert sorted(f.dispatch.id for f in intake.fresh) == ["1~" + hashlib.sha256(str(feed_c).encode()).hexdigest()[:6],
                                                            "2"]  # feed a's dispatch "1" keeps its id
     store.close()

@@ -153,10 +153,9 @@ def _intake(feed: FeedSettings, fetched: FetchResult, state: FeedState | None, s
 
 
 def _seen_before_upgrade(d: Dispatch, state: FeedState | None, store: Store) -> bool:
-    """Entries of a feed known before migration 2, published before it, whose id another feed had:
-    schema 1 treated them as seen, so they stay seen (an upgrade must not post old entries)."""
+    """Until a feed known before migration 2 has been read in full once since, an entry whose id
+    another feed had is treated as seen, as schema 1 did: an upgrade must not post old entries
+    the global key swallowed. After that first full read, ids are per feed (`outbox.accept_feed`)."""
     if state is None or state.ids_global_until is None:
-        return False
-    if d.published is not None and d.published.timestamp() >= state.ids_global_until:
         return False
     return store.id_seen_in_any_feed(d.id)
