@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from delivery_support import MASTODON_CANARY, cli_env, run_cli, set_env
 
 from fakes.mastodon_api import FakeMastodon
+from pds.harness import PdsHandle
 from syndicate.cli import cli
 from syndicate.config import load_config
 from syndicate.runner import run_once
@@ -183,3 +184,54 @@ def test_read_only_commands_never_create_a_state_file(tmp_path: Path) -> None:
     assert dry.exit_code == 0, dry.output
     assert not (tmp_path / "typo-dir").exists()
     assert _snapshot(tmp_path) == before
+
+
+def test_time_spent_on_cards_counts_against_the_run_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           pds: PdsHandle) -> None:
+    """Card fetches and delivery share `[delivery] max_run_seconds`: a run whose cards used it all
+    queues the dispatch and leaves posting to the next run (virtual time: the card page moves it on)."""
+    from delivery_support import VirtualClock
+    from test_crash import bluesky_posts
+
+    from core.feedgen import item, rss
+    from watch.feedserver import FeedServer, Reply, Seen, conditional
+
+    clock = VirtualClock()
+    page = b'<html><head><meta property="og:title" content="Card"></head></html>'
+
+    def slow_page(seen: Seen) -> Reply:
+        clock.jump(31)  # this page "took" longer than the whole run's budget
+        return Reply(200, page, headers={"Content-Type": "text/html"})
+
+    account = pds.accounts["alice"]
+    set_env(monkeypatch, cli_env(bluesky=account.password))
+    with FeedServer() as server:
+        body = rss([item(1, guid="budget-1", link=server.url("/article"), title="Budget dispatch cardtime")])
+        server.route("/feed.xml", conditional(lambda: body))
+        server.route("/article", slow_page)
+        config = tmp_path / "syndicate.toml"
+        config.write_text(f"""
+[state]
+path = "state.db"
+[[feeds]]
+url = "{server.url('/feed.xml')}"
+[bluesky]
+enabled = true
+service = "{pds.url}"
+handle = "{account.handle}"
+[compose]
+mode = "teaser"
+cards = true
+hashtags = false
+[delivery]
+max_run_seconds = 30
+""", encoding="utf-8")
+        first = run_once(load_config(config), clock=clock.deliver_clock())
+        assert first.accepted == 1 and first.exit_code == 0
+        assert bluesky_posts(pds, account.did, "cardtime") == []  # no time was left to post
+        conn = sqlite3.connect(tmp_path / "state.db")
+        assert [r[0] for r in conn.execute("SELECT state FROM parts")] == ["planned"]  # queued, not lost
+        conn.close()
+        server.route("/article", Reply(200, page, headers={"Content-Type": "text/html"}))
+        run_once(load_config(config), clock=clock.deliver_clock())
+    assert len(bluesky_posts(pds, account.did, "cardtime")) == 1
