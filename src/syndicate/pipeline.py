@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from syndicate import outbox
@@ -21,11 +20,10 @@ from syndicate.settings import FeedSettings, Settings
 from syndicate.store import Store
 from syndicate.watch.poll import poll
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-
-# Dispatches planned at once, i.e. article pages fetched at once for link cards: enough to hide a slow site behind the others, few
-# enough to be polite to one journalist's own server (most cards of a pass come from it).
+# Dispatches planned at once, i.e. article pages fetched at once for link cards: enough to hide a
+# slow site behind the others, few enough to be polite to one journalist's own server (most cards
+# of a pass come from it).
 CARD_CONCURRENCY = 8
 CARD_TIMEOUT = 10.0  # seconds per article page, at most (less when the run's budget is nearly spent)
 
@@ -94,9 +92,7 @@ def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fet
                         card_timeout=min(CARD_TIMEOUT, max(remaining, 0.0)))
 
     # Delivery order is acceptance order: oldest first across the whole pass, though feeds commit one by one.
-    order = sorted(((fi, f) for fi in polled.feeds for f in fi.fresh),
-                   key=lambda pair: pair[1].dispatch.published or _EPOCH)
-    rank = {(fi.feed.url, f.entry_id): i for i, (fi, f) in enumerate(order)}
+    rank = {(fi.feed.url, f.entry_id): i for i, (fi, f) in enumerate(polled.oldest_first())}
     now = time.time()
     accepted: list[tuple[int, DispatchPlan]] = []
     with ThreadPoolExecutor(max_workers=CARD_CONCURRENCY, thread_name_prefix="plan") as pool:

@@ -13,7 +13,8 @@ from syndicate.store import Store
 
 
 class UnknownDispatch(SyndicateError):
-    """`release`/`retry` named a dispatch that is not there (a typo, or the wrong state file): exit 2."""
+    """`release`/`retry` named a dispatch that is not there (a typo), or there is no state file
+    (a mistyped [state] path): a usage error, exit 2."""
 
 
 def _open_existing(settings: Settings, command: str) -> Store:

@@ -54,11 +54,14 @@ class PollResult:
     feeds: list[FeedIntake] = field(default_factory=list)  # the feeds fetched fine, in config order
     errors: list[FeedError] = field(default_factory=list)
 
+    def oldest_first(self) -> list[tuple[FeedIntake, Fresh]]:
+        """Every new entry of the pass, oldest first across feeds (the order they are accepted in)."""
+        pairs = [(fi, f) for fi in self.feeds for f in fi.fresh]
+        return sorted(pairs, key=lambda pair: pair[1].dispatch.published or _EPOCH)
+
     @property
     def new(self) -> list[tuple[FeedSettings, Dispatch]]:
-        """Every new dispatch of the pass, oldest first across feeds (the order they are accepted in)."""
-        pairs = [(fi.feed, f.dispatch) for fi in self.feeds for f in fi.fresh]
-        return sorted(pairs, key=lambda fd: fd[1].published or _EPOCH)
+        return [(fi.feed, f.dispatch) for fi, f in self.oldest_first()]
 
     @property
     def baseline(self) -> int:
