@@ -12,8 +12,8 @@ Tables (see MIGRATIONS for the exact schema):
 
 Every write commits at once (autocommit + explicit transactions), so a crash
 loses at most the step in flight. A transaction opened inside another joins it:
-a feed's validators, seen marks and accepted dispatches commit together. The schema version lives in PRAGMA
-user_version; migrations are append-only and run in one transaction on open.
+a feed's validators, seen marks and accepted dispatches commit together. The
+schema version lives in PRAGMA user_version; migrations are append-only and run in one transaction on open.
 A database newer than this code is refused rather than damaged.
 """
 
@@ -257,7 +257,7 @@ class Store:
         self.conn.execute("UPDATE feeds SET ids_global_until = NULL WHERE url = ?", (feed_url,))
 
     def id_seen_in_any_feed(self, entry_id: str) -> bool:
-        """The pre-migration-2 rule (one global id), kept for entries older than the upgrade."""
+        """The schema-1 rule (one global id), kept for a feed's first full read after migration 2."""
         return self.conn.execute("SELECT 1 FROM entries WHERE entry_id = ? LIMIT 1", (entry_id,)).fetchone() is not None
 
     def dispatch_exists(self, dispatch_id: str) -> bool:
