@@ -13,8 +13,9 @@ Tables (see MIGRATIONS for the exact schema):
 Every write commits at once (autocommit + explicit transactions), so a crash
 loses at most the step in flight. A transaction opened inside another joins it:
 a feed's validators, seen marks and accepted dispatches commit together. The
-schema version lives in PRAGMA user_version; migrations are append-only and run in one transaction on open.
-A database newer than this code is refused rather than damaged.
+schema version lives in PRAGMA user_version; migrations are append-only and
+run in one transaction on open. A database newer than this code is refused
+rather than damaged.
 """
 
 from __future__ import annotations

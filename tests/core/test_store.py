@@ -130,7 +130,8 @@ def test_after_an_upgrade_old_entries_swallowed_by_the_global_id_stay_unposted(t
     path = tmp_path / "s.db"
     _v1_state(path)
     feed_b = tmp_path / "b.xml"
-    feed_b.write_bytes(rss([item(1, guid="1", link="https://b.example/1"), item(2, guid="2", link="https://b.example/2")]))
+    feed_b.write_bytes(rss([item(1, guid="1", link="https://b.example/1"),
+                            item(2, guid="2", link="https://b.example/2")]))
     store = Store.open(path)
     # Feed b is the one known before the upgrade (its URL in the state); point it at the local file.
     store.conn.execute("UPDATE feeds SET url = ? WHERE name = 'b'", (str(feed_b),))
@@ -144,7 +145,8 @@ def test_after_an_upgrade_old_entries_swallowed_by_the_global_id_stay_unposted(t
                        baseline=[(d.id, d.url, d.title) for d in result.feeds[0].baseline], read_in_full=True)
     assert store.feed_state(str(feed_b)).ids_global_until is None  # type: ignore[union-attr]
     feed_c = tmp_path / "c.xml"  # a feed added since the upgrade: per feed from the start
-    feed_c.write_bytes(rss([item(1, guid="1", link="https://c.example/1"), item(2, guid="2", link="https://c.example/2")]))
+    feed_c.write_bytes(rss([item(1, guid="1", link="https://c.example/1"),
+                            item(2, guid="2", link="https://c.example/2")]))
     (intake,) = poll((FeedSettings(url=str(feed_c), name="c", backfill=5),), store).feeds
     assert sorted(f.entry_id for f in intake.fresh) == ["1", "2"]  # "1" is new here, though feed a had it
     assert sorted(f.dispatch.id for f in intake.fresh) == ["1~" + hashlib.sha256(str(feed_c).encode()).hexdigest()[:6],

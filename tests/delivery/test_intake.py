@@ -33,8 +33,8 @@ def json_feed(title: str, items: list[tuple[str, str, str]]) -> str:
     })
 
 
-def write_config(tmp: Path, feeds: dict[str, str], *, mastodon: str | None, platforms: dict[str, list[str]] | None = None,
-                 backfill: int = 5) -> Path:
+def write_config(tmp: Path, feeds: dict[str, str], *, mastodon: str | None,
+                 platforms: dict[str, list[str]] | None = None, backfill: int = 5) -> Path:
     """Feeds: name → JSON Feed text (written beside the config)."""
     lines = ["[state]", 'path = "state.db"', ""]
     for name, text in feeds.items():
