@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from core.feedgen import item, rss
@@ -105,3 +106,16 @@ def test_same_article_in_two_feeds_is_posted_once(tmp_path: Path) -> None:
     accept_all(store, result)
     other.write_bytes(rss([item(1, guid="other-feed-id"), item(2, guid="other-2")]))
     assert [d.id for _, d in poll((a, b), store).new] == ["other-2"]
+
+
+def test_two_feeds_with_the_same_entry_ids_are_both_new(tmp_path: Path) -> None:
+    a, _, store = setup(tmp_path, [item(1), item(2)], backfill=5)
+    other = tmp_path / "other.xml"
+    other.write_bytes(rss([item(1, link="https://other.example/1"), item(2, link="https://other.example/2")]))
+    b = FeedSettings(url=str(other), name="other", backfill=5)
+    result = poll((a, b), store)
+    tag = hashlib.sha256(str(other).encode()).hexdigest()[:6]
+    assert sorted(d.id for _, d in result.new) == ["guid-1", f"guid-1~{tag}", "guid-2", f"guid-2~{tag}"]
+    assert [f.entry_id for f in result.feeds[1].fresh] == ["guid-1", "guid-2"]  # seen marks keep the feed's own id
+    accept_all(store, result)
+    assert poll((a, b), store).new == []
