@@ -182,7 +182,7 @@ def release(config_path: str | None, dispatch_id: str) -> None:
     """Release a held dispatch so the next run posts it."""
     from syndicate.status import release_dispatch
 
-    click.echo(release_dispatch(_settings(config_path), dispatch_id))
+    click.echo(_or_exit_2(lambda: release_dispatch(_settings(config_path), dispatch_id)))
 
 
 @cli.command()
@@ -192,7 +192,18 @@ def retry(config_path: str | None, dispatch_id: str) -> None:
     """Re-queue a dispatch's failed (or held-unknown) parts for the next run."""
     from syndicate.status import retry_dispatch
 
-    click.echo(retry_dispatch(_settings(config_path), dispatch_id))
+    click.echo(_or_exit_2(lambda: retry_dispatch(_settings(config_path), dispatch_id)))
+
+
+def _or_exit_2(action: Callable[[], str]) -> str:
+    """An unknown dispatch id or a missing state file is a usage error (exit 2), like a bad config."""
+    from syndicate.status import UnknownDispatch
+
+    try:
+        return action()
+    except UnknownDispatch as exc:
+        click.echo(f"syndicate: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
 
 
 @cli.command()

@@ -3,8 +3,11 @@
 Accepting a dispatch writes, in one transaction, the dispatch with its plan,
 one row per post part per platform (each with its idempotency key and, for
 Bluesky, a record key fixed now so that every retry reuses it), and the entry
-as seen. After that commit the dispatch cannot be lost or posted twice by a
-crash: delivery only ever moves rows forward (see `deliver.py`).
+as seen. `accept_feed` widens that transaction to a whole feed: its HTTP
+validators, its baseline and every dispatch accepted from it commit together,
+so a crash before the commit leaves the feed as if it had not been fetched.
+After that commit the dispatch cannot be lost or posted twice by a crash:
+delivery only ever moves rows forward (see `deliver.py`).
 """
 
 from __future__ import annotations
@@ -51,9 +54,40 @@ def part_key(dispatch_id: str, platform: str, part: int) -> str:
     return f"syndicate-{digest[:40]}"
 
 
-def accept(store: Store, plan: DispatchPlan, *, held: bool = False,
-           new_rkey: Callable[[], str] | None = None, now: float | None = None) -> None:
-    """Write the dispatch, its parts and the seen entry in one transaction."""
+@dataclass(frozen=True)
+class Accepted:
+    """A dispatch to accept from a feed: the entry it came from and its plan."""
+
+    entry_id: str
+    plan: DispatchPlan
+    held: bool = False
+    accepted_at: float | None = None  # orders delivery (oldest first); default: now
+
+
+def accept_feed(store: Store, *, feed_url: str, feed_name: str, validators: tuple[str | None, str | None] | None,
+                baseline: list[tuple[str, str, str]], accepted: list[Accepted], read_in_full: bool = False,
+                new_rkey: Callable[[], str] | None = None, now: float | None = None) -> None:
+    """One feed's intake in one transaction: its validators (ETag, Last-Modified; None: leave the feed
+    unrecorded, so the next run refetches it in full), its baseline entries (entry id, url, title)
+    and its accepted dispatches with their parts. `read_in_full`: the feed answered with its entries
+    (not a 304)."""
+    now = time.time() if now is None else now
+    with store.transaction():
+        if validators is not None:
+            store.record_fetch(feed_url, feed_name, etag=validators[0], last_modified=validators[1], now=now)
+            if read_in_full:
+                store.ids_per_feed_from_now(feed_url)
+        store.mark_seen([(entry_id, url, feed_url, title) for entry_id, url, title in baseline], "baseline", now=now)
+        for a in accepted:
+            accept(store, a.plan, held=a.held, feed_url=feed_url, entry_id=a.entry_id, new_rkey=new_rkey,
+                   now=a.accepted_at if a.accepted_at is not None else now)
+
+
+def accept(store: Store, plan: DispatchPlan, *, held: bool = False, feed_url: str | None = None,
+           entry_id: str | None = None, new_rkey: Callable[[], str] | None = None, now: float | None = None) -> None:
+    """Write the dispatch, its parts and the seen entry in one transaction. The entry is keyed by the
+    configured feed URL (default: the one the dispatch was read from) and its id there (default: the
+    dispatch id)."""
     now = time.time() if now is None else now
     d = plan.dispatch
     if new_rkey is None:
@@ -78,11 +112,7 @@ def accept(store: Store, plan: DispatchPlan, *, held: bool = False,
                      new_rkey() if pp.platform == "bluesky" else None,
                      json.dumps(post_to_json(post), ensure_ascii=False), now),
                 )
-        c.execute(
-            "INSERT OR IGNORE INTO entries (entry_id, url, feed_url, title, seen_at, reason) "
-            "VALUES (?, ?, ?, ?, ?, 'queued')",
-            (d.id, d.url, d.feed_url, d.title, now),
-        )
+        store.mark_queued(feed_url or d.feed_url, entry_id or d.id, d.url, d.title, d.id, now=now)
 
 
 def pending_plans(store: Store) -> list[dict[str, Any]]:

@@ -7,6 +7,9 @@ delivering it; so it cannot drift from what `run` would send.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +21,19 @@ from syndicate.store import Store
 from syndicate.watch.poll import poll
 
 
+# Dispatches planned at once, i.e. article pages fetched at once for link cards: enough to hide a
+# slow site behind the others, few enough to be polite to one journalist's own server (most cards
+# of a pass come from it).
+CARD_CONCURRENCY = 8
+CARD_TIMEOUT = 10.0  # seconds per article page, at most (less when the run's budget is nearly spent)
+
+
 @dataclass
 class Prepared:
-    accepted: list[DispatchPlan] = field(default_factory=list)
+    accepted: list[DispatchPlan] = field(default_factory=list)  # oldest first
     errors: list[FeedError] = field(default_factory=list)
     baseline: int = 0
+    unposted: list[str] = field(default_factory=list)  # one line per feed whose new entries go nowhere
 
 
 def platforms_for(feed: FeedSettings, settings: Settings) -> tuple[str, ...]:
@@ -43,7 +54,7 @@ def cached_limits(settings: Settings, store: Store) -> dict[str, Limits]:
 
 
 def plan_for(feed: FeedSettings, dispatch: Dispatch, settings: Settings, limits: dict[str, Limits], *,
-             fetch_cards: bool = True) -> DispatchPlan:
+             fetch_cards: bool = True, card_timeout: float = CARD_TIMEOUT) -> DispatchPlan:
     from syndicate.compose.plan import plan_dispatch
 
     platforms = platforms_for(feed, settings)
@@ -51,23 +62,71 @@ def plan_for(feed: FeedSettings, dispatch: Dispatch, settings: Settings, limits:
     if fetch_cards and "bluesky" in platforms and settings.compose_for("bluesky").cards:
         from syndicate.watch.og import fetch_card
 
-        card = fetch_card(dispatch.url)
+        card = fetch_card(dispatch.url, timeout=card_timeout)
     compose = {p: settings.compose_for(p) for p in platforms}
     spoilers = {"mastodon": settings.mastodon.spoiler_text} if settings.mastodon.spoiler_text else None
     return plan_dispatch(dispatch, platforms=platforms, compose=compose, limits=limits, card=card, hold=feed.hold,
                          spoilers=spoilers)
 
 
-def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fetch_cards: bool = True) -> Prepared:
-    """Poll every feed and accept each new dispatch into the outbox (plan written before any post)."""
+def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fetch_cards: bool = True,
+            monotonic: Callable[[], float] = time.monotonic) -> Prepared:
+    """Poll every feed, compose what is new, and commit each feed's intake in one transaction.
+
+    A feed's validators, baseline and accepted dispatches are written together, after its cards are
+    fetched and its dispatches composed (`outbox.accept_feed`): a run killed before that commit
+    leaves the feed as if it had not been fetched, so nothing between the feed and the outbox is
+    lost. The pass's dispatches are planned at once on a bounded pool (the card fetch is the slow
+    part); no card fetch starts after the run's budget (`[delivery] max_run_seconds`, from the
+    start of this call) is spent: the composer then builds the card from the feed's own fields.
+    Feeds commit in config order, each as soon as its own plans are in.
+    """
+    deadline = monotonic() + settings.delivery.max_run_seconds
     polled = poll(settings.feeds, store, ignore_state=ignore_state)
-    prepared = Prepared(errors=polled.errors, baseline=polled.baseline)
+    prepared = Prepared(errors=polled.errors)
     limits = cached_limits(settings, store)
-    for feed, dispatch in polled.new:
-        plan = plan_for(feed, dispatch, settings, limits, fetch_cards=fetch_cards)
-        outbox.accept(store, plan, held=feed.hold)
-        prepared.accepted.append(plan)
+
+    def plan(feed: FeedSettings, dispatch: Dispatch) -> DispatchPlan:
+        remaining = deadline - monotonic()  # read when the fetch would start, not when it was queued
+        return plan_for(feed, dispatch, settings, limits, fetch_cards=fetch_cards and remaining > 0,
+                        card_timeout=min(CARD_TIMEOUT, max(remaining, 0.0)))
+
+    # Delivery order is acceptance order: oldest first across the whole pass, though feeds commit one by one.
+    rank = {(fi.feed.url, f.entry_id): i for i, (fi, f) in enumerate(polled.oldest_first())}
+    now = time.time()
+    accepted: list[tuple[int, DispatchPlan]] = []
+    with ThreadPoolExecutor(max_workers=CARD_CONCURRENCY, thread_name_prefix="plan") as pool:
+        plans = {(fi.feed.url, f.entry_id): pool.submit(plan, fi.feed, f.dispatch)
+                 for fi in polled.feeds if platforms_for(fi.feed, settings) for f in fi.fresh}
+        for fi in polled.feeds:
+            feed = fi.feed
+            baseline = [(d.id, d.url, d.title) for d in fi.baseline]
+            prepared.baseline += len(baseline)
+            if fi.fresh and not platforms_for(feed, settings):
+                # Posting nowhere must consume nothing: leave the entries unseen and the feed unrecorded
+                # (no validators: the next run reads it in full), so enabling a network posts them.
+                prepared.unposted.append(_unposted_line(feed, settings, len(fi.fresh)))
+                outbox.accept_feed(store, feed_url=feed.url, feed_name=feed.name, validators=None,
+                                   baseline=baseline, accepted=[], now=now)
+                continue
+            batch = []
+            for f in fi.fresh:
+                key = (feed.url, f.entry_id)
+                dispatch_plan = plans[key].result()
+                batch.append(outbox.Accepted(f.entry_id, dispatch_plan, held=feed.hold,
+                                             accepted_at=now + rank[key] * 1e-6))
+                accepted.append((rank[key], dispatch_plan))
+            outbox.accept_feed(store, feed_url=feed.url, feed_name=feed.name, validators=(fi.etag, fi.last_modified),
+                               baseline=baseline, accepted=batch, read_in_full=not fi.unchanged, now=now)
+    prepared.accepted = [p for _, p in sorted(accepted, key=lambda rp: rp[0])]
     return prepared
+
+
+def _unposted_line(feed: FeedSettings, settings: Settings, n: int) -> str:
+    wanted = ", ".join(feed.platforms or ())
+    return (f"feed {feed.name}: {n} new entr{'y' if n == 1 else 'ies'} not posted: its platforms = [{wanted}] "
+            f"are not enabled (enabled: {', '.join(settings.enabled_platforms()) or 'none'}); "
+            "they stay unseen until one is")
 
 
 def accounts(settings: Settings) -> dict[str, dict[str, Any]]:

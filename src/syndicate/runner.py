@@ -14,11 +14,12 @@ import os
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from syndicate import pipeline
-from syndicate.errors import FeedError
+from syndicate.errors import ConfigError, FeedError
 from syndicate.report import Event, RunReport
 from syndicate.settings import Settings
 from syndicate.store import Store
@@ -59,28 +60,48 @@ def run_lock(state_path: Path, wait: float = LOCK_WAIT) -> Iterator[bool]:
 def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = None,
              publishers: Mapping[str, Publisher] | None = None) -> RunReport:
     """One cron pass. `clock` and `publishers` are for tests (virtual time, publishers on fakes)."""
+    require_a_network(settings)
     report = RunReport()
+    monotonic = clock.monotonic if clock else time.monotonic
     with run_lock(settings.state_path) as locked:
         if not locked:
             report.locked_out = True
             return report
         store = Store.open(settings.state_path)
         try:
-            prepared = pipeline.prepare(settings, store)
+            started = monotonic()
+            prepared = pipeline.prepare(settings, store, monotonic=monotonic)
             report.baseline = prepared.baseline
             report.accepted = len(prepared.accepted)
             for err in prepared.errors:
                 report.events.append(_feed_event(err))
+            for line in prepared.unposted:
+                report.events.append(Event("unposted", line))
             for plan in prepared.accepted:
                 report.events.append(Event("queued", f"queued: {plan.dispatch.title} <{plan.dispatch.url}>",
                                            dispatch_id=plan.dispatch.id, url=plan.dispatch.url))
             if deliver and settings.enabled_platforms():
                 from syndicate.deliver import deliver_due
 
-                report.events.extend(deliver_due(settings, store, publishers=publishers, clock=clock))
+                # Card fetches spent part of the run's one budget: delivery gets what is left of it.
+                left = max(settings.delivery.max_run_seconds - (monotonic() - started), 0.0)
+                budget = replace(settings, delivery=replace(settings.delivery, max_run_seconds=left))
+                report.events.extend(deliver_due(budget, store, publishers=publishers, clock=clock))
         finally:
             store.close()
     return report
+
+
+def require_a_network(settings: Settings) -> None:
+    """A run that can post nowhere must consume nothing: refuse it before the state file is touched."""
+    if settings.enabled_platforms():
+        return
+    raise ConfigError(
+        "no network is enabled, so nothing would be posted (and nothing is fetched or marked seen): set "
+        "`enabled = true` under [x], [bluesky] or [mastodon] (with its handle/instance and credentials; "
+        "`syndicate check` verifies them)",
+        path=str(settings.path) if settings.path else None,
+    )
 
 
 def _feed_event(err: FeedError) -> Event:

@@ -7,8 +7,28 @@ from datetime import UTC, datetime
 from syndicate import outbox
 from syndicate.budget import month_start
 from syndicate.deliver import NAMES
+from syndicate.errors import SyndicateError
 from syndicate.settings import Settings
 from syndicate.store import Store
+
+
+class UnknownDispatch(SyndicateError):
+    """`release`/`retry` named a dispatch that is not there (a typo), or there is no state file
+    (a mistyped [state] path): a usage error, exit 2."""
+
+
+def _open_existing(settings: Settings, command: str) -> Store:
+    """The state file, which must already exist: a mistyped [state] path must not leave a new one behind."""
+    if not settings.state_path.exists():
+        where = f" (from {settings.path})" if settings.path else ""
+        raise UnknownDispatch(f"no state file at {settings.state_path}{where}: nothing to {command} "
+                              "(has `syndicate run` used this config yet? check [state] path)")
+    return Store.open(settings.state_path)
+
+
+def _require_dispatch(store: Store, dispatch_id: str) -> None:
+    if not store.dispatch_exists(dispatch_id):
+        raise UnknownDispatch(f"no dispatch with id {dispatch_id!r} in {store.path} (see `syndicate status`)")
 
 
 def _when(ts: float | None) -> str:
@@ -62,13 +82,13 @@ def render_status(settings: Settings, *, limit: int = 20) -> str:
 
 
 def release_dispatch(settings: Settings, dispatch_id: str) -> str:
-    store = Store.open(settings.state_path)
+    store = _open_existing(settings, "release")
     try:
+        _require_dispatch(store, dispatch_id)
         cur = store.conn.execute("UPDATE dispatches SET held = 0 WHERE id = ? AND held = 1", (dispatch_id,))
         if cur.rowcount:
             return f"Released {dispatch_id}: the next run posts it."
-        exists = store.conn.execute("SELECT 1 FROM dispatches WHERE id = ?", (dispatch_id,)).fetchone()
-        return f"{dispatch_id} was not held." if exists else f"No dispatch with id {dispatch_id!r} (see `syndicate status`)."
+        return f"{dispatch_id} was not held."
     finally:
         store.close()
 
@@ -79,8 +99,9 @@ def retry_dispatch(settings: Settings, dispatch_id: str) -> str:
     An `unknown` part may already be live: `retry` first looks it up (the part is
     re-queued as `sending`, which makes delivery call `find` before posting).
     """
-    store = Store.open(settings.state_path)
+    store = _open_existing(settings, "retry")
     try:
+        _require_dispatch(store, dispatch_id)
         with store.transaction() as c:
             failed = c.execute(
                 "UPDATE parts SET state = 'planned', not_before = NULL WHERE dispatch_id = ? "

@@ -2,7 +2,8 @@
 
 Tables (see MIGRATIONS for the exact schema):
   feeds        one row per feed URL: HTTP validators, last fetch, last error
-  entries      every entry ever seen (id and canonical URL), and why: baseline or queued
+  entries      every entry ever seen, per feed (feed URL, entry id), its canonical URL, and why:
+               baseline or queued (then with the id of the dispatch accepted from it)
   dispatches   accepted dispatches and their plan (JSON), held or not
   parts        the outbox: one row per post part per platform, with its state machine
                planned → sending → sent | failed | deferred | skipped | unknown
@@ -10,9 +11,11 @@ Tables (see MIGRATIONS for the exact schema):
   limits       platform limits read from the servers (e.g. a Mastodon instance's max_characters)
 
 Every write commits at once (autocommit + explicit transactions), so a crash
-loses at most the step in flight. The schema version lives in PRAGMA
-user_version; migrations are append-only and run in one transaction on open.
-A database newer than this code is refused rather than damaged.
+loses at most the step in flight. A transaction opened inside another joins it:
+a feed's validators, seen marks and accepted dispatches commit together. The
+schema version lives in PRAGMA user_version; migrations are append-only and
+run in one transaction on open. A database newer than this code is refused
+rather than damaged.
 """
 
 from __future__ import annotations
@@ -96,6 +99,32 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, account)
     );
     """,
+    # 2: entries are identified per feed. Two feeds may both have an entry "1" (JSON Feed ids,
+    # `?p=123` on two sites); the canonical-URL check stays global (index entries_url). Feeds
+    # known before this upgrade keep the old global-id answer until their first full read after
+    # it (`ids_global_until`, cleared then), so an upgrade never posts old entries the global key
+    # had swallowed.
+    """
+    CREATE TABLE entries_v2 (
+        feed_url       TEXT NOT NULL,
+        entry_id       TEXT NOT NULL,     -- the entry's id in its feed (guid, link or hash)
+        url            TEXT NOT NULL,     -- canonical URL
+        title          TEXT NOT NULL,
+        seen_at        REAL NOT NULL,
+        reason         TEXT NOT NULL,     -- 'baseline' (never posted) or 'queued'
+        dispatch_id    TEXT,              -- for 'queued': the dispatch accepted from it
+        PRIMARY KEY (feed_url, entry_id)
+    );
+    INSERT OR IGNORE INTO entries_v2 (feed_url, entry_id, url, title, seen_at, reason, dispatch_id)
+        SELECT feed_url, entry_id, url, title, seen_at, reason,
+               CASE WHEN reason = 'queued' THEN entry_id END FROM entries;
+    DROP TABLE entries;
+    ALTER TABLE entries_v2 RENAME TO entries;
+    CREATE INDEX entries_url ON entries(url);
+    CREATE INDEX entries_id ON entries(entry_id);
+    ALTER TABLE feeds ADD COLUMN ids_global_until REAL;  -- time of this upgrade; NULL after the next full read
+    UPDATE feeds SET ids_global_until = CAST(strftime('%s', 'now') AS REAL);
+    """,
 )
 VERSION = len(MIGRATIONS)
 
@@ -107,6 +136,7 @@ class FeedState:
     last_modified: str | None
     last_ok_at: float | None
     last_error: str | None
+    ids_global_until: float | None = None  # see migration 2
 
 
 class Store:
@@ -180,6 +210,10 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write. Inside another transaction it joins that one (the outer one commits)."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
@@ -192,7 +226,8 @@ class Store:
 
     def feed_state(self, url: str) -> FeedState | None:
         row = self.conn.execute(
-            "SELECT url, etag, last_modified, last_ok_at, last_error FROM feeds WHERE url = ?", (url,)
+            "SELECT url, etag, last_modified, last_ok_at, last_error, ids_global_until FROM feeds WHERE url = ?",
+            (url,)
         ).fetchone()
         return FeedState(*row) if row else None
 
@@ -209,12 +244,25 @@ class Store:
                 c.execute("UPDATE feeds SET name = ?, last_fetch_at = ?, last_error = ? WHERE url = ?",
                           (name, now, error, url))
 
-    def seen(self, entry_id: str, url: str) -> bool:
-        """An entry is known when its id *or* its canonical URL was seen (GUID churn, tracking params)."""
+    def seen(self, feed_url: str, entry_id: str, url: str) -> bool:
+        """An entry is known when its id in this feed *or* its canonical URL (in any feed) was seen:
+        GUID churn and tracking parameters don't repost, and one article in two feeds posts once."""
         row = self.conn.execute(
-            "SELECT 1 FROM entries WHERE entry_id = ? OR url = ? LIMIT 1", (entry_id, url)
+            "SELECT 1 FROM entries WHERE (feed_url = ? AND entry_id = ?) OR url = ? LIMIT 1",
+            (feed_url, entry_id, url),
         ).fetchone()
         return row is not None
+
+    def ids_per_feed_from_now(self, feed_url: str) -> None:
+        """The feed was read in full since migration 2: from now on its entries are judged per feed."""
+        self.conn.execute("UPDATE feeds SET ids_global_until = NULL WHERE url = ?", (feed_url,))
+
+    def id_seen_in_any_feed(self, entry_id: str) -> bool:
+        """The schema-1 rule (one global id), kept for a feed's first full read after migration 2."""
+        return self.conn.execute("SELECT 1 FROM entries WHERE entry_id = ? LIMIT 1", (entry_id,)).fetchone() is not None
+
+    def dispatch_exists(self, dispatch_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM dispatches WHERE id = ?", (dispatch_id,)).fetchone() is not None
 
     def mark_seen(self, entries: list[tuple[str, str, str, str]], reason: str, now: float | None = None) -> None:
         """entries: (entry_id, canonical url, feed url, title)."""
@@ -225,6 +273,16 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(*e, now, reason) for e in entries],
             )
+
+    def mark_queued(self, feed_url: str, entry_id: str, url: str, title: str, dispatch_id: str,
+                    now: float | None = None) -> None:
+        """The entry a dispatch was accepted from (called inside the outbox's accepting transaction)."""
+        now = time.time() if now is None else now
+        self.conn.execute(
+            "INSERT OR IGNORE INTO entries (entry_id, url, feed_url, title, seen_at, reason, dispatch_id) "
+            "VALUES (?, ?, ?, ?, ?, 'queued', ?)",
+            (entry_id, url, feed_url, title, now, dispatch_id),
+        )
 
     def feeds(self) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT url, name, last_fetch_at, last_ok_at, last_error FROM feeds ORDER BY name")

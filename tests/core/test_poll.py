@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from core.feedgen import item, rss
 from syndicate.settings import FeedSettings
 from syndicate.store import Store
-from syndicate.watch.poll import poll
+from syndicate.watch.poll import PollResult, poll
 
 
 def setup(tmp_path: Path, items: list[str], backfill: int = 1) -> tuple[FeedSettings, Path, Store]:
@@ -17,9 +18,13 @@ def setup(tmp_path: Path, items: list[str], backfill: int = 1) -> tuple[FeedSett
     return feed, path, Store.open(tmp_path / "state.db")
 
 
-def accept_all(store: Store, result: object) -> None:
-    """What the pipeline does after composing: remember the new entries as queued."""
-    store.mark_seen([(d.id, d.url, f.url, d.title) for f, d in result.new], "queued")  # type: ignore[attr-defined]
+def accept_all(store: Store, result: PollResult) -> None:
+    """What the pipeline commits per feed after composing (poll itself writes nothing but errors)."""
+    for fi in result.feeds:
+        with store.transaction():
+            store.record_fetch(fi.feed.url, fi.feed.name, etag=fi.etag, last_modified=fi.last_modified)
+            store.mark_seen([(d.id, d.url, fi.feed.url, d.title) for d in fi.baseline], "baseline")
+            store.mark_seen([(f.entry_id, f.dispatch.url, fi.feed.url, f.dispatch.title) for f in fi.fresh], "queued")
 
 
 def test_first_sight_of_30_entries_posts_only_backfill(tmp_path: Path) -> None:
@@ -85,7 +90,10 @@ def test_one_broken_feed_does_not_stop_the_others(tmp_path: Path) -> None:
     assert sorted(e.url for e in result.errors) == sorted([broken.url, missing.url])
     assert all(e.reason for e in result.errors)
     feeds = {f["name"]: f for f in store.feeds()}
-    assert feeds["broken"]["last_error"] and feeds["news"]["last_error"] is None
+    assert feeds["broken"]["last_error"] and feeds["missing"]["last_error"]
+    assert "news" not in feeds  # poll records errors only: the good feed is committed with its dispatches
+    accept_all(store, result)
+    assert {f["name"]: f for f in store.feeds()}["news"]["last_error"] is None
 
 
 def test_same_article_in_two_feeds_is_posted_once(tmp_path: Path) -> None:
@@ -98,3 +106,16 @@ def test_same_article_in_two_feeds_is_posted_once(tmp_path: Path) -> None:
     accept_all(store, result)
     other.write_bytes(rss([item(1, guid="other-feed-id"), item(2, guid="other-2")]))
     assert [d.id for _, d in poll((a, b), store).new] == ["other-2"]
+
+
+def test_two_feeds_with_the_same_entry_ids_are_both_new(tmp_path: Path) -> None:
+    a, _, store = setup(tmp_path, [item(1), item(2)], backfill=5)
+    other = tmp_path / "other.xml"
+    other.write_bytes(rss([item(1, link="https://other.example/1"), item(2, link="https://other.example/2")]))
+    b = FeedSettings(url=str(other), name="other", backfill=5)
+    result = poll((a, b), store)
+    tag = hashlib.sha256(str(other).encode()).hexdigest()[:6]
+    assert sorted(d.id for _, d in result.new) == ["guid-1", f"guid-1~{tag}", "guid-2", f"guid-2~{tag}"]
+    assert [f.entry_id for f in result.feeds[1].fresh] == ["guid-1", "guid-2"]  # seen marks keep the feed's own id
+    accept_all(store, result)
+    assert poll((a, b), store).new == []

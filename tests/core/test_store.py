@@ -59,18 +59,96 @@ def test_readonly_copy_never_touches_the_file(tmp_path: Path) -> None:
     assert digest(path) == before
     again = Store.open(path)
     assert again.feed_state("https://example.org/f").etag == '"a"'  # type: ignore[union-attr]
-    assert not again.seen("id1", "https://example.org/a")
+    assert not again.seen("https://example.org/f", "id1", "https://example.org/a")
 
 
 def test_seen_by_id_or_by_canonical_url(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "s.db")
     store.mark_seen([("guid-1", "https://example.org/a", "feed", "A")], "queued")
-    assert store.seen("guid-1", "https://example.org/other")
-    assert store.seen("guid-CHANGED", "https://example.org/a")
-    assert not store.seen("guid-2", "https://example.org/b")
+    assert store.seen("feed", "guid-1", "https://example.org/other")
+    assert store.seen("feed", "guid-CHANGED", "https://example.org/a")
+    assert store.seen("another-feed", "guid-CHANGED", "https://example.org/a")  # one article, any feed
+    assert not store.seen("feed", "guid-2", "https://example.org/b")
+    assert not store.seen("another-feed", "guid-1", "https://example.org/other")  # ids are per feed
 
 
 def test_readonly_of_missing_file_creates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "nothing" / "s.db"
     Store.open_readonly(path).close()
     assert not path.exists() and not path.parent.exists()
+
+
+def _v1_state(path: Path) -> None:
+    """A state file as syndicate 0.1.0 (schema 1) left it: two feeds, a posted and a baseline entry."""
+    from syndicate.store import MIGRATIONS, _statements
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in _statements(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    for url, name in (("https://a.example/feed", "a"), ("https://b.example/feed", "b")):
+        conn.execute("INSERT INTO feeds (url, name, etag, first_seen_at, last_fetch_at, last_ok_at) "
+                     "VALUES (?, ?, '\"v1\"', 1, 2, 2)", (url, name))
+    conn.execute("INSERT INTO entries VALUES ('1', 'https://a.example/1', 'https://a.example/feed', 'A one', 1, "
+                 "'queued')")
+    conn.execute("INSERT INTO entries VALUES ('old', 'https://a.example/old', 'https://a.example/feed', 'Old', 1, "
+                 "'baseline')")
+    conn.execute("INSERT INTO dispatches VALUES ('1', 'a', 'https://a.example/1', 'A one', NULL, 1, 1, '{}')")
+    conn.execute("INSERT INTO parts (dispatch_id, platform, part, of_parts, state, key, post, updated_at) "
+                 "VALUES ('1', 'mastodon', 1, 1, 'planned', 'syndicate-v1key', '{\"text\": \"A one\"}', 1)")
+    conn.close()
+
+
+def test_a_v1_state_file_upgrades_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    _v1_state(path)
+    conn = sqlite3.connect(path)
+    parts_before = conn.execute("SELECT * FROM parts").fetchall()
+    dispatches_before = conn.execute("SELECT * FROM dispatches").fetchall()
+    conn.close()
+    store = Store.open(path)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == VERSION  # 2, or later once merged
+    assert store.seen("https://a.example/feed", "1", "https://a.example/elsewhere")  # queued: still seen
+    assert store.seen("https://a.example/feed", "old", "https://a.example/elsewhere")  # baseline: still seen
+    assert store.seen("https://b.example/feed", "x", "https://a.example/1")  # URL check stays global
+    assert not store.seen("https://b.example/feed", "1", "https://b.example/1")  # ids are per feed now
+    assert store.conn.execute("SELECT * FROM parts").fetchall() == parts_before  # outbox intact
+    assert store.conn.execute("SELECT * FROM dispatches").fetchall() == dispatches_before
+    assert store.conn.execute("SELECT dispatch_id FROM entries WHERE entry_id = '1'").fetchone() == ("1",)
+    state = store.feed_state("https://b.example/feed")
+    assert state is not None and state.etag == '"v1"' and state.ids_global_until is not None
+    store.close()
+
+
+def test_after_an_upgrade_old_entries_swallowed_by_the_global_id_stay_unposted(tmp_path: Path) -> None:
+    """Schema 1 dropped feed b's entry "1" (feed a had that id): an upgrade must not post it now,
+    while b's genuinely new entries — and new feeds — follow the per-feed rule."""
+    from core.feedgen import item, rss
+    from syndicate.settings import FeedSettings
+    from syndicate.watch.poll import poll
+
+    path = tmp_path / "s.db"
+    _v1_state(path)
+    feed_b = tmp_path / "b.xml"
+    feed_b.write_bytes(rss([item(1, guid="1", link="https://b.example/1"),
+                            item(2, guid="2", link="https://b.example/2")]))
+    store = Store.open(path)
+    # Feed b is the one known before the upgrade (its URL in the state); point it at the local file.
+    store.conn.execute("UPDATE feeds SET url = ? WHERE name = 'b'", (str(feed_b),))
+    result = poll((FeedSettings(url=str(feed_b), name="b"),), store)
+    assert [d.id for _, d in result.new] == ["2"]
+    assert [d.id for d in result.feeds[0].baseline] == ["1"]  # marked seen when committed, never posted
+    # Committed after this first full read, the feed follows the per-feed rule from then on.
+    from syndicate import outbox
+
+    outbox.accept_feed(store, feed_url=str(feed_b), feed_name="b", validators=(None, None), accepted=[],
+                       baseline=[(d.id, d.url, d.title) for d in result.feeds[0].baseline], read_in_full=True)
+    assert store.feed_state(str(feed_b)).ids_global_until is None  # type: ignore[union-attr]
+    feed_c = tmp_path / "c.xml"  # a feed added since the upgrade: per feed from the start
+    feed_c.write_bytes(rss([item(1, guid="1", link="https://c.example/1"),
+                            item(2, guid="2", link="https://c.example/2")]))
+    (intake,) = poll((FeedSettings(url=str(feed_c), name="c", backfill=5),), store).feeds
+    assert sorted(f.entry_id for f in intake.fresh) == ["1", "2"]  # "1" is new here, though feed a had it
+    assert sorted(f.dispatch.id for f in intake.fresh) == ["1~" + hashlib.sha256(str(feed_c).encode()).hexdigest()[:6],
+                                                           "2"]  # feed a's dispatch "1" keeps its id
+    store.close()

@@ -177,3 +177,19 @@ def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(b"0\r\n\r\n")
 
     return Handler
+
+
+def conditional(body: Callable[[], bytes], content_type: str = "application/rss+xml") -> Callable[[Seen], Reply]:
+    """A feed route that answers a conditional GET as real servers do: 304 when the client's
+    If-None-Match names the current body's ETag, else 200 with the body and its ETag.
+    `body` is read on every request, so a test can change the feed between runs."""
+    import hashlib
+
+    def reply(seen: Seen) -> Reply:
+        current = body()
+        etag = '"' + hashlib.sha256(current).hexdigest()[:16] + '"'
+        if seen.headers.get("if-none-match") == etag:
+            return Reply(304, headers={"ETag": etag})
+        return Reply(200, current, headers={"ETag": etag, "Content-Type": content_type})
+
+    return reply

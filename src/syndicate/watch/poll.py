@@ -1,91 +1,164 @@
-"""One pass over the configured feeds: fetch them all, keep what is new.
+"""One pass over the configured feeds: fetch them all, find what is new — and write nothing.
 
-"New" means neither the entry's id nor its canonical URL was seen before, so a
-feed that rewrites GUIDs or adds tracking parameters does not repost, and an
-edited entry (same id) is not a new dispatch. The first time a feed is seen,
-only its `backfill` newest entries count as new; the rest become the baseline
-(never a flood). Everything is recorded through the store, which for dry-run
-is a throw-away in-memory copy.
+"New" means neither the entry's id in its feed nor its canonical URL (in any
+feed) was seen before, so a feed that rewrites GUIDs or adds tracking
+parameters does not repost, an edited entry (same id) is not a new dispatch,
+the same article in two feeds posts once, and two feeds that both number their
+entries "1" both post. The first time a feed is seen, only its `backfill`
+newest entries count as new; the rest become the baseline (never a flood).
+
+Nothing is recorded here except a feed's *error*: the pipeline composes the new
+entries (fetching link cards) and then commits each feed's validators, baseline
+and accepted dispatches in one transaction (`outbox.accept_feed`). A run killed
+before that commit leaves the feed as if it had not been fetched: the next run
+sends no validators, gets a 200 and finds the same entries new.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from syndicate.errors import FeedError
 from syndicate.model import Dispatch
 from syndicate.settings import FeedSettings
-from syndicate.store import Store
+from syndicate.store import FeedState, Store
 from syndicate.watch.fetch import FeedRequest, FetchResult, fetch_many
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Fresh:
+    """A new entry: its id in its feed, and the dispatch made of it (`dispatch.id` is the dispatch id)."""
+
+    entry_id: str
+    dispatch: Dispatch
+
+
+@dataclass
+class FeedIntake:
+    """What one feed brought in this pass, to be committed in one transaction after composing."""
+
+    feed: FeedSettings
+    etag: str | None
+    last_modified: str | None
+    unchanged: bool  # answered 304 (or nothing to parse)
+    baseline: list[Dispatch] = field(default_factory=list)  # first sight: seen, never posted
+    fresh: list[Fresh] = field(default_factory=list)
+
+
 @dataclass
 class PollResult:
-    new: list[tuple[FeedSettings, Dispatch]] = field(default_factory=list)  # oldest first
+    feeds: list[FeedIntake] = field(default_factory=list)  # the feeds fetched fine, in config order
     errors: list[FeedError] = field(default_factory=list)
-    baseline: int = 0  # entries marked seen without posting (first sight of a feed)
-    unchanged: int = 0  # feeds that answered 304
+
+    def oldest_first(self) -> list[tuple[FeedIntake, Fresh]]:
+        """Every new entry of the pass, oldest first across feeds (the order they are accepted in)."""
+        pairs = [(fi, f) for fi in self.feeds for f in fi.fresh]
+        return sorted(pairs, key=lambda pair: pair[1].dispatch.published or _EPOCH)
+
+    @property
+    def new(self) -> list[tuple[FeedSettings, Dispatch]]:
+        return [(fi.feed, f.dispatch) for fi, f in self.oldest_first()]
+
+    @property
+    def baseline(self) -> int:
+        return sum(len(fi.baseline) for fi in self.feeds)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(fi.unchanged for fi in self.feeds)
+
+
+def dispatch_id(entry_id: str, feed_url: str, taken: set[str], store: Store | None) -> str:
+    """The entry id itself — what every dispatch had before ids were per feed, short and familiar —
+    unless another feed's dispatch already holds it; then the entry id plus a short, fixed tag of
+    this feed's URL ("1~3f2a9c"). Decided once, when the dispatch is accepted, and stored: the
+    outbox's idempotency keys derive from it, so it never changes afterwards."""
+    if entry_id not in taken and not (store and store.dispatch_exists(entry_id)):
+        return entry_id
+    digest = hashlib.sha256(feed_url.encode()).hexdigest()
+    for width in (6, 16, 64):  # a longer tag only if a shorter one is somehow taken too
+        candidate = f"{entry_id}~{digest[:width]}"
+        if candidate not in taken and not (store and store.dispatch_exists(candidate)):
+            return candidate
+    return f"{entry_id}~{digest}"
 
 
 def poll(feeds: tuple[FeedSettings, ...], store: Store, *, ignore_state: bool = False,
          concurrency: int = 16) -> PollResult:
-    """Fetch every feed concurrently; return the new dispatches and one error per broken feed."""
+    """Fetch every feed concurrently; return what each brought and one error per broken feed.
+
+    Only feed errors are written to `store`; everything else waits for `outbox.accept_feed`.
+    """
     result = PollResult()
+    states = {feed.url: None if ignore_state else store.feed_state(feed.url) for feed in feeds}
     requests = []
     for feed in feeds:
-        state = None if ignore_state else store.feed_state(feed.url)
+        state = states[feed.url]
         requests.append(FeedRequest(feed.url, etag=state.etag if state else None,
                                     last_modified=state.last_modified if state else None))
     fetched = fetch_many(requests, concurrency=concurrency)
-    taken: tuple[set[str], set[str]] = (set(), set())  # ids and URLs taken in this pass, across feeds
+    pass_ = _Pass()
     for feed, outcome in zip(feeds, fetched):
         if isinstance(outcome, FeedError):
             store.record_fetch(feed.url, feed.name, error=outcome.reason)
             result.errors.append(outcome)
             continue
         try:
-            _accept(feed, outcome, store, result, taken, ignore_state=ignore_state)
+            result.feeds.append(_intake(feed, outcome, states[feed.url], store, pass_, ignore_state=ignore_state))
         except FeedError as exc:
             store.record_fetch(feed.url, feed.name, error=exc.reason)
             result.errors.append(exc)
-    result.new.sort(key=lambda fd: (fd[1].published or _EPOCH))
     return result
 
 
-def _accept(feed: FeedSettings, fetched: FetchResult, store: Store, result: PollResult,
-            taken: tuple[set[str], set[str]], *, ignore_state: bool) -> None:
-    state = store.feed_state(feed.url)
-    first_sight = state is None or state.last_ok_at is None
+@dataclass
+class _Pass:
+    """What earlier feeds of this pass took: one article in two feeds of a pass is taken once."""
+
+    urls: set[str] = field(default_factory=set)
+    dispatch_ids: set[str] = field(default_factory=set)
+
+
+def _intake(feed: FeedSettings, fetched: FetchResult, state: FeedState | None, store: Store, pass_: _Pass, *,
+            ignore_state: bool) -> FeedIntake:
     if fetched.status == 304 or fetched.content is None:
-        store.record_fetch(feed.url, feed.name, etag=fetched.etag or (state.etag if state else None),
-                           last_modified=fetched.last_modified or (state.last_modified if state else None))
-        result.unchanged += 1
-        return
+        return FeedIntake(feed, etag=fetched.etag or (state.etag if state else None),
+                          last_modified=fetched.last_modified or (state.last_modified if state else None),
+                          unchanged=True)
     from syndicate.watch.parse import parse_feed  # feedparser loads only when a feed changed (not on 304)
 
     parsed = parse_feed(fetched.content, url=fetched.final_url or feed.url, feed_name=feed.name,
                         content_type=fetched.content_type)
-    entries = list(parsed.dispatches)
-    if ignore_state:
-        fresh = entries
-    else:
-        fresh = []
-        seen_ids, seen_urls = taken
-        for d in entries:  # one article listed twice, or in two feeds: take it once
-            if d.id in seen_ids or d.url in seen_urls or store.seen(d.id, d.url):
-                continue
-            seen_ids.add(d.id)
-            seen_urls.add(d.url)
-            fresh.append(d)
+    intake = FeedIntake(feed, etag=fetched.etag, last_modified=fetched.last_modified, unchanged=False)
+    fresh: list[Dispatch] = []
+    for d in parsed.dispatches:
+        if not ignore_state and (d.url in pass_.urls or store.seen(feed.url, d.id, d.url)):
+            continue
+        if not ignore_state and _seen_before_upgrade(d, state, store):
+            intake.baseline.append(d)  # the global-id rule of schema 1 already swallowed it: keep it swallowed
+            continue
+        pass_.urls.add(d.url)
+        fresh.append(d)
+    first_sight = state is None or state.last_ok_at is None
     if first_sight and not ignore_state:
         newest_first = sorted(fresh, key=lambda d: d.published or _EPOCH, reverse=True)
-        keep = newest_first[: feed.backfill]
-        baseline = newest_first[feed.backfill:]
-        store.mark_seen([(d.id, d.url, feed.url, d.title) for d in baseline], "baseline")
-        result.baseline += len(baseline)
-        fresh = keep
-    store.record_fetch(feed.url, feed.name, etag=fetched.etag, last_modified=fetched.last_modified)
-    result.new.extend((feed, d) for d in fresh)
+        intake.baseline += newest_first[feed.backfill:]
+        fresh = newest_first[: feed.backfill]
+    for d in sorted(fresh, key=lambda d: d.published or _EPOCH):
+        did = dispatch_id(d.id, feed.url, pass_.dispatch_ids, None if ignore_state else store)
+        pass_.dispatch_ids.add(did)
+        intake.fresh.append(Fresh(d.id, d if did == d.id else replace(d, id=did)))
+    return intake
+
+
+def _seen_before_upgrade(d: Dispatch, state: FeedState | None, store: Store) -> bool:
+    """Until a feed known before migration 2 has been read in full once since, an entry whose id
+    another feed had is treated as seen, as schema 1 did: an upgrade must not post old entries
+    the global key swallowed. After that first full read, ids are per feed (`outbox.accept_feed`)."""
+    if state is None or state.ids_global_until is None:
+        return False
+    return store.id_seen_in_any_feed(d.id)
