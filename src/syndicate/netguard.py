@@ -23,12 +23,15 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+
+if TYPE_CHECKING:
+    from syndicate.model import DispatchPlan
 
 __all__ = [
     "MAX_REDIRECTS",
@@ -41,6 +44,7 @@ __all__ = [
     "parse_networks",
     "refusal",
     "resolve",
+    "with_fetch_notes",
 ]
 
 MAX_REDIRECTS = 5
@@ -131,7 +135,7 @@ class AddressRefused(httpx.ConnectError):
     def __init__(self, host: str, address: str, kind: str) -> None:
         self.host, self.address, self.kind = host, address, kind
         where = host if host == address else f"{host} ({address})"
-        super().__init__(f"refused: {where} is a {kind} address (see [fetch] allow_private)")
+        super().__init__(f"{where} is a {kind} address: not fetched for feed content (see [fetch] allow_private)")
 
 
 class GuardedBackend(httpcore.NetworkBackend):
@@ -219,7 +223,7 @@ def follow(client: httpx.Client, request: httpx.Request, *, max_redirects: int =
 
 
 def refusal(url: str, policy: FetchPolicy | None = None) -> str | None:
-    """Why fetching `url` would be refused ("refused: x.test (10.0.0.5) is a private address"), or None.
+    """Why fetching `url` would be refused ("x.test (10.0.0.5) is a private address: …"), or None.
 
     Resolves the name but connects nowhere: for dry-run notes. A name that does not resolve
     is no refusal (the fetch will say what it says).
@@ -252,3 +256,31 @@ def _host_of(url: str) -> str | None:
     if parts.scheme.lower() not in ("http", "https"):
         return None
     return (parts.hostname or "").lower() or None
+
+
+def with_fetch_notes(plan: DispatchPlan, card_notes: Iterable[str], policy: FetchPolicy | None) -> DispatchPlan:
+    """`plan` with a warning for each content fetch the rules refuse, so dry-run says why.
+
+    `card_notes` come from `fetch_card`. With a `policy`, every image the posts name (and a
+    card's thumbnail) is judged too, by resolving its host now: delivery would refuse it the
+    same way and post without it. None: images are not looked at (no network, e.g. --no-cards).
+    """
+    from syndicate.model import Lint
+
+    warnings = [Lint("card-refused", note) for note in card_notes]
+    if policy is not None:
+        urls: dict[str, str] = {}
+        for pp in plan.platforms:
+            for post in pp.posts:
+                for image in post.images:
+                    urls.setdefault(image.url, "image")
+                if post.card is not None and post.card.image_url:
+                    urls.setdefault(post.card.image_url, "card thumbnail")
+        for url, what in urls.items():
+            why = refusal(url, policy)
+            if why:
+                warnings.append(Lint("image-refused", f"The {what} {url} will not be fetched: {why}. "
+                                                      "The post goes out without it."))
+    if not warnings:
+        return plan
+    return replace(plan, warnings=(*plan.warnings, *warnings))

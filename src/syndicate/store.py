@@ -96,6 +96,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, account)
     );
     """,
+    # 3 (engineer "edges", issue 9): when a part was first deferred for a passing reason since it
+    # was last queued; `[delivery] give_up_after` counts from it. (Renumber if merged after another.)
+    """
+    ALTER TABLE parts ADD COLUMN deferred_since REAL;  -- unix time; NULL: not deferred since queued
+    """,
 )
 VERSION = len(MIGRATIONS)
 
