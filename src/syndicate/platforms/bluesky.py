@@ -360,7 +360,12 @@ class BlueskyPublisher:
             log.warning("bluesky: posting the card without %s", ready.line)
             dropped.append(ready.line)
             return None
-        return self._upload(f"thumbnail {card.image_url}", *ready)
+        try:
+            return self._upload(f"thumbnail {card.image_url}", *ready)
+        except (Transient, Permanent) as exc:  # as before: the card goes without its picture
+            dropped.append(Dropped(card.image_url, f"upload: {exc.reason}", "card thumbnail").line)
+            log.warning("bluesky: card without thumbnail %s: %s", card.image_url, exc.reason)
+            return None
 
 
 def _rkey(identity: PartIdentity) -> str:
