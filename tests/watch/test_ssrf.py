@@ -216,9 +216,9 @@ def test_cards_need_html_and_at_most_five_redirects(feed_server: FeedServer) -> 
 # -- images ---------------------------------------------------------------------------------------------
 
 def test_an_image_on_another_private_host_is_dropped_unrequested(feed_server: FeedServer, other_host: FeedServer) -> None:
-    from PIL import Image
-
     import io
+
+    from PIL import Image
 
     buf = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 30, 30)).save(buf, "PNG")

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from syndicate.errors import AuthError, Duplicate, Permanent, PlatformError, RateLimited, Transient, Unknown
+from syndicate.errors import AuthError, Duplicate, PlatformError, RateLimited, Transient, Unknown
 from syndicate.model import Limits, Post, Receipt, ReplyTo
 from syndicate.platforms._x_rate import RateInfo
 from syndicate.platforms.base import AccountInfo, PartIdentity
