@@ -308,3 +308,27 @@ def test_retry_restarts_the_give_up_clock(tmp_path: Path, site: FeedServer, monk
         [part] = parts(setup.state, "mastodon")
         assert part["state"] == "deferred" and part["deferred_since"] >= clock.wall() - 600
         assert report.exit_code == 0
+
+
+def test_a_network_stalled_for_over_an_hour_says_so_without_v(tmp_path: Path, site: FeedServer,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = VirtualClock()
+    set_env(monkeypatch, cli_env(mastodon=MASTODON_CANARY))
+    with make_mastodon_fake(clock=clock.wall) as fake:
+        fake.fail_next(100_000, status=503, method="POST", path="/api/v1/statuses")
+        setup = _setup(tmp_path, site, [("s1", "Stuck one", None), ("s2", "Stuck two", None)],
+                       mastodon=fake.base_url)
+        quiet_until_an_hour: list[list[str]] = []
+        while True:
+            report = run_inproc(setup, clock)
+            first = parts(setup.state, "mastodon")[0]
+            if clock.wall() - first["deferred_since"] > 3600:
+                break
+            quiet_until_an_hour.append(report.lines())
+            clock.jump(first["not_before"] - clock.wall() + 1)
+        assert quiet_until_an_hour and all(lines == [] for lines in quiet_until_an_hour)  # deferrals alone: quiet
+        [line] = report.lines()
+        assert line.startswith("syndicate: Mastodon: nothing delivered for 1 h; 2 part(s) waiting; last error: ")
+        assert "temporary problem" in line  # the server's own words for its 503
+        assert report.exit_code == 0  # nothing failed (give_up_after is 24 h): it only needs a person to look
+        assert fake.statuses == []
