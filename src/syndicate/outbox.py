@@ -189,7 +189,9 @@ def stalled(store: Store, platform: str, *, older_than: float) -> tuple[int, flo
     if last is not None and last >= older_than:
         return None
     row = store.conn.execute(
-        "SELECT COUNT(*), MIN(p.deferred_since) FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
+        # A `planned` part's deferred_since is from before a `retry` (reset when it is next sent).
+        "SELECT COUNT(*), MIN(CASE WHEN p.state != 'planned' THEN p.deferred_since END) "
+        "FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
         "WHERE p.platform = ? AND d.held = 0 AND p.state IN (?, ?, ?)",
         (platform, PLANNED, SENDING, DEFERRED)).fetchone()
     if not row or row[1] is None or row[1] >= older_than:
