@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import tomllib
 import types
 import typing
@@ -29,6 +30,7 @@ from syndicate.settings import (
     ComposeSettings,
     DeliverySettings,
     FeedSettings,
+    FetchSettings,
     MastodonSettings,
     Settings,
     XSettings,
@@ -94,7 +96,7 @@ def load_config(path: Path) -> Settings:
 
 def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
     v = _Validator(str(path), path.parent)
-    v.check_keys(raw, ("state", "feeds", "x", "bluesky", "mastodon", "compose", "delivery"), "")
+    v.check_keys(raw, ("state", "feeds", "x", "bluesky", "mastodon", "compose", "delivery", "fetch"), "")
 
     state = v.table(raw, "state")
     v.check_keys(state, ("path",), "state")
@@ -118,11 +120,15 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
                           path=v.path, key="bluesky.handle")
 
     compose = _compose(v, v.table(raw, "compose"))
+    delivery_raw = dict(v.table(raw, "delivery"))
+    if "give_up_after" in delivery_raw:
+        delivery_raw["give_up_after"] = _duration(delivery_raw["give_up_after"], "delivery.give_up_after", v.path)
     delivery = v.dataclass_from(
-        DeliverySettings, v.table(raw, "delivery"), "delivery",
+        DeliverySettings, delivery_raw, "delivery",
         checks={"max_posts_per_run": _at_least(1), "max_run_seconds": _at_least(1),
                 "min_spacing_seconds": _at_least(0), "quiet_hours": _quiet_hours, "timezone": _timezone},
     )
+    fetch = v.dataclass_from(FetchSettings, v.table(raw, "fetch"), "fetch", checks={"allow_private": _networks})
 
     feeds_raw = raw.get("feeds", [])
     if not isinstance(feeds_raw, list) or not all(isinstance(f, dict) for f in feeds_raw):
@@ -134,7 +140,7 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
             raise ConfigError(f"two feeds are named {name!r}: names must be unique", path=v.path, key="feeds")
 
     return Settings(path=path, state_path=state_path, feeds=feeds, x=x, bluesky=bluesky, mastodon=mastodon,
-                    compose=compose, delivery=delivery)
+                    compose=compose, delivery=delivery, fetch=fetch)
 
 
 def settings_for_feed(url: str) -> Settings:
@@ -226,6 +232,32 @@ def _quiet_hours(value: Any, key: str, path: str) -> None:
         h, _, m = hhmm.partition(":")
         if not (h.isdigit() and m.isdigit() and int(h) < 24 and int(m) < 60 and len(m) == 2):
             raise ConfigError(f'expected two times like ["22:00", "07:00"], got {hhmm!r}', path=path, key=key)
+
+
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(value: Any, key: str, path: str) -> float:
+    """A duration: "24h", "90m", "2d", "45s", or a number of seconds; more than a minute."""
+    seconds: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str) and (m := _DURATION.fullmatch(value)):
+        seconds = float(m.group(1)) * _UNIT_SECONDS[(m.group(2) or "s").lower()]
+    if seconds is None or seconds < 60:
+        raise ConfigError(f'expected a duration of at least a minute like "24h", "90m" or "2d", got {value!r}',
+                          path=path, key=key)
+    return seconds
+
+
+def _networks(value: Any, key: str, path: str) -> None:
+    from syndicate.netguard import parse_networks
+
+    try:
+        parse_networks(value or ())
+    except ValueError as exc:
+        raise ConfigError(str(exc), path=path, key=key) from None
 
 
 def _timezone(value: Any, key: str, path: str) -> None:

@@ -11,6 +11,8 @@ hour, and X has none.
 What each error means here (see errors.py):
   Transient     retried with exponential backoff + jitter while the budget lasts,
                 looking the post up before each retry; then deferred (1, 2, 4 … min).
+                `[delivery] give_up_after` (24 h) after its first deferral the part fails
+                (reported, exit 1; `retry` re-queues it) and the dispatches behind it go on.
   RateLimited   waited out in-process if the reset is within the budget, else the
                 part is deferred to `not_before = reset`; the platform stops for this run.
   Duplicate     the platform already has it: recorded as sent (with the found post).
@@ -29,6 +31,11 @@ Pacing: when an answer says the quota is used up (remaining 0; X's 24-hour cap
 too), the next part waits for the reset if it falls within the run's budget,
 else it is deferred to it; so a burst does not run into a 429. No request starts
 after the budget (`[delivery] max_run_seconds`) is spent.
+
+An image that cannot be used never fails its post: the adapter posts without it
+and the receipt names it (one line in the output). A platform with parts
+deferred for over STALL_AFTER and nothing sent since gets one line per run
+even without -v (cron mails it), with the latest error.
 
 No library sleeps on our behalf (tweepy's wait_on_rate_limit, Mastodon.py's "wait"):
 every wait happens here, against one monotonic deadline for the whole run.
@@ -63,7 +70,7 @@ from syndicate.errors import (
 )
 from syndicate.model import Receipt, ReplyTo
 from syndicate.platforms.base import PartIdentity, Publisher
-from syndicate.report import Event
+from syndicate.report import QUIET_KINDS, Event
 from syndicate.settings import Settings
 from syndicate.store import Store
 
@@ -73,6 +80,7 @@ NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 MAX_ATTEMPTS_PER_RUN = 4
 WINDOW_MARGIN = 0.05  # seconds past a quota reset before the next request (resets are whole seconds)
 DEFER_BASE = 60.0  # a platform that stays down: try again in 1, 2, 4 … minutes (capped at an hour)
+STALL_AFTER = 3600.0  # parts deferred this long with nothing sent: say so without -v
 
 
 @dataclass
@@ -114,6 +122,7 @@ def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Pu
         except AuthError as exc:
             events.append(_auth_event(platform, exc))
             continue
+        first_event = len(events)
         try:
             _Platform(platform, pub, settings, store, clock, deadline, events).run(due)
         except Exception as exc:  # a bug or an untranslated library error: the other platforms carry on
@@ -125,7 +134,22 @@ def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Pu
             events.append(Event("failed", f"{NAMES[platform]}: stopped by an unexpected error "
                                 f"({type(exc).__name__}); everything stays queued. SYNDICATE_RAISE_ERRORS=1 "
                                 "shows the traceback", platform=platform))
+        if not any(e.kind not in QUIET_KINDS for e in events[first_event:]):
+            events.extend(_stalled(platform, store, clock.wall()))
     return events
+
+
+def _stalled(platform: str, store: Store, now: float) -> list[Event]:
+    """One line when `platform` has had parts due for over STALL_AFTER and sent nothing since:
+    deferrals alone are quiet (cron mails any output), but a network stuck for hours needs a person."""
+    found = outbox.stalled(store, platform, older_than=now - STALL_AFTER)
+    if found is None:
+        return []
+    count, since, error = found
+    hours = (now - since) / 3600
+    cause = f"; last error: {error}" if error else ""
+    return [Event("stalled", f"{NAMES[platform]}: nothing delivered for {hours:.0f} h; {count} part(s) waiting{cause}",
+                  platform=platform)]
 
 
 def _open(platform: str, settings: Settings, store: Store) -> Publisher:
@@ -191,6 +215,9 @@ class _Platform:
         now = self.clock.wall()
         first = pending[0]
         if first.state == outbox.DEFERRED and first.not_before and first.not_before > now:
+            if first.deferred_since is not None and now - first.deferred_since >= self._give_up_after:
+                self._give_up(first, first.last_error or "unavailable", first.deferred_since)
+                return False  # the dispatches behind it go on
             raise _StopPlatform  # keep order: nothing after it goes first
         if first.part == 1:
             self._space()
@@ -223,6 +250,9 @@ class _Platform:
             label = f" {part.part}/{part.of_parts}" if part.of_parts > 1 else ""
             self.events.append(Event("posted", f"{NAMES[self.name]}: posted{label} {title!r} {receipt.url}",
                                      self.name, dispatch_id, receipt.url))
+            for line in receipt.dropped:  # the post went; the picture could not (see media.prepare_image)
+                self.events.append(Event("dropped", f"{NAMES[self.name]}: posted{label} {title!r} without {line}",
+                                         self.name, dispatch_id, receipt.url))
         return sent_any
 
     def _reply_to(self, parts: list[outbox.Part], number: int) -> ReplyTo | None:
@@ -325,9 +355,16 @@ class _Platform:
                                      self.name, part.dispatch_id, data={"not_before": exc.until}))
             raise _StopPlatform from None
         except Transient as exc:
+            now = self.clock.wall()
+            # Counted from the first deferral since the part was queued (`retry` queues it afresh).
+            since = now if part.state == outbox.PLANNED or part.deferred_since is None else part.deferred_since
+            if now - since >= self._give_up_after:
+                self._give_up(part, exc.reason, since)
+                return None  # the rest of its thread is skipped; later dispatches go on
             delay = min(DEFER_BASE * 2 ** min(part.attempts, 6), 3600.0)
-            outbox.mark(self.store, part, outbox.DEFERRED, f"{exc.reason} (will retry)",
-                        not_before=self.clock.wall() + delay, now=self.clock.wall())
+            # The last try falls on the bound itself, not up to an hour past it.
+            outbox.mark_deferred(self.store, part, f"{exc.reason} (will retry)",
+                                 not_before=min(now + delay, since + self._give_up_after), since=since, now=now)
             self.events.append(Event("deferred", f"{NAMES[self.name]}: unavailable ({exc.reason}); "
                                      f"{part.dispatch_id} stays queued", self.name, part.dispatch_id))
             raise _StopPlatform from None
@@ -346,6 +383,20 @@ class _Platform:
 
     def _cost(self, part: outbox.Part) -> float:
         return x_cost(part.post.text, self.settings) if self.name == "x" else 0.0
+
+    @property
+    def _give_up_after(self) -> float:
+        return self.settings.delivery.give_up_after
+
+    def _give_up(self, part: outbox.Part, reason: str, since: float) -> None:
+        """Deferred for `give_up_after`: the part fails, so that it holds nothing else back."""
+        reason = reason.removesuffix(" (will retry)")
+        hours = (self.clock.wall() - since) / 3600
+        why = f"gave up after {hours:.0f} h of retries (give_up_after): {reason}"
+        outbox.mark(self.store, part, outbox.FAILED, why, now=self.clock.wall())
+        title = outbox.dispatch_title(self.store, part.dispatch_id)
+        self.events.append(Event("failed", f"{NAMES[self.name]}: failed {part.part}/{part.of_parts} {title!r}: {why}; "
+                                 f"`syndicate retry {part.dispatch_id}` queues it again", self.name, part.dispatch_id))
 
     def _hold(self, part: outbox.Part, reason: str) -> None:
         """The outcome cannot be told: hold the part (`unknown`) rather than risk a duplicate."""

@@ -6,16 +6,33 @@ a type every platform takes (JPEG, PNG, GIF, WebP) and carries no EXIF block
 Otherwise it re-encodes with Pillow: orientation applied, metadata dropped,
 longest side capped at `max_side`; a PNG (e.g. with transparency) stays PNG
 when that fits, else it is flattened onto white and saved as JPEG, stepping
-the quality down and then the size until it fits. Nothing here does I/O.
+the quality down and then the size until it fits.
+
+`prepare_image` is the one rule all three adapters follow for an image a post
+names: fetch it (through `fetch_image`, guarded by `netguard`: the URL comes
+from the feed), fit it under the platform's cap, or say in one line why the
+post goes out without it. An image never holds its post back: a host that is
+down, a 404, bytes that are no image, an image still too large after
+re-encoding and an address refused by the fetch rules all drop the image, not
+the post.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageOps
 
-__all__ = ["fit_image", "image_size"]
+if TYPE_CHECKING:
+    from syndicate.netguard import FetchPolicy
+
+__all__ = ["FETCH_MAX_BYTES", "Dropped", "fetch_image", "fit_image", "image_size", "prepare_image",
+           "sniff_image_type"]
+
+FETCH_MAX_BYTES = 20 * 1024 * 1024  # what we download at most; re-encoding brings it under each platform's cap
 
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 _QUALITIES = (90, 82, 74, 66, 58, 50)
@@ -122,29 +139,82 @@ def sniff_image_type(data: bytes) -> str | None:
     return None
 
 
-def fetch_image(url: str, *, platform: str, timeout: float = 20.0, max_bytes: int) -> bytes:
+@dataclass(frozen=True)
+class Dropped:
+    """An image a post goes out without, and why (one line for the run's output)."""
+
+    url: str
+    cause: str
+    what: str = "image"
+
+    @property
+    def line(self) -> str:
+        return f"{self.what} {self.url} ({self.cause})"
+
+
+def prepare_image(url: str, fetch: Callable[[str], bytes], *, max_bytes: int,
+                  what: str = "image") -> tuple[bytes, str] | Dropped:
+    """(bytes, mime type) ready to upload, no larger than `max_bytes`; or why the post goes without it.
+
+    `fetch` is the adapter's fetcher (`fetch_image` with its policy, or a test's). Whatever
+    it raises drops the image: retrying the whole post for a picture would hold the post
+    hostage to someone else's server.
+    """
+    from syndicate.errors import PlatformError
+
+    try:
+        data = fetch(url)
+    except PlatformError as exc:
+        return Dropped(url, exc.reason, what)
+    except Exception as exc:  # a caller-supplied fetcher may raise anything; the post still goes
+        return Dropped(url, _one_line(f"{type(exc).__name__}: {exc}"), what)
+    fitted = fit_image(data, max_bytes)
+    if fitted is not None:
+        return fitted
+    if image_size(data) is None:
+        return Dropped(url, "not a PNG, JPEG, GIF or WebP image", what)
+    return Dropped(url, f"still larger than {max_bytes:,} bytes after re-encoding", what)
+
+
+def fetch_image(url: str, *, platform: str, timeout: float = 20.0, max_bytes: int = FETCH_MAX_BYTES,
+                policy: FetchPolicy | None = None) -> bytes:
     """GET an image to attach to a post, with a timeout and a size cap enforced while reading.
 
-    Errors are the platform's (the caller is publishing there): network trouble, 429 and 5xx
-    are Transient (try again later); other 4xx and oversize are Permanent.
+    The URL comes from feed content: it goes through `netguard` (`policy` None refuses every
+    non-public address; at most 5 redirects, each judged). Errors are the platform's (the
+    caller is publishing there); their reasons do not repeat the URL. Network trouble, 429
+    and 5xx are Transient, other 4xx, oversize and refused addresses Permanent:
+    `prepare_image` drops the image either way.
     """
     import httpx  # lazy: only runs when a post has an image
 
-    from syndicate import __version__
+    from syndicate import __version__, netguard
     from syndicate.errors import Permanent, Transient
 
     try:
-        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True,
-                          headers={"User-Agent": f"syndicate/{__version__}"}) as response:
-            if response.status_code == 429 or response.status_code >= 500:
-                raise Transient(platform, f"image {url}: HTTP {response.status_code}")
-            if response.status_code >= 400:
-                raise Permanent(platform, f"image {url}: HTTP {response.status_code}")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise Permanent(platform, f"image {url}: larger than {max_bytes} bytes")
-            return bytes(body)
+        with netguard.guarded_client(policy, headers={"User-Agent": f"syndicate/{__version__}"},
+                                     timeout=timeout, max_connections=1) as client:
+            response = netguard.follow(client, client.build_request("GET", url))
+            try:
+                if response.status_code == 429 or response.status_code >= 500:
+                    raise Transient(platform, f"HTTP {response.status_code}")
+                if response.status_code >= 400:
+                    raise Permanent(platform, f"HTTP {response.status_code}")
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise Permanent(platform, f"larger than {max_bytes} bytes")
+                return bytes(body)
+            finally:
+                response.close()
+    except netguard.AddressRefused as exc:
+        raise Permanent(platform, str(exc)) from exc
     except httpx.HTTPError as exc:
-        raise Transient(platform, f"image {url}: {type(exc).__name__}") from exc
+        raise Transient(platform, _one_line(f"{type(exc).__name__}: {exc}")) from exc
+    except ValueError as exc:  # an URL httpx cannot even parse
+        raise Permanent(platform, _one_line(f"invalid URL: {exc}")) from exc
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]

@@ -122,6 +122,7 @@ class Receipt:
     url: str  # the post on the web
     uri: str | None = None  # Bluesky at:// URI
     cid: str | None = None  # Bluesky record CID
+    dropped: tuple[str, ...] = ()  # images the post went out without, one line each (media.Dropped.line)
 
 
 @dataclass(frozen=True)

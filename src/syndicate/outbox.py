@@ -46,6 +46,7 @@ class Part:
     uri: str | None
     cid: str | None
     last_error: str | None
+    deferred_since: float | None = None  # first transient deferral since queued (give_up_after counts from it)
 
 
 def part_key(dispatch_id: str, platform: str, part: int) -> str:
@@ -141,6 +142,7 @@ def _part(row: dict[str, Any]) -> Part:
         state=row["state"], key=row["key"], rkey=row["rkey"], post=post_from_json(json.loads(row["post"])),
         attempts=row["attempts"], not_before=row["not_before"], remote_id=row["remote_id"],
         remote_url=row["remote_url"], uri=row["uri"], cid=row["cid"], last_error=row["last_error"],
+        deferred_since=row.get("deferred_since"),
     )
 
 
@@ -159,7 +161,15 @@ def _update(store: Store, part: Part, now: float | None = None, **values: Any) -
 # these timestamps back, agree with the clock delivery decides by.
 
 def mark_sending(store: Store, part: Part, *, now: float | None = None) -> None:
-    _update(store, part, now, state=SENDING, attempts=part.attempts + 1)
+    if part.state == PLANNED:  # queued afresh (first time, or by `retry`): give_up_after starts over
+        _update(store, part, now, state=SENDING, attempts=part.attempts + 1, deferred_since=None)
+    else:
+        _update(store, part, now, state=SENDING, attempts=part.attempts + 1)
+
+
+def mark_deferred(store: Store, part: Part, reason: str, *, not_before: float, since: float, now: float) -> None:
+    """Deferred after a passing failure; `since`: its first such deferral since it was queued."""
+    _update(store, part, now, state=DEFERRED, last_error=reason, not_before=not_before, deferred_since=since)
 
 
 def mark_sent(store: Store, part: Part, *, remote_id: str | None, remote_url: str | None, uri: str | None = None,
@@ -200,3 +210,23 @@ def last_sent_at(store: Store, platform: str) -> float | None:
 def dispatch_title(store: Store, dispatch_id: str) -> str:
     row = store.conn.execute("SELECT title FROM dispatches WHERE id = ?", (dispatch_id,)).fetchone()
     return row[0] if row else dispatch_id
+
+
+def stalled(store: Store, platform: str, *, older_than: float) -> tuple[int, float, str | None] | None:
+    """(parts due, first deferred at, the latest error) when `platform` has had parts deferred
+    since before `older_than` and sent nothing since then; None otherwise."""
+    last = last_sent_at(store, platform)
+    if last is not None and last >= older_than:
+        return None
+    row = store.conn.execute(
+        # A `planned` part's deferred_since is from before a `retry` (reset when it is next sent).
+        "SELECT COUNT(*), MIN(CASE WHEN p.state != 'planned' THEN p.deferred_since END) "
+        "FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
+        "WHERE p.platform = ? AND d.held = 0 AND p.state IN (?, ?, ?)",
+        (platform, PLANNED, SENDING, DEFERRED)).fetchone()
+    if not row or row[1] is None or row[1] >= older_than:
+        return None
+    error = store.conn.execute(
+        "SELECT last_error FROM parts WHERE platform = ? AND state = ? AND last_error IS NOT NULL "
+        "ORDER BY updated_at DESC LIMIT 1", (platform, DEFERRED)).fetchone()
+    return int(row[0]), float(row[1]), error[0] if error else None

@@ -16,6 +16,7 @@ from typing import Any
 from syndicate import outbox
 from syndicate.errors import FeedError
 from syndicate.model import Card, Dispatch, DispatchPlan, Limits
+from syndicate.netguard import FetchPolicy, with_fetch_notes
 from syndicate.settings import FeedSettings, Settings
 from syndicate.store import Store
 from syndicate.watch.poll import poll
@@ -59,14 +60,19 @@ def plan_for(feed: FeedSettings, dispatch: Dispatch, settings: Settings, limits:
 
     platforms = platforms_for(feed, settings)
     card: Card | None = None
+    # Content URLs reach a private address only on a configured feed's host or inside allow_private
+    # (the same policy delivery fetches images with, so dry-run's notes agree with what run does).
+    policy = FetchPolicy.for_feeds(settings.feed_urls(), settings.fetch.allow_private)
+    notes: list[str] = []
     if fetch_cards and "bluesky" in platforms and settings.compose_for("bluesky").cards:
         from syndicate.watch.og import fetch_card
 
-        card = fetch_card(dispatch.url, timeout=card_timeout)
+        card = fetch_card(dispatch.url, timeout=card_timeout, policy=policy, notes=notes)
     compose = {p: settings.compose_for(p) for p in platforms}
     spoilers = {"mastodon": settings.mastodon.spoiler_text} if settings.mastodon.spoiler_text else None
-    return plan_dispatch(dispatch, platforms=platforms, compose=compose, limits=limits, card=card, hold=feed.hold,
+    plan = plan_dispatch(dispatch, platforms=platforms, compose=compose, limits=limits, card=card, hold=feed.hold,
                          spoilers=spoilers)
+    return with_fetch_notes(plan, notes, policy if fetch_cards else None)
 
 
 def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fetch_cards: bool = True,

@@ -48,17 +48,30 @@ class StoreLimits:
 def open_publisher(platform: str, settings: Settings, store: Store,
                    environ: Mapping[str, str] | None = None) -> Publisher:
     """Raises AuthError (naming the variable) when a credential is missing."""
+    from functools import partial
+
+    from syndicate.netguard import FetchPolicy
+
     env: Mapping[str, Any] = os.environ if environ is None else environ
+    # Post images come from feed content: the configured feeds' hosts and [fetch] allow_private
+    # are the only non-public places they may be fetched from.
+    policy = FetchPolicy.for_feeds(settings.feed_urls(), settings.fetch.allow_private)
     if platform == "x":
+        from syndicate.platforms._x_media import default_fetch_image as x_fetch
         from syndicate.platforms.x import XCredentials, XPublisher
 
-        return XPublisher(settings.x, XCredentials.from_env(env))
+        return XPublisher(settings.x, XCredentials.from_env(env),
+                          fetch_image=partial(x_fetch, timeout=settings.x.timeout, policy=policy))
     if platform == "bluesky":
+        from syndicate.platforms._bsky_media import default_fetch_image as bsky_fetch
         from syndicate.platforms.bluesky import BlueskyPublisher, app_password_from_env
 
-        return BlueskyPublisher(settings.bluesky, app_password_from_env(env), sessions=StoreSessions(store))
+        return BlueskyPublisher(settings.bluesky, app_password_from_env(env), sessions=StoreSessions(store),
+                                fetch_image=partial(bsky_fetch, timeout=settings.bluesky.timeout, policy=policy))
     if platform == "mastodon":
-        from syndicate.platforms.mastodon import MastodonPublisher, access_token_from_env
+        from syndicate.platforms.mastodon import MastodonPublisher, access_token_from_env, fetch_image_httpx
 
-        return MastodonPublisher(settings.mastodon, access_token_from_env(env), limits_cache=StoreLimits(store))
+        return MastodonPublisher(settings.mastodon, access_token_from_env(env), limits_cache=StoreLimits(store),
+                                 fetch_image=partial(fetch_image_httpx, timeout=settings.mastodon.timeout,
+                                                     policy=policy))
     raise ValueError(f"unknown platform {platform!r}")

@@ -14,7 +14,9 @@ QUIET_KINDS = ("queued", "deferred")
 class Event:
     """Something worth a line in the run's output."""
 
-    kind: str  # "posted" | "failed" | "deferred" | "skipped" | "held" | "unknown" | "auth" | "feed-error" | "queued"
+    # "posted" | "dropped" (posted without an image) | "failed" | "deferred" | "stalled" (a platform
+    # deferring for over an hour) | "skipped" | "held" | "unknown" | "auth" | "feed-error" | "queued"
+    kind: str
     message: str
     platform: str | None = None
     dispatch_id: str | None = None
@@ -43,7 +45,7 @@ class RunReport:
         for e in self.events:
             if e.kind in QUIET_KINDS and not verbose:
                 continue  # cron mails any output: only posts, failures and what needs a person
-            prefix = "syndicate: " if e.kind in ("failed", "auth", "feed-error") else ""
+            prefix = "syndicate: " if e.kind in ("failed", "auth", "feed-error", "stalled") else ""
             out.append(prefix + e.message)
         return out
 

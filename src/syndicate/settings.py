@@ -73,6 +73,16 @@ class DeliverySettings:
     min_spacing_seconds: float = 0.0  # between dispatches on one platform
     quiet_hours: tuple[str, str] | None = None  # ("22:00", "07:00"): queue, never drop
     timezone: str = "UTC"
+    # A part that keeps failing for a passing reason (host down, 5xx) fails for good this long
+    # after its first deferral, so it cannot hold back the dispatches behind it. Config: "24h".
+    give_up_after: float = 24 * 3600.0  # seconds
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """[fetch]: what URLs taken from feed content (cards, images, redirects) may reach."""
+
+    allow_private: tuple[str, ...] = ()  # CIDRs, e.g. ("10.0.0.0/8",): private addresses let through
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,7 @@ class Settings:
     mastodon: MastodonSettings = field(default_factory=MastodonSettings)
     compose: dict[str, ComposeSettings] = field(default_factory=dict)  # per platform
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
 
     def enabled_platforms(self) -> tuple[str, ...]:
         return tuple(
@@ -94,3 +105,6 @@ class Settings:
 
     def compose_for(self, platform: str) -> ComposeSettings:
         return self.compose.get(platform, ComposeSettings())
+
+    def feed_urls(self) -> tuple[str, ...]:
+        return tuple(f.url for f in self.feeds)

@@ -125,6 +125,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE feeds ADD COLUMN ids_global_until REAL;  -- time of this upgrade; NULL after the next full read
     UPDATE feeds SET ids_global_until = CAST(strftime('%s', 'now') AS REAL);
     """,
+    # 3: when a part was first deferred for a passing reason since it was last queued;
+    # `[delivery] give_up_after` counts from it.
+    """
+    ALTER TABLE parts ADD COLUMN deferred_since REAL;  -- unix time; NULL: not deferred since queued
+    """,
 )
 VERSION = len(MIGRATIONS)
 

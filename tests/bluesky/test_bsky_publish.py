@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from functools import partial
 
 from bsky_support import (
     PublisherFactory,
@@ -18,6 +19,8 @@ from bsky_support import (
 from pds.harness import PdsHandle
 
 from syndicate.model import Card, Facet, Image, Post, Receipt, ReplyTo
+from syndicate.netguard import FetchPolicy
+from syndicate.platforms._bsky_media import default_fetch_image
 
 
 def byte_range(text: str, part: str) -> tuple[int, int]:
@@ -112,7 +115,9 @@ def test_link_card_with_reencoded_thumbnail(pds: PdsHandle, make_publisher: Publ
     server = image_server({"/og.png": (big, "image/png")})
     card = Card(uri="https://example.com/story", title="The story", description="What happened, briefly.",
                 image_url=f"{server.url}/og.png")
-    pub = make_publisher()  # default fetcher: real HTTP to the loopback image server
+    # The default fetcher, real HTTP to the loopback image server, which netguard lets through
+    # only when allowed (it is no configured feed's host here).
+    pub = make_publisher(fetch_image=partial(default_fetch_image, policy=FetchPolicy.for_feeds([], ["127.0.0.0/8"])))
     receipt = pub.publish(Post("A story https://example.com/story", 0, 300, card=card), identity=identity())
 
     alice = pds.accounts["alice"]

@@ -12,7 +12,15 @@ import httpx
 import pytest
 
 from syndicate.model import Card
+from syndicate.netguard import FetchPolicy
 from syndicate.watch.og import fetch_card, parse_card
+
+# The test server plays the feed's own host: content URLs on it are trusted (netguard).
+FEED_HOST = FetchPolicy(trusted_hosts=frozenset({"127.0.0.1"}))
+
+
+def _card(url: str, **kw: object) -> Card | None:
+    return fetch_card(url, policy=FEED_HOST, **kw)  # type: ignore[arg-type]
 
 ARTICLE = """<!doctype html><html><head>
 <meta charset="utf-8"><title>Plain title | Site</title>
@@ -87,7 +95,7 @@ def server() -> Iterator[str]:
 
 
 def test_open_graph_tags_with_absolute_image(server: str) -> None:
-    assert fetch_card(server + "/article") == Card(
+    assert _card(server + "/article") == Card(
         uri=server + "/article",
         title="Floods & fires: the week in review",
         description="What happened, and why.",
@@ -96,45 +104,45 @@ def test_open_graph_tags_with_absolute_image(server: str) -> None:
 
 
 def test_redirects_are_followed_and_the_card_keeps_the_asked_url(server: str) -> None:
-    card = fetch_card(server + "/redirect")
+    card = _card(server + "/redirect")
     assert card is not None and card.uri == server + "/redirect" and card.image_url == server + "/img/lead.jpg"
 
 
 def test_fallback_to_title_description_and_twitter_tags(server: str) -> None:
-    assert fetch_card(server + "/fallback") == Card(
+    assert _card(server + "/fallback") == Card(
         uri=server + "/fallback", title="Only a title tag", description="Plain description",
         image_url="https://cdn.example.org/t.jpg")
 
 
 def test_charsets_from_header_and_meta(server: str) -> None:
-    assert fetch_card(server + "/latin1").title == "Café crème"  # type: ignore[union-attr]
-    assert fetch_card(server + "/meta-charset").title == "\u201cQuoted\u201d"  # type: ignore[union-attr]
+    assert _card(server + "/latin1").title == "Café crème"  # type: ignore[union-attr]
+    assert _card(server + "/meta-charset").title == "\u201cQuoted\u201d"  # type: ignore[union-attr]
 
 
 def test_failures_give_none(server: str) -> None:
     for path in ("/missing", "/pdf", "/empty", "/nowhere"):
-        assert fetch_card(server + path) is None, path
-    assert fetch_card("ftp://127.0.0.1/file") is None
-    assert fetch_card("not a url") is None
+        assert _card(server + path) is None, path
+    assert _card("ftp://127.0.0.1/file") is None
+    assert _card("not a url") is None
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
-    assert fetch_card(f"http://127.0.0.1:{closed}/x", timeout=2) is None
+    assert _card(f"http://127.0.0.1:{closed}/x", timeout=2) is None
 
 
 def test_size_cap_and_overall_deadline(server: str) -> None:
     # Tags past the cap are never read; a head followed by megabytes of body is read only to </head>.
-    assert fetch_card(server + "/late-tags", max_bytes=10_000) is None
-    card = fetch_card(server + "/head-then-huge", max_bytes=10_000)
+    assert _card(server + "/late-tags", max_bytes=10_000) is None
+    card = _card(server + "/head-then-huge", max_bytes=10_000)
     assert card is not None and card.title.startswith("Floods")
     # A server dripping bytes faster than the read timeout still cannot hold us past `timeout`.
-    assert fetch_card(server + "/slow", timeout=0.5) is None
+    assert _card(server + "/slow", timeout=0.5) is None
 
 
 def test_a_caller_supplied_client_is_used(server: str) -> None:
     seen: list[str] = []
     with httpx.Client(event_hooks={"request": [lambda r: seen.append(str(r.url))]}) as client:
-        assert fetch_card(server + "/article", client=client) is not None
+        assert _card(server + "/article", client=client) is not None
     assert seen == [server + "/article"]
 
 

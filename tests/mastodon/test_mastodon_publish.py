@@ -118,9 +118,12 @@ def test_media_that_never_finishes_is_transient_after_bounded_wait(make_publishe
     assert sum(clock.sleeps) == pytest.approx(30.0)
 
 
-def test_image_larger_than_instance_limit_is_permanent(make_publisher: MakePublisher) -> None:
+def test_image_larger_than_instance_limit_is_dropped_not_the_post(make_publisher: MakePublisher) -> None:
+    # Issue 9: one rule on every network (media.prepare_image): re-encode, else post without it.
+    # This used to fail the whole post as Permanent.
     with FakeMastodon(token="t", image_size_limit=100) as fake:
         pub = make_publisher(fake, "t", fetch_image=lambda url: png_bytes((64, 64)) + b"\0" * 200)
-        with pytest.raises(Permanent, match="accepts at most 100"):
-            pub.publish(post("big", images=(Image("https://s.example/a.png", "alt"),)), identity=identity())
+        receipt = pub.publish(post("big", images=(Image("https://s.example/a.png", "alt"),)), identity=identity())
         assert fake.requests_to("POST", "/api/v2/media") == []
+        assert [s.text for s in fake.statuses] == ["big"]
+    assert receipt.dropped == ("image https://s.example/a.png (still larger than 100 bytes after re-encoding)",)

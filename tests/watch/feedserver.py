@@ -43,7 +43,8 @@ Route = Reply | Callable[[Seen], Reply]
 
 
 class FeedServer:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        """`host`: any loopback address (127.0.0.2 plays "another host" in the fetch-rule tests)."""
         self.routes: dict[str, Route] = {}
         self.seen: list[Seen] = []
         self.sent: dict[str, int] = {}
@@ -51,7 +52,7 @@ class FeedServer:
         self.max_in_flight = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = ThreadingHTTPServer((host, 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)

@@ -22,6 +22,7 @@ from syndicate.watch.fetch import (
     fetch_many,
     make_client,
 )
+from syndicate.netguard import FetchPolicy
 from watch.feedserver import FeedServer, Reply, Seen
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
@@ -279,7 +280,8 @@ def test_fetch_many_bounds_concurrency_and_keeps_order(feed_server: FeedServer) 
 
 def test_fetch_many_passes_validators_and_shares_a_client(feed_server: FeedServer) -> None:
     url = feed_server.route("/v.xml", Reply(304))
-    with make_client() as client:
+    # A caller's client trusts only what its policy names (netguard): here the feed's own host.
+    with make_client(policy=FetchPolicy.for_feeds([url])) as client:
         [result] = fetch_many([FeedRequest(url, etag='"e"', last_modified="x")], client=client)
         assert not client.is_closed  # a caller's client is the caller's to close
     assert isinstance(result, FetchResult) and (result.status, result.etag) == (304, '"e"')

@@ -8,7 +8,11 @@ from x_support import CANARY_OAUTH2, NOW, MakePublisher, ident, png_bytes, post
 from fakes._http import FakeHTTPServer, Response
 from fakes.x_api import XApiFake, display_text
 from syndicate.model import Image, ReplyTo
+from syndicate.netguard import FetchPolicy
 from syndicate.platforms._x_media import default_fetch_image, trim_alt_text
+
+# The image server is on loopback: content fetches reach it only when allowed (netguard).
+LOCAL = FetchPolicy.for_feeds([], ["127.0.0.0/8"])
 from syndicate.platforms.x import XCredentials, XPublisher
 
 
@@ -99,11 +103,11 @@ def test_default_image_fetch_over_http_with_size_cap() -> None:
     from syndicate.errors import Permanent
 
     with server:
-        assert default_fetch_image(f"{server.base_url}/img.png", timeout=5) == image
+        assert default_fetch_image(f"{server.base_url}/img.png", timeout=5, policy=LOCAL) == image
         with pytest.raises(Permanent, match="larger than 1000 bytes"):
-            default_fetch_image(f"{server.base_url}/big.png", timeout=5, max_bytes=1000)
+            default_fetch_image(f"{server.base_url}/big.png", timeout=5, max_bytes=1000, policy=LOCAL)
         with pytest.raises(Permanent, match="HTTP 404"):
-            default_fetch_image(f"{server.base_url}/gone.png", timeout=5)
+            default_fetch_image(f"{server.base_url}/gone.png", timeout=5, policy=LOCAL)
 
 
 def test_find_sees_through_tco_and_html_escaping(fake: XApiFake, publisher: XPublisher) -> None:

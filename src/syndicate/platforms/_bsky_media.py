@@ -7,18 +7,24 @@ Re-encoding and measuring are `syndicate.media`'s (Pillow; EXIF dropped).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from syndicate.netguard import FetchPolicy
+
 __all__ = ["FETCH_MAX_BYTES", "IMAGE_MAX_BYTES", "THUMB_MAX_BYTES", "default_fetch_image", "dimensions", "fit"]
 
 IMAGE_MAX_BYTES = 2_000_000
 THUMB_MAX_BYTES = 1_000_000
-FETCH_MAX_BYTES = 20 * 1024 * 1024  # what we are willing to download before re-encoding
+FETCH_MAX_BYTES = 20 * 1024 * 1024  # what we are willing to download before re-encoding (= media.FETCH_MAX_BYTES)
 
 
-def default_fetch_image(url: str, *, timeout: float = 20.0, max_bytes: int = FETCH_MAX_BYTES) -> bytes:
+def default_fetch_image(url: str, *, timeout: float = 20.0, max_bytes: int = FETCH_MAX_BYTES,
+                        policy: FetchPolicy | None = None) -> bytes:
     """GET an image with a timeout and a size cap (re-encoded under the lexicon's caps afterwards)."""
     from syndicate.media import fetch_image
 
-    return fetch_image(url, platform="bluesky", timeout=timeout, max_bytes=max_bytes)
+    return fetch_image(url, platform="bluesky", timeout=timeout, max_bytes=max_bytes, policy=policy)
 
 
 def fit(data: bytes, max_bytes: int) -> tuple[bytes, str] | None:

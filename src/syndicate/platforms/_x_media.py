@@ -17,9 +17,12 @@ https://docs.x.com/x-api/media/metadata-create
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
+
+if TYPE_CHECKING:
+    from syndicate.netguard import FetchPolicy
 
 __all__ = [
     "ALT_TEXT_LIMIT",
@@ -50,11 +53,12 @@ def trim_alt_text(text: str, limit: int = ALT_TEXT_LIMIT) -> str:
     return "".join(out)
 
 
-def default_fetch_image(url: str, *, timeout: float = 20.0, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
-    """GET an image with a timeout and a size cap (X refuses images over 5 MB anyway)."""
-    from syndicate.media import fetch_image
+def default_fetch_image(url: str, *, timeout: float = 20.0, max_bytes: int | None = None,
+                        policy: FetchPolicy | None = None) -> bytes:
+    """GET an image with a timeout and a size cap; `media.prepare_image` then fits it under 5 MB."""
+    from syndicate.media import FETCH_MAX_BYTES, fetch_image
 
-    return fetch_image(url, platform="x", timeout=timeout, max_bytes=max_bytes)
+    return fetch_image(url, platform="x", timeout=timeout, max_bytes=max_bytes or FETCH_MAX_BYTES, policy=policy)
 
 
 def media_category(mime_type: str) -> str:

@@ -30,6 +30,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -167,8 +168,9 @@ class BlueskyPublisher:
 
         rkey = _rkey(identity)
         mention_dids = self._resolve_mentions(post)
-        images = self._upload_images(post)
-        thumb = self._upload_thumb(post.card) if post.card is not None and not images else None
+        dropped: list[str] = []
+        images = self._upload_images(post, dropped)
+        thumb = self._upload_thumb(post.card, dropped) if post.card is not None and not images else None
         record = build_record(post, now=self._clock(), reply_to=reply_to, mention_dids=mention_dids,
                               images=images, thumb=thumb)
 
@@ -189,8 +191,8 @@ class BlueskyPublisher:
                 raise Duplicate("bluesky", f"a post already exists at record key {rkey}",
                                 existing=found, status=500) from exc
             log.info("bluesky: %s, but the post landed at %s", exc.reason, found.uri)
-            return found
-        return self._receipt(rkey, created.uri, created.cid)
+            return replace(found, dropped=tuple(dropped))
+        return replace(self._receipt(rkey, created.uri, created.cid), dropped=tuple(dropped))
 
     def find(self, post: Post, *, identity: PartIdentity, reply_to: ReplyTo | None = None) -> Receipt | None:
         return self._find(_rkey(identity))
@@ -328,38 +330,40 @@ class BlueskyPublisher:
         return self._call(f"upload {what}", lambda c: c.com.atproto.repo.upload_blob(
             data, headers={"Content-Type": mime})).blob
 
-    def _upload_images(self, post: Post) -> list[ImageBlob]:
+    def _upload_images(self, post: Post, dropped: list[str]) -> list[ImageBlob]:
+        """The post's images, uploaded; each one that cannot be used adds a line to `dropped`."""
+        from syndicate.media import Dropped, prepare_image
         from syndicate.platforms import _bsky_media
 
         out: list[ImageBlob] = []
         for image in post.images[:MAX_IMAGES]:
-            try:
-                raw = self._fetch_image(image.url)
-            except Permanent as exc:  # a dead image should not sink the dispatch
-                log.warning("bluesky: posting without image %s: %s", image.url, exc.reason)
+            ready = prepare_image(image.url, self._fetch_image, max_bytes=_bsky_media.IMAGE_MAX_BYTES)
+            if isinstance(ready, Dropped):
+                log.warning("bluesky: posting without %s", ready.line)
+                dropped.append(ready.line)
                 continue
-            fitted = _bsky_media.fit(raw, _bsky_media.IMAGE_MAX_BYTES)
-            if fitted is None:
-                log.warning("bluesky: posting without image %s: not an image we can fit under 2 MB", image.url)
-                continue
-            data, mime = fitted
+            data, mime = ready
             width, height = _bsky_media.dimensions(data)
             out.append(ImageBlob(self._upload(f"image {image.url}", data, mime), image.alt, width, height))
         return out
 
-    def _upload_thumb(self, card: Card) -> BlobRef | None:
+    def _upload_thumb(self, card: Card, dropped: list[str]) -> BlobRef | None:
         """The card's thumbnail, or None: a card without a picture beats no post."""
+        from syndicate.media import Dropped, prepare_image
         from syndicate.platforms import _bsky_media
 
         if not card.image_url:
             return None
+        ready = prepare_image(card.image_url, self._fetch_image, max_bytes=_bsky_media.THUMB_MAX_BYTES,
+                              what="card thumbnail")
+        if isinstance(ready, Dropped):
+            log.warning("bluesky: posting the card without %s", ready.line)
+            dropped.append(ready.line)
+            return None
         try:
-            fitted = _bsky_media.fit(self._fetch_image(card.image_url), _bsky_media.THUMB_MAX_BYTES)
-            if fitted is None:
-                log.warning("bluesky: card without thumbnail: %s is not an image we can use", card.image_url)
-                return None
-            return self._upload(f"thumbnail {card.image_url}", *fitted)
-        except (Transient, Permanent) as exc:
+            return self._upload(f"thumbnail {card.image_url}", *ready)
+        except (Transient, Permanent) as exc:  # as before: the card goes without its picture
+            dropped.append(Dropped(card.image_url, f"upload: {exc.reason}", "card thumbnail").line)
             log.warning("bluesky: card without thumbnail %s: %s", card.image_url, exc.reason)
             return None
 

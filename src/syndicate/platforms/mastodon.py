@@ -35,7 +35,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -51,6 +51,8 @@ from syndicate.settings import MastodonSettings
 
 if TYPE_CHECKING:
     from mastodon import Mastodon
+
+    from syndicate.netguard import FetchPolicy
 
 __all__ = [
     "MastodonPublisher", "LimitsCache", "MemoryLimitsCache", "RateState",
@@ -175,7 +177,7 @@ class MastodonPublisher:
     # ---- the Publisher protocol --------------------------------------------------------
 
     def publish(self, post: Post, *, identity: PartIdentity, reply_to: ReplyTo | None = None) -> Receipt:
-        media_ids = self._upload_images(post.images) if post.images else None
+        media_ids, dropped = self._upload_images(post.images) if post.images else (None, ())
         spoiler = post.spoiler_text if post.spoiler_text is not None else self.settings.spoiler_text
         with self._calls(f"posting part {identity.part} of {identity.dispatch_id}", SCOPE_POST) as api:
             status = api.status_post(
@@ -187,7 +189,7 @@ class MastodonPublisher:
                 spoiler_text=spoiler or None,
                 idempotency_key=identity.key,
             )
-        receipt = _receipt(status)
+        receipt = replace(_receipt(status), dropped=dropped)
         log.debug("mastodon: part %d of %s is status %s", identity.part, identity.dispatch_id, receipt.id)
         return receipt
 
@@ -231,28 +233,26 @@ class MastodonPublisher:
 
     # ---- media -------------------------------------------------------------------------
 
-    def _upload_images(self, images: tuple[Image, ...]) -> list[str]:
+    def _upload_images(self, images: tuple[Image, ...]) -> tuple[list[str] | None, tuple[str, ...]]:
+        """Media ids of the images (None: none left), and a line for each one dropped (the post goes anyway)."""
+        from syndicate.media import Dropped, prepare_image  # lazy: Pillow loads only for images
+
         limits = self.limits()
         if len(images) > limits.max_media_attachments:
             log.warning("mastodon: %s allows %d images per post; posting the first %d of %d",
                         self.instance, limits.max_media_attachments, limits.max_media_attachments, len(images))
-        return [self._upload(image, limits) for image in images[: limits.max_media_attachments]]
+        media_ids: list[str] = []
+        dropped: list[str] = []
+        for image in images[: limits.max_media_attachments]:
+            ready = prepare_image(image.url, self._fetch_image, max_bytes=limits.image_size_limit or MAX_IMAGE_BYTES)
+            if isinstance(ready, Dropped):
+                log.warning("mastodon: posting without %s", ready.line)
+                dropped.append(ready.line)
+                continue
+            media_ids.append(self._upload(image, *ready, limits))
+        return media_ids or None, tuple(dropped)
 
-    def _upload(self, image: Image, limits: Limits) -> str:
-        try:
-            data = self._fetch_image(image.url)
-        except PlatformError:
-            raise
-        except Exception as exc:  # a caller-supplied fetcher may raise anything: retry later
-            raise Transient(PLATFORM, f"could not fetch image {image.url}: {exc}") from exc
-        if limits.image_size_limit is not None and len(data) > limits.image_size_limit:
-            raise Permanent(PLATFORM, f"image {image.url} is {len(data)} bytes; "
-                                      f"{self.instance} accepts at most {limits.image_size_limit}")
-        from syndicate.media import sniff_image_type  # lazy: Pillow loads only for images
-
-        mime_type = sniff_image_type(data)  # the bytes decide: feeds declare "image/jpg" and worse
-        if mime_type is None:
-            raise Permanent(PLATFORM, f"image {image.url} is not a PNG, JPEG, GIF or WebP file")
+    def _upload(self, image: Image, data: bytes, mime_type: str, limits: Limits) -> str:
         description = trim_description(image.alt, limits.description_limit) or None
         with self._calls(f"uploading image {image.url}", SCOPE_MEDIA) as api:
             media = api.media_post(data, mime_type=mime_type, description=description)
@@ -422,8 +422,9 @@ def _comparable(text: str) -> str:
     return " ".join(_REMOTE_MENTION.sub(r"@\1", text).split())
 
 
-def fetch_image_httpx(url: str, *, timeout: float = 20.0, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
-    """GET an image with a timeout and a size cap."""
+def fetch_image_httpx(url: str, *, timeout: float = 20.0, max_bytes: int = MAX_IMAGE_BYTES,
+                      policy: FetchPolicy | None = None) -> bytes:
+    """GET an image with a timeout and a size cap (`policy` None: no non-public address)."""
     from syndicate.media import fetch_image
 
-    return fetch_image(url, platform=PLATFORM, timeout=timeout, max_bytes=max_bytes)
+    return fetch_image(url, platform=PLATFORM, timeout=timeout, max_bytes=max_bytes, policy=policy)

@@ -29,11 +29,11 @@ import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from syndicate.errors import AuthError, Duplicate, Permanent, PlatformError, RateLimited, Transient, Unknown
+from syndicate.errors import AuthError, Duplicate, PlatformError, RateLimited, Transient, Unknown
 from syndicate.model import Limits, Post, Receipt, ReplyTo
 from syndicate.platforms._x_rate import RateInfo
 from syndicate.platforms.base import AccountInfo, PartIdentity
@@ -161,9 +161,10 @@ class _Me:
 class XPublisher:
     """One X account we post to; implements `syndicate.platforms.base.Publisher`.
 
-    `fetch_image(url) -> bytes` supplies image bytes (default: an httpx GET with
-    the settings' timeout and a 5 MB cap). It should raise Transient or
-    Permanent; on Permanent the post goes out without that image.
+    `fetch_image(url) -> bytes` supplies image bytes (default: `media.fetch_image` with
+    the settings' timeout, refusing every non-public address). An image that cannot be
+    fetched or fitted under 5 MB is dropped, never the post (`media.prepare_image`);
+    the receipt names it.
     """
 
     name = "x"
@@ -237,7 +238,7 @@ class XPublisher:
     # -- Publisher ------------------------------------------------------------
 
     def publish(self, post: Post, *, identity: PartIdentity, reply_to: ReplyTo | None = None) -> Receipt:
-        media_ids = self._upload_images(post)
+        media_ids, dropped = self._upload_images(post)
         kwargs: dict[str, Any] = {"text": post.text, "user_auth": self._user_auth}
         if reply_to is not None:
             kwargs["in_reply_to_tweet_id"] = reply_to.parent.id
@@ -255,7 +256,7 @@ class XPublisher:
             # The post may exist: like a timeout, find() must settle it before any resend.
             raise Transient("x", "post: X answered 2xx without data.id; it may have landed, check with find()")
         log.debug("x: posted %s (part %s of %s)", tweet_id, identity.part, identity.dispatch_id)
-        return self._receipt(tweet_id)
+        return replace(self._receipt(tweet_id), dropped=dropped)
 
     def find(self, post: Post, *, identity: PartIdentity, reply_to: ReplyTo | None = None) -> Receipt | None:
         """Look through the account's latest posts for this text under this parent.
@@ -375,28 +376,26 @@ class XPublisher:
 
         return default_fetch_image(url, timeout=self.settings.timeout)
 
-    def _upload_images(self, post: Post) -> list[str]:
+    def _upload_images(self, post: Post) -> tuple[list[str], tuple[str, ...]]:
+        """Media ids of the post's images, and a line for each image dropped (the post goes anyway)."""
+        from syndicate.media import Dropped, prepare_image
         from syndicate.platforms import _x_media
 
         media_ids: list[str] = []
+        dropped: list[str] = []
         for image in post.images[:MAX_IMAGES]:
-            try:
-                data = self._fetch_image(image.url)
-            except Permanent as exc:  # a dead image should not sink the dispatch
-                log.warning("x: posting without image %s: %s", image.url, exc.reason)
+            ready = prepare_image(image.url, self._fetch_image, max_bytes=_x_media.MAX_IMAGE_BYTES)
+            if isinstance(ready, Dropped):
+                log.warning("x: posting without %s", ready.line)
+                dropped.append(ready.line)
                 continue
-            from syndicate.media import sniff_image_type  # lazy: Pillow loads only for images
-
-            mime = sniff_image_type(data)
-            if mime is None or len(data) > _x_media.MAX_IMAGE_BYTES:
-                log.warning("x: posting without image %s: not a JPEG/PNG/GIF/WEBP under 5 MB", image.url)
-                continue
+            data, mime = ready
             with self._translate(f"upload image {image.url}"):
                 media_id = _x_media.upload_image(self._session, self._url(MEDIA_UPLOAD), self._auth, data, mime)
                 if image.alt.strip():
                     _x_media.set_alt_text(self._session, self._url(MEDIA_METADATA), self._auth, media_id, image.alt)
             media_ids.append(media_id)
-        return media_ids
+        return media_ids, tuple(dropped)
 
     def _url(self, path: str) -> str:
         return self._api_base + path

@@ -14,6 +14,11 @@ holding more than the cap plus one slice in memory. That is also why we only off
 `fetch_many` runs `fetch_feed` on a bounded thread pool sharing one
 `httpx.Client` (connection reuse, one pool limit) and returns results and errors
 in request order.
+
+A configured feed URL is trusted, whatever its host resolves to; a redirect to
+another host is content, not configuration: our clients connect through
+`netguard` (trusting the configured feeds' hosts only) and follow at most
+`netguard.MAX_REDIRECTS` hops themselves, each judged when it connects.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from urllib.request import url2pathname
 
 import httpx
 
-from syndicate import __version__
+from syndicate import __version__, netguard
 from syndicate.errors import FeedError
 from syndicate.watch import _inflate
 
@@ -87,15 +92,14 @@ class FetchResult:
     elapsed: float  # seconds
 
 
-def make_client(*, timeout: Timeouts = DEFAULT_TIMEOUTS, max_connections: int = 16) -> httpx.Client:
-    """An httpx.Client set up for feeds (our User-Agent, redirects followed, pool sized)."""
-    return httpx.Client(
-        headers={"User-Agent": USER_AGENT},
-        follow_redirects=True,
-        timeout=_httpx_timeout(timeout),
-        limits=httpx.Limits(max_connections=max_connections,
-                            max_keepalive_connections=max_connections),
-    )
+def make_client(*, timeout: Timeouts = DEFAULT_TIMEOUTS, max_connections: int = 16,
+                policy: netguard.FetchPolicy | None = None) -> httpx.Client:
+    """An httpx.Client set up for feeds (our User-Agent, pool sized), connecting through the guard.
+
+    `policy` None trusts no host: build it with `netguard.FetchPolicy.for_feeds(feed URLs)`.
+    """
+    return netguard.guarded_client(policy, headers={"User-Agent": USER_AGENT}, timeout=_httpx_timeout(timeout),
+                                   max_connections=max_connections)
 
 
 def fetch_feed(
@@ -106,8 +110,13 @@ def fetch_feed(
     client: httpx.Client | None = None,
     timeout: Timeouts = DEFAULT_TIMEOUTS,
     max_bytes: int = MAX_BYTES,
+    allow_private: Sequence[str] = (),
 ) -> FetchResult:
-    """Fetch one feed (http(s) URL, file:// URL or local path); raise FeedError on any failure."""
+    """Fetch one feed (http(s) URL, file:// URL or local path); raise FeedError on any failure.
+
+    Without a `client`, our own trusts `url`'s host; a redirect elsewhere reaches a private
+    address only inside `allow_private` (CIDRs).
+    """
     try:
         scheme = urlsplit(url).scheme.lower()
     except ValueError as exc:  # e.g. an unclosed IPv6 bracket
@@ -115,7 +124,8 @@ def fetch_feed(
     if scheme in ("http", "https"):
         if client is not None:
             return _fetch_http(url, etag, last_modified, client, timeout, max_bytes)
-        with make_client(timeout=timeout, max_connections=1) as own:
+        policy = netguard.FetchPolicy.for_feeds([url], allow_private)
+        with make_client(timeout=timeout, max_connections=1, policy=policy) as own:
             return _fetch_http(url, etag, last_modified, own, timeout, max_bytes)
     if scheme == "file" or scheme == "" or re.fullmatch(r"[a-z]", scheme):  # C:\feeds\x.xml
         return _fetch_file(url, etag, last_modified, max_bytes)
@@ -129,8 +139,11 @@ def fetch_many(
     client: httpx.Client | None = None,
     timeout: Timeouts = DEFAULT_TIMEOUTS,
     max_bytes: int = MAX_BYTES,
+    allow_private: Sequence[str] = (),
 ) -> list[FetchResult | FeedError]:
-    """Fetch every request, at most `concurrency` at a time; results in request order."""
+    """Fetch every request, at most `concurrency` at a time; results in request order.
+
+    Without a `client`, our own trusts every requested feed's host (see `fetch_feed`)."""
     if not requests:
         return []
     workers = max(1, min(concurrency, len(requests)))
@@ -148,7 +161,8 @@ def fetch_many(
 
     if client is not None:
         return run(client)
-    with make_client(timeout=timeout, max_connections=workers) as own:
+    policy = netguard.FetchPolicy.for_feeds([r.url for r in requests], allow_private)
+    with make_client(timeout=timeout, max_connections=workers, policy=policy) as own:
         return run(own)
 
 
@@ -175,7 +189,7 @@ def _fetch_http(url: str, etag: str | None, last_modified: str | None, client: h
     except (httpx.InvalidURL, ValueError) as exc:
         raise FeedError(url, f"invalid URL: {_one_line(str(exc))}") from None
     try:
-        response = client.send(request, stream=True, follow_redirects=True)
+        response = netguard.follow(client, request)
     except httpx.HTTPError as exc:
         raise FeedError(url, _describe(exc, timeout, "waiting for the response")) from exc
     except (httpx.InvalidURL, ValueError) as exc:  # a bad redirect target; an over-long host name
@@ -247,6 +261,8 @@ def _status_reason(response: httpx.Response) -> str:
 
 def _describe(exc: httpx.HTTPError, timeout: Timeouts, phase: str) -> str:
     """One line for an httpx error (the mapping lives here, in one place)."""
+    if isinstance(exc, netguard.AddressRefused):
+        return f"redirect refused: {exc}"
     if isinstance(exc, httpx.ConnectTimeout):
         return f"timed out after {timeout.connect:g} s connecting"
     if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout):

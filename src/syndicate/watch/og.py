@@ -8,18 +8,24 @@ read `og:title`, `og:description`, `og:image` (made absolute against the final
 URL), falling back to `twitter:*`, `<title>` and `<meta name=description>`.
 Any failure (network, status, not HTML, nothing usable) gives None: the
 composer then builds the card from the feed's own title, summary and image.
+
+The page's URL comes from the feed's content, so it is fetched through
+`netguard` (no private, loopback or link-local addresses unless the policy
+allows them; at most 5 redirects, each judged). A refusal is said in `notes`,
+for dry-run to show.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from contextlib import closing
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from syndicate import __version__
+from syndicate import __version__, netguard
 from syndicate.model import Card
 
 __all__ = ["fetch_card", "parse_card"]
@@ -35,15 +41,27 @@ def fetch_card(
     client: httpx.Client | None = None,
     timeout: float = 10.0,
     max_bytes: int = 1_000_000,
+    policy: netguard.FetchPolicy | None = None,
+    notes: list[str] | None = None,
 ) -> Card | None:
-    """The card for `url`, or None on any failure. Never raises."""
+    """The card for `url`, or None on any failure. Never raises.
+
+    `policy` None refuses every non-public address (pass the feed's host and `[fetch]
+    allow_private`); `client`, when given, should be a `netguard.guarded_client`. A refused
+    address adds a line to `notes`.
+    """
     try:
         if urlsplit(url).scheme not in ("http", "https"):
             return None
         if client is None:
-            with httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT}) as own:
+            with netguard.guarded_client(policy, headers={"User-Agent": USER_AGENT}, timeout=timeout,
+                                         max_connections=1) as own:
                 return _fetch(own, url, timeout, max_bytes)
         return _fetch(client, url, timeout, max_bytes)
+    except netguard.AddressRefused as exc:
+        if notes is not None:
+            notes.append(f"No link card from {url}: {exc}.")
+        return None
     except Exception:  # a card is a nicety: nothing about it may stop a dispatch from going out
         return None
 
@@ -51,11 +69,13 @@ def fetch_card(
 def _fetch(client: httpx.Client, url: str, timeout: float, max_bytes: int) -> Card | None:
     deadline = time.monotonic() + timeout
     headers = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1", "User-Agent": USER_AGENT}
-    with client.stream("GET", url, headers=headers, follow_redirects=True, timeout=timeout) as response:
+    request = client.build_request("GET", url, headers=headers, timeout=timeout)
+    response = netguard.follow(client, request)
+    with closing(response):
         if response.status_code != 200:
             return None
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type and content_type not in _HTML_TYPES:
+        if content_type not in _HTML_TYPES:  # an image, a PDF or an unlabelled body is no page to read
             return None
         body = bytearray()
         for chunk in response.iter_bytes():
