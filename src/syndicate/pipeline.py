@@ -88,7 +88,7 @@ def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fet
     Feeds commit in config order, each as soon as its own plans are in.
     """
     deadline = monotonic() + settings.delivery.max_run_seconds
-    polled = poll(settings.feeds, store, ignore_state=ignore_state)
+    polled = poll(settings.feeds, store, ignore_state=ignore_state, allow_private=settings.fetch.allow_private)
     prepared = Prepared(errors=polled.errors)
     limits = cached_limits(settings, store)
 

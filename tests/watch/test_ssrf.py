@@ -273,3 +273,34 @@ def test_refusal_error_is_an_httpx_connect_error_with_the_request() -> None:
     with netguard.guarded_client() as client, pytest.raises(AddressRefused) as err:
         client.get("http://127.0.0.1:9/")
     assert isinstance(err.value, httpx.ConnectError) and str(err.value.request.url) == "http://127.0.0.1:9/"
+
+
+def test_a_run_lets_a_feed_redirect_through_to_an_allowed_private_host(
+    tmp_path: Path, feed_server: FeedServer, other_host: FeedServer
+) -> None:
+    """`[fetch] allow_private` reaches the feed fetch of a whole pass, not only cards and images."""
+    from syndicate.pipeline import prepare
+    from syndicate.store import Store
+
+    other_host.route("/feed.xml", Reply(200, RSS, {"Content-Type": "application/rss+xml"}))
+    url = feed_server.route("/feed.xml", Reply(301, headers={"Location": other_host.url("/feed.xml")}))
+    config = tmp_path / "syndicate.toml"
+    config.write_text(textwrap.dedent(f"""
+        [state]
+        path = "state.db"
+        [fetch]
+        allow_private = ["127.0.0.2/32"]
+        [[feeds]]
+        url = "{url}"
+        [mastodon]
+        enabled = true
+        instance = "http://127.0.0.1:9"
+    """))
+    store = Store.open(tmp_path / "state.db")
+    try:
+        prepared = prepare(load_config(config), store, fetch_cards=False)
+    finally:
+        store.close()
+    assert prepared.errors == []
+    assert [p.dispatch.title for p in prepared.accepted] == ["One"]
+    assert len(other_host.requests_to("/feed.xml")) == 1

@@ -17,6 +17,7 @@ sends no validators, gets a 200 and finds the same entries new.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -88,7 +89,7 @@ def dispatch_id(entry_id: str, feed_url: str, taken: set[str], store: Store | No
 
 
 def poll(feeds: tuple[FeedSettings, ...], store: Store, *, ignore_state: bool = False,
-         concurrency: int = 16) -> PollResult:
+         concurrency: int = 16, allow_private: Sequence[str] = ()) -> PollResult:
     """Fetch every feed concurrently; return what each brought and one error per broken feed.
 
     Only feed errors are written to `store`; everything else waits for `outbox.accept_feed`.
@@ -100,7 +101,7 @@ def poll(feeds: tuple[FeedSettings, ...], store: Store, *, ignore_state: bool = 
         state = states[feed.url]
         requests.append(FeedRequest(feed.url, etag=state.etag if state else None,
                                     last_modified=state.last_modified if state else None))
-    fetched = fetch_many(requests, concurrency=concurrency)
+    fetched = fetch_many(requests, concurrency=concurrency, allow_private=allow_private)
     pass_ = _Pass()
     for feed, outcome in zip(feeds, fetched):
         if isinstance(outcome, FeedError):
