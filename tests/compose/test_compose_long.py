@@ -1,0 +1,174 @@
+"""Composing costs what the posts need, not what the entry weighs: very long entries compose under a
+memory cap, and for realistic texts the bounded composer gives exactly the posts the old one gave."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import hypothesis.strategies as st
+import pytest
+from compose_recorded import RECORDED, cases, digest
+from hypothesis import given, settings
+
+from syndicate.compose.length import graphemes
+from syndicate.compose.sentences import (
+    _CJK,
+    _SPACE_CHARS,
+    CHUNK,
+    _cjk_break,
+    grapheme_boundaries,
+    split_paragraphs,
+    word_breaks,
+)
+from syndicate.compose.teaser import shorten, truncate
+from syndicate.compose.thread import pack
+
+HERE = Path(__file__).resolve().parent
+MB = 1_000_000
+
+# --- the same output as before ------------------------------------------------------------------------
+
+RECORDINGS = json.loads(RECORDED.read_text())
+CASES = dict(cases())
+
+
+def test_recording_covers_every_case() -> None:
+    assert sorted(RECORDINGS) == sorted(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_same_posts_as_the_unbounded_composer(name: str) -> None:
+    """Recorded with the composer before this change (see compose_recorded.py)."""
+    assert digest(CASES[name]()) == RECORDINGS[name], name
+
+
+def _old_word_breaks(text: str) -> list[int]:
+    """word_breaks as it was (one Python step per character): the oracle for the scanning version."""
+    n = len(text)
+    if n == 0:
+        return []
+    has_cjk = _CJK.search(text) is not None
+    clusters = set(grapheme_boundaries(text)) if has_cjk else set()
+    out = []
+    for i in range(1, n):
+        prev, cur = text[i - 1], text[i]
+        if prev.isspace():
+            continue
+        if cur.isspace():
+            out.append(i)
+        elif has_cjk and i in clusters and _cjk_break(prev, cur):
+            out.append(i)
+    if not text[-1].isspace():
+        out.append(n)
+    return out
+
+
+PIECES = st.sampled_from(["a", "word", " ", "  ", "\u3000", "\xa0", "\n", "\x1c", "東", "京", "コン", "ー", "。",
+                          "「", "」", "、", "e\u0301", "👨‍👩‍👧", "🇯🇵", "!", "https://x.org/a?b"])
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(st.lists(PIECES, max_size=40).map("".join), st.integers(0, 200))
+def test_word_breaks_match_the_old_scan_and_stop_early(text: str, stop: int) -> None:
+    old = _old_word_breaks(text)
+    assert word_breaks(text) == old
+    assert word_breaks(text, stop) == [i for i in old if i <= stop]
+
+
+def test_space_class_is_exactly_str_isspace() -> None:
+    import re
+
+    every = (chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    pattern = re.compile(f"[{_SPACE_CHARS}]")
+    assert [c for c in every if c.isspace() != bool(pattern.match(c))] == []
+
+
+@pytest.mark.parametrize("unit", ["It rained. The river rose 2.5 m. Nobody slept! ", "lorem ipsum dolor sit ",
+                                  "Donaudampfschiff", "東京都は新しい防災計画を発表した。", "東京都は新しい計画"])
+def test_long_paragraph_sentences_join_back_to_the_text(unit: str) -> None:
+    text = (unit * (3 * CHUNK // len(unit)))[: 3 * CHUNK + 123].strip()
+    (para,) = split_paragraphs(text, None)
+    pieces = list(para.iter_sentences())
+    assert len(pieces) > 1 and all(len(p.text) <= CHUNK for p in pieces)
+    assert "".join((p.joiner if k else "") + p.text for k, p in enumerate(pieces)) == text
+    assert "".join((s.joiner if k else "") + s.text for k, s in enumerate(para.sentences)) == text
+    assert not any(s.open for s in para.sentences)
+
+
+def test_a_sentence_in_pieces_packs_like_the_whole_sentence() -> None:
+    """A sentence longer than a chunk is cut where the whole sentence would be (pieces pulled in as needed)."""
+    words = " ".join(f"w{i}" for i in range(3 * CHUNK // 4))
+    (para,) = split_paragraphs(words, "en")
+    assert sum(p.open for p in para.iter_sentences()) >= 2
+    from syndicate.compose.sentences import Sentence
+
+    def fits(t: str) -> bool:
+        return graphemes(t) <= 1000
+
+    assert pack(split_paragraphs(words, "en"), fits) == pack([Sentence(words, "")], fits)
+    assert truncate(words, fits) == truncate(words[:5000], fits)
+
+
+# --- bounded cost ---------------------------------------------------------------------------------------
+
+LONG_TEXTS = {
+    "no-sentence-break": "(('lorem ipsum dolor sit amet consectetur ' * 30000)[:MB]).strip()",
+    "short-sentences": "(('It rained. The river rose. Nobody slept. ' * 30000)[:MB]).strip()",
+    "one-giant-word": "'Donaudampfschifffahrt' * (MB // 21)",
+    "cjk-without-spaces": "('東京都は二十三日新しい防災計画を発表した住民からは不安の声も上がっている' * 30000)[:MB]",
+    "cjk-sentences": "('東京都は新しい防災計画を発表した。住民からは不安の声も上がっている！' * 30000)[:MB]",
+}
+
+CHILD = """
+import resource, sys
+sys.path.insert(0, {here!r})
+from compose_corpus import dispatch
+from syndicate.compose.plan import plan_dispatch
+from syndicate.model import PLATFORMS, Limits
+from syndicate.settings import ComposeSettings
+MB = 1_000_000
+plan_dispatch(dispatch("warm", summary="A warm-up. Two sentences."), platforms=PLATFORMS,
+              compose={{p: ComposeSettings(mode="thread") for p in PLATFORMS}})
+text = {expr}
+assert len(text) >= MB * 0.99, len(text)
+resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))
+for mode in ("teaser", "thread"):
+    d = dispatch("long", language={language!r}, summary=text if mode == "teaser" else "A summary.", text=text,
+                 title=text[:2000])
+    compose = {{p: ComposeSettings(mode=mode, max_parts={parts}) for p in PLATFORMS}}
+    plan = plan_dispatch(d, platforms=PLATFORMS, compose=compose, limits={{"mastodon": Limits({mastodon})}})
+    for pp in plan.platforms:
+        assert pp.posts and pp.skipped is None, (mode, pp.platform, pp.skipped)
+        assert len(pp.posts) == (1 if mode == "teaser" else {parts}), (mode, pp.platform, len(pp.posts))
+print("ok")
+"""
+
+
+def _address_space_kib() -> int:
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmSize:"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the address space size from /proc")
+@pytest.mark.parametrize(("parts", "mastodon"), [(5, 500), (20, 5000)])
+@pytest.mark.parametrize("shape", sorted(LONG_TEXTS))
+def test_a_megabyte_entry_composes_under_a_memory_cap(shape: str, parts: int, mastodon: int) -> None:
+    """Teaser and thread for 1 MB of text under RLIMIT_AS = what the interpreter maps + 1 GiB (the old
+    composer needed 1.26 GB for 110 KB). The cap is set after imports and a warm-up, so only composing
+    counts; it is not a timing test."""
+    language = "ja" if shape.startswith("cjk") else "en"
+    probe = "import resource, sys\nprint(open('/proc/self/status').read())"
+    base = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    base_kib = next(int(line.split()[1]) for line in base.splitlines() if line.startswith("VmSize:"))
+    # The warm-up imports pysbd, regex and the composer: allow for them on top of a bare interpreter.
+    cap = (base_kib + 1024 * 1024 + 512 * 1024) * 1024
+    code = CHILD.format(here=str(HERE), expr=LONG_TEXTS[shape], cap=cap, language=language, parts=parts,
+                        mastodon=mastodon)
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
