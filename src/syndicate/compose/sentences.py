@@ -49,9 +49,12 @@ _PARAGRAPH_BREAK = regex.compile(r"\n[ \t\r\f\v]*\n\s*")
 # Japanese, the no-break spaces of French typography).
 _SPACES = regex.compile(r"\s{2,}|[\t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]")
 # Masked before segmentation; trailing punctuation stays outside so "see x.com/a." still ends a sentence.
+# The domain and e-mail alternatives start only where a run of their characters starts (or where the
+# last match ended, \G): a match found inside a run would be found from there too, and trying every
+# position of a long word (or of a line of Chinese, all \w) costs the square of its length.
 _MASK = regex.compile(
-    r"(?:https?://|www\.|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+/)\S*?(?=[.,;:!?)\]\"'»”’]*(?:\s|$))"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"(?:https?://|www\.|(?:(?<![a-zA-Z0-9-])|\G)[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+/)\S*?(?=[.,;:!?)\]\"'»”’]*(?:\s|$))"
+    r"|(?:(?<![\w.+-])|\G)[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 )
 # Sentence punctuation, then any closing quotes/brackets (German closes with “ and ‘).
 _TERMINAL = regex.compile(r"[.!?…。！？؟।॥۔‼⁇⁈⁉︒﹒．｡][\"'”’“‘»«›‹」』）)\]\s]*$")
@@ -290,12 +293,16 @@ def word_breaks(text: str, stop: int | None = None) -> list[int]:
     breaks = {m.start() for m in _BEFORE_SPACE.finditer(text)}
     cjk = [m.start() for m in _CJK.finditer(text)]
     if cjk:
-        # Between two characters one of which is CJK (both not spaces), at a cluster boundary.
+        # Between two characters one of which is CJK (both not spaces), at a cluster boundary: `_cjk_break`,
+        # with the character classes looked up once per text rather than once per pair.
         clusters = set(grapheme_boundaries(text))
+        katakana = {m.start() for m in _KATAKANA.finditer(text)}
         for i in {j + d for j in cjk for d in (0, 1)}:
             if 0 < i < n and i in clusters:
                 prev, cur = text[i - 1], text[i]
-                if not prev.isspace() and not cur.isspace() and _cjk_break(prev, cur):
+                if prev.isspace() or cur.isspace() or cur in _NO_START or prev in _NO_END:
+                    continue
+                if not (i - 1 in katakana and i in katakana):
                     breaks.add(i)
     breaks.discard(0)
     if not text[-1].isspace():

@@ -111,7 +111,11 @@ def fit_teaser(template: str, fields: Fields, fits: Fits, *, language: str | Non
         text = render(template, f)
         return text if fits_long(text, fits) else None
 
-    for keep in range(len(fields.hashtags), -1, -1):  # all tags, then one fewer (last first), … none
+    # A teaser weighs at least what each field in it weighs: when the summary or the title alone does not
+    # fit, no rendering with all of it does, so the hashtag attempts are skipped rather than made (each
+    # would render and measure a field that can be a whole article).
+    hopeless = any(len(v) > WINDOW and not fits_long(v, fits) for v in (fields.summary, fields.title))
+    for keep in range(len(fields.hashtags), -1, -1) if not hopeless else ():  # all tags, one fewer, … none
         text = attempt(replace(fields, hashtags=fields.hashtags[:keep]))
         if text is not None:
             return text

@@ -24,6 +24,7 @@ from syndicate.compose.sentences import word_breaks
 __all__ = ["WINDOW", "fits_long", "reach"]
 
 WINDOW = 4096
+_TAIL = 256
 _GRAPHEME = regex.compile(r"\X")
 
 
@@ -47,10 +48,13 @@ def fits_long(text: str, fits: Callable[[str], bool]) -> bool:
 
 
 def _probe(text: str, w: int) -> int:
-    """The last word break up to `w`; else (one word that long) the last grapheme cluster boundary; else 0."""
-    breaks = word_breaks(text, w)
+    """A cut at or before `w`, found by looking at the last `_TAIL` characters only: the last word break
+    there; else (inside a long word) the last grapheme cluster boundary, as a prefix of a link weighs no
+    more than the link; else 0. A word break near i depends only on a few characters around i."""
+    start = max(0, w - _TAIL)
+    breaks = [start + i for i in word_breaks(text[start : w + 1]) if 0 < start + i <= w]
     if breaks:
         return breaks[-1]
-    starts = [m.start() for m in _GRAPHEME.finditer(text, 0, w + 1)]  # the cluster at w needs text[w]
-    inside = [s for s in starts if 0 < s <= w]
+    bounds = [m.start() for m in _GRAPHEME.finditer(text, start, w + 1)]  # the cluster at w needs text[w]
+    inside = [b for b in bounds if start < b <= w]
     return inside[-1] if inside else 0
