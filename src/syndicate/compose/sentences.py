@@ -215,7 +215,8 @@ def _pieces(text: str, joiner: str, lang: str) -> Iterator[Sentence]:
             continue
         # Not even a space (a giant word, or a script written without spaces): cut between clusters.
         bounds = [m.start() for m in _GRAPHEME.finditer(chunk)]
-        cut = bounds[-1] if len(bounds) > 1 else _GRAPHEME.match(text, pos).end() - pos  # type: ignore[union-attr]
+        cluster = _GRAPHEME.match(text, pos)  # a chunk that is all one cluster: cut after the whole cluster
+        cut = bounds[-1] if len(bounds) > 1 else (cluster.end() if cluster else len(text)) - pos
         if pos + cut >= len(text):
             yield Sentence(text[pos:], joiner)
             return
@@ -293,8 +294,9 @@ def word_breaks(text: str, stop: int | None = None) -> list[int]:
     breaks = {m.start() for m in _BEFORE_SPACE.finditer(text)}
     cjk = [m.start() for m in _CJK.finditer(text)]
     if cjk:
-        # Between two characters one of which is CJK (both not spaces), at a cluster boundary: `_cjk_break`,
-        # with the character classes looked up once per text rather than once per pair.
+        # Between two characters one of which is CJK (both not spaces), at a cluster boundary, unless kinsoku
+        # forbids it or both are katakana (a katakana run is one, usually loan, word; next to a Latin word,
+        # a break is that word's edge). Classes are looked up once per text, not once per pair.
         clusters = set(grapheme_boundaries(text))
         katakana = {m.start() for m in _KATAKANA.finditer(text)}
         for i in {j + d for j in cjk for d in (0, 1)}:
@@ -309,11 +311,3 @@ def word_breaks(text: str, stop: int | None = None) -> list[int]:
         breaks.add(n)
     return sorted(breaks)
 
-
-def _cjk_break(prev: str, cur: str) -> bool:
-    if not (_CJK.match(prev) or _CJK.match(cur)):
-        return False
-    if cur in _NO_START or prev in _NO_END:
-        return False
-    # A katakana run is one (usually loan) word. Next to a Latin word, a break is that word's edge.
-    return not (_KATAKANA.match(prev) and _KATAKANA.match(cur))
