@@ -96,12 +96,12 @@ def _plan_platform(
     title, summary = dispatch.title, dispatch.summary  # on one line already (plan_dispatch)
     if summary.casefold() == title.casefold():
         summary = ""  # feeds without a summary often repeat the title there
-    lede = _squash(summary)
+    lede = _squash(summary) if s.mode == "thread" else ""
     if s.mode == "thread" and summary and _squash_head(dispatch.text, len(lede) + 1) == lede:
         # The body is only the summary (e.g. an RSS description and nothing else). When one teaser carries
         # all of it, a thread would only repeat it; when it doesn't (a whole article), thread as usual.
         single = _plan_platform(dispatch, platform, replace(s, mode="teaser"), limits, card, body, spoiler)
-        if single.posts and _squash(summary) in _squash(single.posts[0].text):
+        if single.posts and lede in _squash(single.posts[0].text):
             return single
     if s.mode == "thread" and _squash_head(dispatch.text, 1) and _squash_head(dispatch.text, len(lede)) == lede:
         summary = ""  # the summary is the lede, and the thread's next post starts with it anyway
