@@ -149,7 +149,7 @@ with open("/proc/self/status") as fh:
 resource.setrlimit(resource.RLIMIT_AS, (mapped + {headroom}, mapped + {headroom}))
 for mode in ("teaser", "thread"):
     d = dispatch("long", language={language!r}, summary=text if mode == "teaser" else "A summary.", text=text,
-                 title=text[:2000])
+                 title=text[: MB // 2])
     compose = {{p: ComposeSettings(mode=mode, max_parts={parts}) for p in PLATFORMS}}
     plan = plan_dispatch(d, platforms=PLATFORMS, compose=compose, limits={{"mastodon": Limits({mastodon})}})
     for pp in plan.platforms:
@@ -176,3 +176,26 @@ def test_a_megabyte_entry_composes_under_a_memory_cap(shape: str, parts: int, ma
                         mastodon=mastodon)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_a_long_field_the_template_does_not_show_does_not_cost_the_hashtags() -> None:
+    from syndicate.compose.length import measure
+    from syndicate.compose.teaser import Fields, fit_teaser
+
+    fields = Fields(title="word " * 5000, summary="A short summary.", url="https://example.org/a",
+                    hashtags=("#one", "#two"))
+    text = fit_teaser("{summary}\n{url} {hashtags}", fields, lambda t: measure("x", t).valid)
+    assert text == "A short summary.\nhttps://example.org/a #one #two"
+
+
+def test_a_long_title_is_shortened_to_what_fits_and_the_summary_dropped() -> None:
+    from syndicate.compose.length import measure
+    from syndicate.compose.teaser import Fields, fit_teaser
+
+    def fits(t: str) -> bool:
+        return measure("x", t).valid
+
+    fields = Fields(title="word " * 50000, summary="A summary.", url="https://example.org/a", hashtags=("#t",))
+    text = fit_teaser("{title}\n\n{summary}\n\n{url}\n\n{hashtags}", fields, fits)
+    assert text is not None and text.endswith("…\n\nhttps://example.org/a")
+    assert not fits(text.replace("…", " word…"))  # the longest that fits: one more word does not

@@ -111,16 +111,23 @@ def fit_teaser(template: str, fields: Fields, fits: Fits, *, language: str | Non
         text = render(template, f)
         return text if fits_long(text, fits) else None
 
-    # A teaser weighs at least what each field in it weighs: when the summary or the title alone does not
-    # fit, no rendering with all of it does, so the hashtag attempts are skipped rather than made (each
-    # would render and measure a field that can be a whole article).
-    hopeless = any(len(v) > WINDOW and not fits_long(v, fits) for v in (fields.summary, fields.title))
-    for keep in range(len(fields.hashtags), -1, -1) if not hopeless else ():  # all tags, one fewer, … none
+    # A teaser weighs at least what each field it shows weighs. A long field the template shows that does
+    # not fit even alone (a whole article as the summary) fails every rendering that shows all of it, so
+    # those are skipped rather than made: each would render and measure the whole field, for nothing.
+    shown = {field for line in _parse(template) for _, field in line if field}
+    too_long = {
+        name for name in ("summary", "title")
+        if name in shown and len(_get(fields, name)) > WINDOW and not fits_long(_get(fields, name), fits)
+    }
+    for keep in range(len(fields.hashtags), -1, -1) if not too_long else ():  # all tags, one fewer, … none
         text = attempt(replace(fields, hashtags=fields.hashtags[:keep]))
         if text is not None:
             return text
     f = replace(fields, hashtags=())
     for name in ("summary", "title"):
+        if name == "summary" and "title" in too_long:
+            f = _set(f, name, "")  # every summary attempt would show the whole title: on to the title
+            continue
         base = f
         cut = shorten(_get(base, name), lambda v: attempt(_set(base, name, v)) is not None, language=language)
         if cut is not None:
