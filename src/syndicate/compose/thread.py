@@ -23,7 +23,8 @@ Cost follows the thread, not the text: paragraphs are split only as far as
 packing reads them, a sentence longer than a chunk arrives in `open` pieces
 that are pulled in only when the text so far fits (so every cut falls where
 it would in the whole sentence), and cut points are searched within
-`window.reach`. A megabyte of body costs what its first few posts do.
+`window.reach`. Beyond a few linear passes over the text (paragraphs, Bluesky
+link shortening), a megabyte of body costs what its first few posts do.
 """
 
 from __future__ import annotations
