@@ -4,10 +4,11 @@ Two shapes of text (words with no sentence break at all, and short sentences), e
 100 KB and 1 MB, composed with `plan_dispatch` for X, Bluesky and Mastodon: as a teaser (the text
 is the summary: an RSS description carrying the whole article) and as a thread (the text is the
 body, max_parts 5). Each cell runs in a fresh subprocess: time is the median of --repeats runs
-after a warm-up on a small entry; memory is the child's peak RSS (ru_maxrss) minus its peak after
-the warm-up, so imports and rule sets are not counted (the text itself is part of it: 1 MB of
-ASCII is 1 MB, and it is copied a few times). The ratio is time against the first (smallest) size
-of the same row: a flat (or at worst linear) curve is what we want.
+after a warm-up on a small entry. Memory: "RSS+" is the child's peak RSS (ru_maxrss) above its
+peak after the warm-up (0 when composing stays within what imports and rule sets already took);
+"alloc" is the peak that tracemalloc sees during one more, untimed run: everything composing
+allocates, the text itself and its copies included (1 MB of ASCII is 1 MB). Ratios are against
+the first (smallest) size of the same row: a flat, or at worst linear, curve is what we want.
 
     python bench/bench_compose_long.py [--sizes 10000,100000,1000000] [--repeats 5] [--timeout 120]
 
@@ -26,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
-import json, resource, statistics, sys, time
+import json, resource, statistics, sys, time, tracemalloc
 sys.path.insert(0, {corpus!r})
 from compose_corpus import dispatch
 from syndicate.compose.plan import plan_dispatch
@@ -56,7 +57,10 @@ run(2000)  # warm-up: regexes, pysbd rules
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 times = [run(size) for _ in range(repeats)]
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"seconds": statistics.median(times), "peak_kib": peak - base}}))
+tracemalloc.start()  # one more, untimed run: the peak of what composing allocates, the text included
+run(size)
+traced = tracemalloc.get_traced_memory()[1]
+print(json.dumps({{"seconds": statistics.median(times), "peak_kib": peak - base, "traced_kib": traced / 1024}}))
 """
 
 
@@ -81,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     print(f"compose long-entry bench: 3 platforms, median of {args.repeats}, peak RSS above warm-up; "
           f"Python {sys.version.split()[0]}")
-    print(f"{'mode':7} {'shape':16} {'size':>9} {'ms':>10} {'x first':>8} {'peak MiB':>9}")
+    print(f"{'mode':7} {'shape':16} {'size':>9} {'ms':>10} {'x first':>8} {'RSS+ MiB':>9} {'alloc MiB':>9} "
+          f"{'x first':>8}")
     for mode in ("teaser", "thread"):
         for shape in ("no-break", "short-sentences"):
             first: dict[str, float] | None = None
@@ -91,9 +96,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                     print(f"{mode:7} {shape:16} {size:9} {'timeout':>10}")
                     continue
                 first = first or r
-                ms, mib = r["seconds"] * 1000, r["peak_kib"] / 1024
-                print(f"{mode:7} {shape:16} {size:9} {ms:10.1f} {r['seconds'] / first['seconds']:7.1f}x {mib:9.1f}",
-                      flush=True)
+                ms, mib, traced = r["seconds"] * 1000, r["peak_kib"] / 1024, r["traced_kib"] / 1024
+                print(f"{mode:7} {shape:16} {size:9} {ms:10.1f} {r['seconds'] / first['seconds']:7.1f}x {mib:9.1f} "
+                      f"{traced:9.1f} {r['traced_kib'] / first['traced_kib']:7.1f}x", flush=True)
 
 
 if __name__ == "__main__":
