@@ -13,7 +13,7 @@ import pytest
 from compose_recorded import RECORDED, cases, digest
 from hypothesis import given, settings
 
-from syndicate.compose.length import graphemes
+from syndicate.compose.length import measure
 from syndicate.compose.sentences import (
     _CJK,
     _KATAKANA,
@@ -109,17 +109,22 @@ def test_long_paragraph_sentences_join_back_to_the_text(unit: str) -> None:
     assert not any(s.open for s in para.sentences)
 
 
-def test_a_sentence_in_pieces_packs_like_the_whole_sentence() -> None:
-    """A sentence longer than a chunk is cut where the whole sentence would be (pieces pulled in as needed)."""
-    words = " ".join(f"w{i}" for i in range(3 * CHUNK // 4))
-    (para,) = split_paragraphs(words, "en")
+@pytest.mark.parametrize("unit", ["w{} ", "Donaudampfschifffahrt", "東京都は二十三日新しい防災計画を発表した住民から"])
+@pytest.mark.parametrize("platform", ["x", "bluesky"])
+def test_a_sentence_in_pieces_packs_like_the_whole_sentence(unit: str, platform: str) -> None:
+    """A sentence longer than a chunk comes in open pieces (cut at a space, or between clusters when it
+    has none); packing pulls them in as needed, so every cut falls where it falls in the whole sentence."""
+    text = "".join(unit.format(i) for i in range(3 * CHUNK // len(unit.format(0)) + 7)).strip()
+    (para,) = split_paragraphs(text, "en")
     assert sum(p.open for p in para.iter_sentences()) >= 2
 
     def fits(t: str) -> bool:
-        return graphemes(t) <= 1000
+        return measure(platform, t).valid
 
-    assert pack(split_paragraphs(words, "en"), fits) == pack([Sentence(words, "")], fits)
-    assert truncate(words, fits) == truncate(words[:5000], fits)
+    whole = [Sentence(text, "")]
+    assert pack(split_paragraphs(text, "en"), fits) == pack(whole, fits)
+    assert pack(split_paragraphs(text, "en"), fits, stop_after=3) == pack(whole, fits, stop_after=3)
+    assert truncate(text, fits) == truncate(text[: CHUNK + 1], fits)
 
 
 # --- bounded cost ---------------------------------------------------------------------------------------
