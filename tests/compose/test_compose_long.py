@@ -10,6 +10,7 @@ from pathlib import Path
 
 import hypothesis.strategies as st
 import pytest
+import regex
 from compose_recorded import RECORDED, cases, digest
 from hypothesis import given, settings
 
@@ -17,6 +18,7 @@ from syndicate.compose.length import measure
 from syndicate.compose.sentences import (
     _CJK,
     _KATAKANA,
+    _MASK,
     _NO_END,
     _NO_START,
     _SPACE_CHARS,
@@ -95,6 +97,20 @@ def test_space_class_is_exactly_str_isspace() -> None:
     every = (chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
     pattern = re.compile(f"[{_SPACE_CHARS}]")
     assert [c for c in every if c.isspace() != bool(pattern.match(c))] == []
+
+
+_OLD_MASK = regex.compile(  # sentences._MASK as it was, trying every start position (square cost)
+    r"(?:https?://|www\.|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+/)\S*?(?=[.,;:!?)\]\"'»”’]*(?:\s|$))"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+)
+MASK_PIECES = st.sampled_from(["a", "b", "1", "-", ".", "/", "@", "_", "+", " ", "東", "é", ":", "?", ")", "https://",
+                               "www.", "x.com/", "bob@mail.org", "Donaudampf"])
+
+
+@settings(max_examples=1500, deadline=None, database=None)
+@given(st.lists(MASK_PIECES, max_size=16).map("".join))
+def test_url_and_email_mask_matches_the_old_pattern(text: str) -> None:
+    assert [m.span() for m in _MASK.finditer(text)] == [m.span() for m in _OLD_MASK.finditer(text)]
 
 
 @pytest.mark.parametrize("unit", ["It rained. The river rose 2.5 m. Nobody slept! ", "lorem ipsum dolor sit ",
