@@ -1,6 +1,6 @@
 """Realistic texts whose composed output was recorded with the composer as it was before bounding its cost
-(commit 9a4eb45, `python tests/compose/compose_recorded.py` run on that tree), so the bounded composer can be
-checked to give exactly the same posts.
+(`python tests/compose/compose_recorded.py` run before any source change, i.e. on the source of commit
+9a4eb45), so the bounded composer can be checked to give exactly the same posts.
 
 Each case is a name and a function producing a JSON-able result; the recording keeps a SHA-256 of each
 result (the texts themselves would make a large file), so a failing case is named, not shown.
