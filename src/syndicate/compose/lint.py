@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import regex
 
+from syndicate.compose.length import graphemes
 from syndicate.model import Dispatch, Lint
 
 LONG_TITLE = 200  # characters (grapheme clusters)
@@ -72,7 +73,7 @@ def lint_dispatch(dispatch: Dispatch, *, thread: bool = False, hold: bool = Fals
         ))
     if not dispatch.title.strip():
         out.append(Lint("empty-title", "The dispatch has no title; posts will start with the summary."))
-    elif len(regex.findall(r"\X", dispatch.title)) > LONG_TITLE:
+    elif graphemes(dispatch.title) > LONG_TITLE:  # counted without a list of every cluster of a long title
         out.append(Lint(
             "long-title",
             f"The title is longer than {LONG_TITLE} characters; it will be shortened in posts.",

@@ -70,8 +70,10 @@ def plan_dispatch(
     warnings = lint_dispatch(dispatch, thread=threaded, hold=hold)
     # Shared by every platform, so a paragraph is split into sentences (if at all) only once.
     body = split_paragraphs(dispatch.text, dispatch.language) if threaded else ()
+    # Title and summary on one line once, not once per platform: a summary can be a whole article.
+    flat = replace(dispatch, title=one_line(dispatch.title), summary=one_line(dispatch.summary))
     plans = tuple(
-        _plan_platform(dispatch, p, settings[p], (limits or {}).get(p), card, body, (spoilers or {}).get(p) or None)
+        _plan_platform(flat, p, settings[p], (limits or {}).get(p), card, body, (spoilers or {}).get(p) or None)
         for p in platforms
     )
     return DispatchPlan(dispatch=dispatch, platforms=plans, warnings=warnings)
@@ -91,17 +93,17 @@ def _plan_platform(
     def fits(text: str) -> bool:
         return measure(platform, text, limits=limits, spoiler_text=spoiler).valid
 
-    title = one_line(dispatch.title)
-    summary = one_line(dispatch.summary)
+    title, summary = dispatch.title, dispatch.summary  # on one line already (plan_dispatch)
     if summary.casefold() == title.casefold():
         summary = ""  # feeds without a summary often repeat the title there
-    if s.mode == "thread" and summary and _squash(dispatch.text) == _squash(summary):
+    lede = _squash(summary) if s.mode == "thread" else ""
+    if s.mode == "thread" and summary and _squash_head(dispatch.text, len(lede) + 1) == lede:
         # The body is only the summary (e.g. an RSS description and nothing else). When one teaser carries
         # all of it, a thread would only repeat it; when it doesn't (a whole article), thread as usual.
         single = _plan_platform(dispatch, platform, replace(s, mode="teaser"), limits, card, body, spoiler)
-        if single.posts and _squash(summary) in _squash(single.posts[0].text):
+        if single.posts and lede in _squash(single.posts[0].text):
             return single
-    if s.mode == "thread" and dispatch.text.strip() and _squash(dispatch.text).startswith(_squash(summary)):
+    if s.mode == "thread" and _squash_head(dispatch.text, 1) and _squash_head(dispatch.text, len(lede)) == lede:
         summary = ""  # the summary is the lede, and the thread's next post starts with it anyway
     if not (title or summary or link):
         return PlatformPlan(platform, skipped="nothing to post: the dispatch has no title, summary or link")
@@ -220,3 +222,13 @@ def add_utm(url: str, platform: str) -> str:
 
 def _squash(text: str) -> str:
     return "".join(text.split())
+
+
+def _squash_head(text: str, n: int) -> str:
+    """_squash(text)[:n], reading `text` only as far as that needs (a body can be a megabyte)."""
+    pieces, got, pos = [], 0, 0
+    while got < n and pos < len(text):
+        piece = _squash(text[pos : pos + 4096])  # whitespace is per character, so pieces squash alike
+        pieces.append(piece)
+        got, pos = got + len(piece), pos + 4096
+    return "".join(pieces)[:n]

@@ -13,6 +13,14 @@ sometimes mid-clause (`… cada, | i.e. | pouco.`):
 * a piece ending in a known abbreviation (`Dr.`, `Sr.`, `e.g.`, `z.B.` …) is
   glued to the next one.
 
+A paragraph longer than `CHUNK` characters is segmented a chunk at a time, and
+only as far as a caller reads (`Paragraph.iter_sentences`): pysbd's cost grows
+faster than the text, and a thread of five posts needs only its first few
+thousand characters. Every sentence a chunk ends inside is segmented again
+with the next chunk. A sentence with no end in a whole chunk is handed on in
+pieces cut at its last space (or grapheme cluster, for a text without spaces),
+each but the last marked `open`; joined, the pieces are the sentence.
+
 Word breaks are where a cut leaves whole words: before whitespace, and between
 two CJK characters (Chinese and Japanese are written without spaces and may be
 broken between ideographs and kana), never inside a katakana run, a grapheme
@@ -21,6 +29,8 @@ cluster, a URL or a hashtag.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,9 +49,12 @@ _PARAGRAPH_BREAK = regex.compile(r"\n[ \t\r\f\v]*\n\s*")
 # Japanese, the no-break spaces of French typography).
 _SPACES = regex.compile(r"\s{2,}|[\t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]")
 # Masked before segmentation; trailing punctuation stays outside so "see x.com/a." still ends a sentence.
+# The domain and e-mail alternatives start only where a run of their characters starts (or where the
+# last match ended, \G): a match found inside a run would be found from there too, and trying every
+# position of a long word (or of a line of Chinese, all \w) costs the square of its length.
 _MASK = regex.compile(
-    r"(?:https?://|www\.|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+/)\S*?(?=[.,;:!?)\]\"'»”’]*(?:\s|$))"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"(?:https?://|www\.|(?:(?<![a-zA-Z0-9-])|\G)[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+/)\S*?(?=[.,;:!?)\]\"'»”’]*(?:\s|$))"
+    r"|(?:(?<![\w.+-])|\G)[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 )
 # Sentence punctuation, then any closing quotes/brackets (German closes with “ and ‘).
 _TERMINAL = regex.compile(r"[.!?…。！？؟।॥۔‼⁇⁈⁉︒﹒．｡][\"'”’“‘»«›‹」』）)\]\s]*$")
@@ -62,12 +75,25 @@ _NO_START = frozenset("、。，．！？）」』】〕〉》〙〗ー々ゝゞ
 _NO_END = frozenset("（「『【〔〈《〘〖([{")
 
 
+# Paragraphs up to this long are segmented whole (as they always were); longer ones a chunk at a time.
+CHUNK = 4096
+# Exactly the characters str.isspace() accepts (a test checks it), for scanning with a compiled pattern.
+_SPACE_CHARS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_BEFORE_SPACE = re.compile(f"(?<=[^{_SPACE_CHARS}])(?=[{_SPACE_CHARS}])")
+_LAST_SPACES = re.compile(f"[{_SPACE_CHARS}]+(?=[^{_SPACE_CHARS}]*$)")
+_GRAPHEME = regex.compile(r"\X")
+
+
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence, stripped; `joiner` goes before it when it follows another in the same post."""
+    """One sentence, stripped; `joiner` goes before it when it follows another in the same post.
+
+    `open`: this is only a piece of a sentence longer than a chunk, and the next piece continues it
+    (after its own joiner: the space that was there, or "" when the cut fell between two characters)."""
 
     text: str
     joiner: str  # "" (first; CJK), the space between sentences as written, or "\n\n" (new paragraph)
+    open: bool = False
 
 
 def one_line(text: str) -> str:
@@ -111,25 +137,44 @@ def split_sentences(text: str, language: str | None = None) -> tuple[Sentence, .
 
 
 class Paragraph:
-    """A paragraph of a body, split into sentences only when asked: most paragraphs go into a post
-    whole, and pysbd costs a few microseconds per character."""
+    """A paragraph of a body, split into sentences only when asked and only as far as asked: most
+    paragraphs go into a post whole, and pysbd costs several microseconds per character."""
 
     def __init__(self, text: str, joiner: str, language: str) -> None:
         self.text = text  # on one line (`one_line`)
         self.joiner = joiner  # "" for the first paragraph, else "\n\n"
         self._language = language
-        self._sentences: tuple[Sentence, ...] | None = None
+        # Pieces found so far, shared by every reader (each platform packs the same body).
+        self._pieces: list[Sentence] = []
+        self._source: Iterator[Sentence] | None = None
 
     @property
     def sentences(self) -> tuple[Sentence, ...]:
-        """The paragraph's sentences; the first carries the paragraph's joiner. Joined with their
-        joiners, they give back `text` exactly."""
-        if self._sentences is None:
-            pieces = _segment(self.text, self._language)
-            self._sentences = tuple(
-                Sentence(sentence, self.joiner if k == 0 else sep) for k, (sentence, sep) in enumerate(pieces)
-            )
-        return self._sentences
+        """All the paragraph's sentences (open pieces joined); the first carries the paragraph's
+        joiner. Joined with their joiners, they give back `text` exactly."""
+        out: list[Sentence] = []
+        for piece in self.iter_sentences():
+            if out and out[-1].open:
+                last = out[-1]
+                out[-1] = Sentence(last.text + piece.joiner + piece.text, last.joiner, piece.open)
+            else:
+                out.append(piece)
+        return tuple(out)
+
+    def iter_sentences(self) -> Iterator[Sentence]:
+        """The paragraph's sentences in order, segmented only as far as they are read; a sentence
+        longer than a chunk comes in `open` pieces."""
+        if self._source is None:
+            self._source = _pieces(self.text, self.joiner, self._language)
+        k = 0
+        while True:
+            if k == len(self._pieces):
+                piece = next(self._source, None)
+                if piece is None:
+                    return
+                self._pieces.append(piece)
+            yield self._pieces[k]
+            k += 1
 
     def with_text(self, text: str) -> Paragraph:
         """The same paragraph with its text rewritten (e.g. links shortened)."""
@@ -143,6 +188,40 @@ def split_paragraphs(text: str, language: str | None = None) -> tuple[Paragraph,
     """The paragraphs of `text`, each ready to split into sentences by the rules of `language`."""
     lang = pysbd_language(language, text)
     return tuple(Paragraph(para, "\n\n" if i else "", lang) for i, para in enumerate(paragraphs(text)))
+
+
+def _pieces(text: str, joiner: str, lang: str) -> Iterator[Sentence]:
+    """Sentences of one paragraph, segmented `CHUNK` characters at a time (see the module docstring)."""
+    pos = 0
+    while True:
+        end = pos + CHUNK
+        if end >= len(text):
+            for k, (sentence, sep) in enumerate(_segment(text[pos:], lang)):
+                yield Sentence(sentence, joiner if k == 0 else sep)
+            return
+        chunk = text[pos:end]
+        found = _segment(chunk, lang)
+        if len(found) >= 2:  # the last sentence may run on past the chunk: segment it again with the next one
+            for k, (sentence, sep) in enumerate(found[:-1]):
+                yield Sentence(sentence, joiner if k == 0 else sep)
+            pos += sum(len(sep) + len(sentence) for sentence, sep in found[:-1]) + len(found[-1][1])
+            joiner = found[-1][1]
+            continue
+        # No sentence ends in a whole chunk: hand on its words as an open piece and go on after them.
+        space = _LAST_SPACES.search(chunk)
+        if space is not None and space.start() > 0:
+            yield Sentence(chunk[: space.start()], joiner, open=True)
+            pos, joiner = pos + space.end(), space.group()
+            continue
+        # Not even a space (a giant word, or a script written without spaces): cut between clusters.
+        bounds = [m.start() for m in _GRAPHEME.finditer(chunk)]
+        cluster = _GRAPHEME.match(text, pos)  # a chunk that is all one cluster: cut after the whole cluster
+        cut = bounds[-1] if len(bounds) > 1 else (cluster.end() if cluster else len(text)) - pos
+        if pos + cut >= len(text):
+            yield Sentence(text[pos:], joiner)
+            return
+        yield Sentence(text[pos : pos + cut], joiner, open=True)
+        pos, joiner = pos + cut, ""
 
 
 @lru_cache(maxsize=32)
@@ -202,31 +281,33 @@ def grapheme_boundaries(text: str) -> list[int]:
     return bounds
 
 
-def word_breaks(text: str) -> list[int]:
-    """Ascending indices i (0 < i <= len) where `text[:i]` ends with a whole word."""
+def word_breaks(text: str, stop: int | None = None) -> list[int]:
+    """Ascending indices i (0 < i <= len) where `text[:i]` ends with a whole word; with `stop`, only
+    those up to `stop`, at a cost that depends on `stop`, not on the length of `text`."""
+    if stop is not None and stop < len(text):
+        # A break at i depends on text[i - 1], text[i] and the clusters before: text[:stop + 1] decides
+        # every break up to stop (its own end, stop + 1, is not one of text's breaks and is dropped).
+        return [i for i in word_breaks(text[: stop + 1]) if i <= stop]
     n = len(text)
     if n == 0:
         return []
-    has_cjk = _CJK.search(text) is not None
-    clusters = set(grapheme_boundaries(text)) if has_cjk else set()
-    out = []
-    for i in range(1, n):
-        prev, cur = text[i - 1], text[i]
-        if prev.isspace():
-            continue
-        if cur.isspace():
-            out.append(i)
-        elif has_cjk and i in clusters and _cjk_break(prev, cur):
-            out.append(i)
+    breaks = {m.start() for m in _BEFORE_SPACE.finditer(text)}
+    cjk = [m.start() for m in _CJK.finditer(text)]
+    if cjk:
+        # Between two characters one of which is CJK (both not spaces), at a cluster boundary, unless kinsoku
+        # forbids it or both are katakana (a katakana run is one, usually loan, word; next to a Latin word,
+        # a break is that word's edge). Classes are looked up once per text, not once per pair.
+        clusters = set(grapheme_boundaries(text))
+        katakana = {m.start() for m in _KATAKANA.finditer(text)}
+        for i in {j + d for j in cjk for d in (0, 1)}:
+            if 0 < i < n and i in clusters:
+                prev, cur = text[i - 1], text[i]
+                if prev.isspace() or cur.isspace() or cur in _NO_START or prev in _NO_END:
+                    continue
+                if not (i - 1 in katakana and i in katakana):
+                    breaks.add(i)
+    breaks.discard(0)
     if not text[-1].isspace():
-        out.append(n)
-    return out
+        breaks.add(n)
+    return sorted(breaks)
 
-
-def _cjk_break(prev: str, cur: str) -> bool:
-    if not (_CJK.match(prev) or _CJK.match(cur)):
-        return False
-    if cur in _NO_START or prev in _NO_END:
-        return False
-    # A katakana run is one (usually loan) word. Next to a Latin word, a break is that word's edge.
-    return not (_KATAKANA.match(prev) and _KATAKANA.match(cur))

@@ -13,19 +13,27 @@ ever falls inside a word, URL, hashtag, emoji or grapheme cluster (cuts are
 only at `sentences.word_breaks`). Whether a candidate fits is decided by the
 caller's `fits`, i.e. the platform's `measure()`; "…" weighs what the
 platform says (2 on X).
+
+Work is bounded by what a post can hold, not by the length of the field: a
+summary can be a whole article (an RSS description) of a megabyte. Searches
+look only as far as `window.reach` says a cut could fit, split sentences only
+there, and binary-search the cut points, building and measuring only the
+candidates they probe.
 """
 
 from __future__ import annotations
 
 import string
 from collections.abc import Callable
+from itertools import accumulate
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import regex
 
-from syndicate.compose.sentences import Sentence, split_sentences, word_breaks
+from syndicate.compose.sentences import Sentence, split_paragraphs, word_breaks
 from syndicate.compose.templates import FIELDS, validate_template
+from syndicate.compose.window import WINDOW, fits_long, reach
 
 __all__ = ["ELLIPSIS", "Fields", "fit_teaser", "render", "shorten", "validate_template"]
 
@@ -33,6 +41,9 @@ ELLIPSIS = "…"
 # Dangling punctuation dropped before the ellipsis: "said, …" reads as "said…".
 _DANGLING = " \t\n,;:、，；：-‐–—/(（「『\"'«“‘"
 _LINE_SPACES = regex.compile(r"[ \t]{2,}")
+# Text beyond the reach of a cut that sentence splitting still reads, so that the sentence ends it
+# finds up to there are the ones it finds in the whole text (pysbd looks a few characters ahead).
+_CONTEXT = 256
 
 Fits = Callable[[str], bool]
 
@@ -98,14 +109,25 @@ def fit_teaser(template: str, fields: Fields, fits: Fits, *, language: str | Non
 
     def attempt(f: Fields) -> str | None:
         text = render(template, f)
-        return text if fits(text) else None
+        return text if fits_long(text, fits) else None
 
-    for keep in range(len(fields.hashtags), -1, -1):  # all tags, then one fewer (last first), … none
+    # A teaser weighs at least what each field it shows weighs. A long field the template shows that does
+    # not fit even alone (a whole article as the summary) fails every rendering that shows all of it, so
+    # those are skipped rather than made: each would render and measure the whole field, for nothing.
+    shown = {field for line in _parse(template) for _, field in line if field}
+    too_long = {
+        name for name in ("summary", "title")
+        if name in shown and len(_get(fields, name)) > WINDOW and not fits_long(_get(fields, name), fits)
+    }
+    for keep in range(len(fields.hashtags), -1, -1) if not too_long else ():  # all tags, one fewer, … none
         text = attempt(replace(fields, hashtags=fields.hashtags[:keep]))
         if text is not None:
             return text
     f = replace(fields, hashtags=())
     for name in ("summary", "title"):
+        if name == "summary" and "title" in too_long:
+            f = _set(f, name, "")  # every summary attempt would show the whole title: on to the title
+            continue
         base = f
         cut = shorten(_get(base, name), lambda v: attempt(_set(base, name, v)) is not None, language=language)
         if cut is not None:
@@ -134,32 +156,55 @@ def shorten(text: str, fits: Fits, *, language: str | None = None) -> str | None
     """
     if not text:
         return None
-    sentences = _sentences(text, language)
-    if len(sentences) > 1:
-        built = [sentences[0].text]
-        for s in sentences[1:-1]:
-            built.append(built[-1] + s.joiner + s.text)
-        for candidate in reversed(built):
-            if fits(candidate):
-                return candidate
+    end = len(text) if len(text) <= WINDOW else reach(text, lambda i: fits(text[:i]))
+    whole = end + _CONTEXT >= len(text)
+    sentences = _sentences(text if whole else text[: end + _CONTEXT], language)
+    # Candidates end after a sentence: never the last one (the whole text, or cut off by the window),
+    # never inside a sentence handed on in pieces.
+    ends = [k for k in range(len(sentences) - 1) if not sentences[k].open]
+    if ends:
+        pieces = [sentences[0].text, *(s.joiner + s.text for s in sentences[1:])]
+        joined, offsets = "".join(pieces), list(accumulate(map(len, pieces)))
+        best = _last_fitting([offsets[k] for k in ends], lambda i: fits(joined[:i]))
+        if best is not None:
+            return joined[:best]
     return truncate(text, fits)
 
 
 def truncate(text: str, fits: Fits) -> str | None:
     """The longest whole-word prefix of `text` + "…" that `fits` (binary search over word breaks), or None."""
-    candidates: list[str] = []
-    for i in word_breaks(text):
-        if i >= len(text.rstrip()):
+    stop = len(text)
+    if stop > WINDOW:
+        stop = reach(text, lambda i: fits(text[: _cut(text, i)] + ELLIPSIS))
+    end = len(text)
+    while end and text[end - 1].isspace():
+        end -= 1
+    cuts: list[int] = []  # where each candidate ends, dangling punctuation dropped; each once
+    for i in word_breaks(text, stop):
+        if i >= end:
             break  # the whole text: not a shortening
-        cut = text[:i].rstrip(_DANGLING)
-        if cut and (not candidates or candidates[-1] != cut):
-            candidates.append(cut)
-    lo, hi, best = 0, len(candidates) - 1, None
-    while lo <= hi:  # longer prefixes weigh more, so "fits" is monotone along the candidates
+        j = _cut(text, i)
+        if j and (not cuts or cuts[-1] != j):
+            cuts.append(j)
+    best = _last_fitting(cuts, lambda j: fits(text[:j] + ELLIPSIS))
+    return None if best is None else text[:best] + ELLIPSIS
+
+
+def _cut(text: str, i: int) -> int:
+    """Where text[:i] ends with its dangling punctuation dropped (len(text[:i].rstrip(_DANGLING)))."""
+    while i and text[i - 1] in _DANGLING:
+        i -= 1
+    return i
+
+
+def _last_fitting(cuts: list[int], ok: Callable[[int], bool]) -> int | None:
+    """The last of the ascending `cuts` for which `ok` holds, by binary search: longer prefixes weigh more,
+    so `ok` is monotone along them, and each probe builds and measures one candidate."""
+    lo, hi, best = 0, len(cuts) - 1, None
+    while lo <= hi:
         mid = (lo + hi) // 2
-        candidate = candidates[mid] + ELLIPSIS
-        if fits(candidate):
-            best, lo = candidate, mid + 1
+        if ok(cuts[mid]):
+            best, lo = cuts[mid], mid + 1
         else:
             hi = mid - 1
     return best
@@ -167,4 +212,5 @@ def truncate(text: str, fits: Fits) -> str | None:
 
 @lru_cache(maxsize=512)
 def _sentences(text: str, language: str | None) -> tuple[Sentence, ...]:
-    return split_sentences(text, language)
+    """The sentences of `text`, a sentence longer than a chunk in `open` pieces (see sentences.py)."""
+    return tuple(s for para in split_paragraphs(text, language) for s in para.iter_sentences())

@@ -18,18 +18,30 @@ the full dispatch; the teaser and the closing post both count toward
 max_parts. `body` is sentences, or paragraphs that are split into sentences
 only when one does not fit whole (pysbd is slow; a 5-part thread never
 splits a whole long text); greedy packing gives the same posts either way.
+
+Cost follows the thread, not the text: paragraphs are split only as far as
+packing reads them, a sentence longer than a chunk arrives in `open` pieces
+that are pulled in only when the text so far fits (so every cut falls where
+it would in the whole sentence), and cut points are searched within
+`window.reach`. Beyond a few linear passes over the text (paragraphs, Bluesky
+link shortening), a megabyte of body costs what its first few posts do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+import regex
 
 from syndicate.compose.sentences import Paragraph, Sentence, grapheme_boundaries, word_breaks
+from syndicate.compose.window import WINDOW, fits_long, reach
 
 __all__ = ["CLOSING", "compose_thread", "pack"]
 
 CLOSING = "Read the full dispatch: {url}"
 _MAX_ROUNDS = 8
+
+_GRAPHEME = regex.compile(r"\X")
 
 Fits = Callable[[str], bool]
 Suffix = Callable[[int], str]
@@ -120,14 +132,14 @@ def pack(
         if isinstance(unit, Paragraph):
             # Whole if it fits (what sentence-by-sentence packing would give too, as it would take them all).
             candidate = current + unit.joiner + unit.text if current else unit.text
-            if fits(candidate + suffix(number())):
+            if fits_long(candidate + suffix(number()), fits):
                 current = candidate
                 continue
-            sentences: Iterable[Sentence] = unit.sentences
+            sentences: Iterator[Sentence] = unit.iter_sentences()
         else:
-            sentences = (unit,)
+            sentences = iter((unit,))
         for sentence in sentences:
-            current = _add(sentence, current, posts, fits, suffix, number, full)
+            current = _add(sentence, sentences, current, posts, fits, suffix, number, full)
             if full():
                 return posts
     if current:
@@ -137,6 +149,7 @@ def pack(
 
 def _add(
     sentence: Sentence,
+    rest: Iterator[Sentence],
     current: str,
     posts: list[str],
     fits: Fits,
@@ -145,20 +158,38 @@ def _add(
     full: Callable[[], bool],
 ) -> str:
     """Put one sentence after `current` or, when it does not fit there, into new posts (appended to
-    `posts`; a sentence too long for one post is split). Returns the post now being filled."""
+    `posts`; a sentence too long for one post is split). Returns the post now being filled.
+
+    An `open` sentence continues in the next pieces of `rest`: they are appended while the text so far
+    fits (only then can the cut lie beyond it), so the posts are those of the whole sentence."""
+    text, more = sentence.text, sentence.open
+
+    def extend(text: str) -> str:
+        nonlocal more
+        piece = next(rest)  # an open piece is always followed by its continuation
+        more = piece.open
+        return text + piece.joiner + piece.text
+
     if current:
-        candidate = current + sentence.joiner + sentence.text
-        if fits(candidate + suffix(number())):
-            return candidate
+        while fits(current + sentence.joiner + text + suffix(number())):
+            if not more:
+                return current + sentence.joiner + text
+            text = extend(text)
         posts.append(current)
         if full():
             return ""
-    remaining = sentence.text
-    while remaining:
+    remaining = text
+    while remaining or more:
         tail = suffix(number())
         if fits(remaining + tail):
-            return remaining
-        cut = _longest_prefix(remaining, lambda t: fits(t + tail))
+            if not more:
+                return remaining
+            remaining = extend(remaining)
+            continue
+        cut = _longest_prefix(remaining, lambda t: fits(t + tail), whole=not more)
+        if more and cut >= len(remaining):  # only the piece's own end would fit, and the sentence goes on past it
+            remaining = extend(remaining)
+            continue
         posts.append(remaining[:cut].rstrip())
         remaining = remaining[cut:].lstrip()
         if full():
@@ -166,14 +197,23 @@ def _add(
     return ""
 
 
-def _longest_prefix(text: str, fits: Fits) -> int:
+def _longest_prefix(text: str, fits: Fits, *, whole: bool = True) -> int:
     """Where to cut `text` so that text[:i] fits: the last word break that does, else the last grapheme
-    boundary that does (a single word longer than a post), else one grapheme (nothing else can fit)."""
-    for bounds in (word_breaks(text), grapheme_boundaries(text)[1:]):
+    boundary that does (a single word longer than a post), else one grapheme (nothing else can fit).
+    `whole=False`: `text` is a piece of a longer sentence, so its own end is not a place to cut."""
+    n = len(text)
+    stop = n if n <= WINDOW else reach(text, lambda i: fits(text[:i].rstrip()))
+    clusters = grapheme_boundaries(text)[1:] if stop == n else [
+        b for b in grapheme_boundaries(text[: stop + 1])[1:] if b <= stop  # the cluster at stop needs text[stop]
+    ]
+    for bounds in (word_breaks(text, stop), clusters):
+        if not whole:
+            bounds = [b for b in bounds if b < n]
         best = _bisect(bounds, lambda i: fits(text[:i].rstrip()))
         if best is not None:
             return best
-    return grapheme_boundaries(text)[1]
+    first = _GRAPHEME.match(text)
+    return first.end() if first else n
 
 
 def _bisect(bounds: list[int], ok: Callable[[int], bool]) -> int | None:
