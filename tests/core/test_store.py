@@ -103,16 +103,17 @@ def test_a_v1_state_file_upgrades_in_place(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     _v1_state(path)
     conn = sqlite3.connect(path)
-    parts_before = conn.execute("SELECT * FROM parts").fetchall()
+    v1_columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(parts)"))  # later migrations add some
+    parts_before = conn.execute(f"SELECT {v1_columns} FROM parts").fetchall()
     dispatches_before = conn.execute("SELECT * FROM dispatches").fetchall()
     conn.close()
     store = Store.open(path)
-    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == VERSION  # 2, or later once merged
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == VERSION
     assert store.seen("https://a.example/feed", "1", "https://a.example/elsewhere")  # queued: still seen
     assert store.seen("https://a.example/feed", "old", "https://a.example/elsewhere")  # baseline: still seen
     assert store.seen("https://b.example/feed", "x", "https://a.example/1")  # URL check stays global
     assert not store.seen("https://b.example/feed", "1", "https://b.example/1")  # ids are per feed now
-    assert store.conn.execute("SELECT * FROM parts").fetchall() == parts_before  # outbox intact
+    assert store.conn.execute(f"SELECT {v1_columns} FROM parts").fetchall() == parts_before  # outbox intact
     assert store.conn.execute("SELECT * FROM dispatches").fetchall() == dispatches_before
     assert store.conn.execute("SELECT dispatch_id FROM entries WHERE entry_id = '1'").fetchone() == ("1",)
     state = store.feed_state("https://b.example/feed")
