@@ -30,9 +30,9 @@ cluster, a URL or a hashtag.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pysbd
 import regex
@@ -224,9 +224,18 @@ def _pieces(text: str, joiner: str, lang: str) -> Iterator[Sentence]:
         pos, joiner = pos + cut, ""
 
 
-@lru_cache(maxsize=32)
+_PER_THREAD = threading.local()
+
+
 def _segmenter(lang: str) -> pysbd.Segmenter:
-    return pysbd.Segmenter(language=lang, clean=False)
+    """This thread's Segmenter for `lang`: one is never shared between threads, since it keeps the text it is
+    working on in an attribute (`original_text`) and reads it back (plans are composed on a thread pool)."""
+    cache: dict[str, pysbd.Segmenter] | None = getattr(_PER_THREAD, "segmenters", None)
+    if cache is None:
+        cache = _PER_THREAD.segmenters = {}
+    if lang not in cache:
+        cache[lang] = pysbd.Segmenter(language=lang, clean=False)
+    return cache[lang]
 
 
 def _segment(para: str, lang: str) -> list[tuple[str, str]]:
