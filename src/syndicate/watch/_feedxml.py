@@ -1,15 +1,15 @@
 """RSS / Atom bytes → feedparser's result, safely, with Media RSS alt text kept.
 
-Two things feedparser (6.0.x) does not do for us, and why this module exists:
+What feedparser (6.0.x) does not do for us, and why this module exists:
 
 1. **Entity bombs.** feedparser keeps "safe-looking" `<!ENTITY>` declarations and
    its loose (non-XML) fallback parser expands them without any limit: a 160 KB
    feed with one 100 KB entity referenced 20,000 times took 49 s and 6 GB in our
    test. expat's own amplification guard only protects the strict pass. So
    `entity_bomb_reason` reads the DOCTYPE's internal subset before anything is
-   parsed and refuses parameter entities, external entities (XXE), entities that
-   refer to other entities ("billion laughs"), and declarations whose expansion in
-   this document would exceed `MAX_EXPANSION` ("quadratic blowup").
+   parsed and refuses internal parameter entities, external general entities (XXE),
+   entities that refer to other entities ("billion laughs"), and declarations whose
+   expansion in this document would exceed `MAX_EXPANSION` ("quadratic blowup").
    We did not use defusedxml: it cannot be plugged into feedparser's SAX setup and
    would not cover the loose parser anyway.
 
@@ -19,13 +19,24 @@ Two things feedparser (6.0.x) does not do for us, and why this module exists:
    `media_description` / `media_title`, on the media:content item they belong to
    or on the entry, so the image's alt text is right and the text is untouched.
 
+3. **Named HTML entities under a DOCTYPE.** Real feeds start with an XHTML
+   DOCTYPE or declare XHTML's entity sets as external parameter entities and
+   then use `&eacute;`. Those declarations are accepted (never loaded), and
+   `named_entities_as_numeric` turns the standard names into character references.
+
+4. **Titles (and summaries, links, ids, dates) from the entry's own elements.**
+   `_EntryOwnFields` keeps a `<title>` nested in an `<author>`, `<image>` or any
+   other element of the entry from overwriting the entry's own.
+
 `parse_xml` is feedparser's `parse()` for bytes, with those subclasses; it uses
 feedparser internals that are stable across 6.0.x (pinned `<7` in pyproject).
 """
 
 from __future__ import annotations
 
+import copy
 import html
+import html.entities
 import io
 import re
 import xml.sax
@@ -44,6 +55,7 @@ _ENTITY_DECL = re.compile(
     r"""<!ENTITY\s+(%\s+)?([^\s"'%>]+)\s+(?:(SYSTEM|PUBLIC)\b|"([^"]*)"|'([^']*)')""", re.S
 )
 _ENTITY_REF = re.compile(r"&([A-Za-z_:][\w.:-]*);")
+_DOCTYPE_HEAD = re.compile(r"""<!DOCTYPE(?:"[^"]*"|'[^']*'|[^"'\[>])*""")
 _SUBSET_TOKEN = re.compile(r"""<!--.*?-->|"[^"]*"|'[^']*'|\]|[^"'\]<]+|<""", re.S)
 
 
@@ -62,8 +74,8 @@ def _as_text(data: bytes) -> str | None:
     return data.decode("latin-1") if b"<!ENTITY" in data else None
 
 
-def _internal_subset(text: str) -> tuple[str, int] | None:
-    """The DOCTYPE's internal subset and where the document after it starts, if there is one."""
+def _doctype(text: str) -> tuple[int, str | None] | None:
+    """Where the document after its DOCTYPE starts, and the DOCTYPE's internal subset (if any)."""
     pos = 0
     n = len(text)
     while pos < n:  # walk the prolog: BOM, whitespace, <?...?>, comments, then DOCTYPE or the root
@@ -76,16 +88,18 @@ def _internal_subset(text: str) -> tuple[str, int] | None:
             end = text.find("-->", pos)
             pos = n if end < 0 else end + 3
         elif text.startswith("<!DOCTYPE", pos):
-            m = re.compile(r"""<!DOCTYPE(?:"[^"]*"|'[^']*'|[^"'\[>])*""").match(text, pos)
+            m = _DOCTYPE_HEAD.match(text, pos)
             assert m is not None  # the pattern matches "<!DOCTYPE" at least
             pos = m.end()
             if not text.startswith("[", pos):
-                return None
+                end = text.find(">", pos)
+                return (n if end < 0 else end + 1), None
             start = pos + 1
             for tok in _SUBSET_TOKEN.finditer(text, start):
                 if tok.group() == "]":
-                    return text[start:tok.start()], tok.end()
-            return text[start:], n
+                    end = text.find(">", tok.end())
+                    return (n if end < 0 else end + 1), text[start:tok.start()]
+            return n, text[start:]
         else:
             return None
     return None
@@ -96,14 +110,16 @@ def entity_bomb_reason(data: bytes) -> str | None:
     text = _as_text(data)
     if text is None:
         return None
-    found = _internal_subset(text)
-    if found is None:
+    found = _doctype(text)
+    if found is None or found[1] is None:
         return None
-    subset, body_start = found
+    body_start, subset = found
     values: dict[str, str] = {}
     for m in _ENTITY_DECL.finditer(subset):
         parameter, name, external = m.group(1), m.group(2), m.group(3)
         value = m.group(4) if m.group(4) is not None else (m.group(5) or "")
+        if parameter and external:
+            continue  # an external entity set (XHTML's Latin-1, say): declared, never loaded
         if parameter:
             return f"declares an XML parameter entity (%{name}): refusing a possible entity bomb"
         if external:
@@ -123,6 +139,40 @@ def entity_bomb_reason(data: bytes) -> str | None:
         return (f"its XML entities would expand to {expansion:,} characters (limit {limit:,}): "
                 "refusing an entity bomb")
     return None
+
+
+# -- named HTML entities under a DOCTYPE ---------------------------------------------
+
+_REF_OR_VERBATIM = re.compile(r"<!\[CDATA\[.*?\]\]>|<!--.*?-->|&([A-Za-z][A-Za-z0-9]*);", re.S)
+
+
+def named_entities_as_numeric(data: bytes) -> bytes:
+    """`&eacute;` and the other HTML named entities as `&#233;`, in a document with a DOCTYPE.
+
+    A DOCTYPE that names an external DTD or entity set (XHTML's, say) makes expat
+    skip the entities it cannot resolve without a word ("Café" becomes "Caf"), and
+    we never load anything external. The HTML/XHTML names are standard, so we
+    write them as character references (html.entities' table) before parsing.
+    Names the document declares itself, the five XML ones, and anything inside
+    CDATA sections or comments are left as they are.
+    """
+    if b"<!DOCTYPE" not in data:
+        return data
+    text = data.decode("latin-1")  # the document is UTF-8 here; latin-1 keeps byte offsets
+    found = _doctype(text)
+    if found is None:
+        return data
+    body_start, subset = found
+    declared = {m.group(2) for m in _ENTITY_DECL.finditer(subset or "") if not m.group(1)}
+
+    def numeric(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name is None or name in _PREDEFINED or name in declared:
+            return m.group(0)
+        value = html.entities.html5.get(name + ";")
+        return "".join(f"&#{ord(c)};" for c in value) if value else m.group(0)
+
+    return (text[:body_start] + _REF_OR_VERBATIM.sub(numeric, text[body_start:])).encode("latin-1")
 
 
 # -- feedparser with Media RSS alt text ----------------------------------------------
@@ -163,12 +213,130 @@ class _MediaText:
         target.setdefault(f"media_{key}", " ".join(value.split()))
 
 
-class _Strict(_MediaText, StrictFeedParser):  # type: ignore[misc]
+# What an entry says about itself: feedparser stores these from any element of the
+# right name anywhere inside the entry. A nested <title> (an author's job title in an
+# <author> block, an <image>'s or an <og> block's title) overwrites `title_detail`
+# (it is last-write-wins; only `title` keeps the shallowest), a nested <description>
+# becomes the summary, a nested <link> the entry's link.
+_ENTRY_OWN_KEYS = ("title", "title_detail", "summary", "summary_detail", "content", "link", "links",
+                   "id", "guidislink", "published", "published_parsed", "updated", "updated_parsed")
+# Elements that hold no other elements. Only the loose parser (ill-formed XML) leaves
+# them unclosed; a title after an unclosed <enclosure ...> still belongs to the entry.
+_EMPTY_LOCAL_NAMES = frozenset({"enclosure", "link", "category", "thumbnail", "content", "br", "img", "hr"})
+
+
+def _holds_other_elements(tag: str) -> bool:
+    return tag != "itunes:image" and tag.rpartition(":")[2] not in _EMPTY_LOCAL_NAMES
+
+
+class _EntryOwnFields:
+    """Mixin: inside an entry, elements nested in another element never set the entry's own fields.
+
+    We track the elements open inside the current entry (with, for each, how many
+    of its ancestors below the entry hold other elements). An element with such an
+    ancestor is "foreign": whatever feedparser's handlers write into the entry's
+    `_ENTRY_OWN_KEYS` while it starts or ends is put back as it was.
+    """
+
+    _open: list[tuple[str, int]] | None = None  # (tag, containers above it), None outside entries
+    _open_count: Counter[str]
+
+    def unknown_starttag(self, tag: str, attrs: Any) -> Any:
+        entries: list[Any] = self.entries  # type: ignore[attr-defined]
+        before = len(entries)
+        foreign = self._containers_above_next() > 0
+        saved = self._save_entry() if foreign else None
+        result = super().unknown_starttag(tag, attrs)  # type: ignore[misc]
+        if saved is not None:
+            self._restore_entry(saved)
+        if len(entries) > before:  # this tag opened a new entry: its children come next
+            self._open, self._open_count = [], Counter()
+        elif self._open is not None:
+            self._open.append((tag, self._containers_above_next()))
+            self._open_count[tag] += 1
+        return result
+
+    def unknown_endtag(self, tag: str) -> Any:
+        saved = None
+        if self._open is not None and self._open_count[tag]:
+            i = len(self._open) - 1
+            while self._open[i][0] != tag:  # ill-formed input: close what was left open
+                i -= 1
+            if self._open[i][1]:
+                saved = self._save_entry()
+            for closed, _ in self._open[i:]:
+                self._open_count[closed] -= 1
+            del self._open[i:]
+        result = super().unknown_endtag(tag)  # type: ignore[misc]
+        if saved is not None:
+            self._restore_entry(saved)
+        if not self.inentry:  # type: ignore[attr-defined]
+            self._open = None
+        return result
+
+    def _containers_above_next(self) -> int:
+        if not self._open:
+            return 0
+        tag, above = self._open[-1]
+        return above + _holds_other_elements(tag)
+
+    def _save_entry(self) -> tuple[Any, dict[str, Any], dict[str, Any], int, int] | None:
+        entries = self.entries  # type: ignore[attr-defined]
+        if not entries or not self.inentry:  # type: ignore[attr-defined]
+            return None
+        entry = entries[-1]
+        depths = self.property_depth_map.get(entry, {})  # type: ignore[attr-defined]
+        # Plain dict access: FeedParserDict's own maps "updated" to "published" and so on.
+        own = {k: copy.deepcopy(dict.__getitem__(entry, k)) for k in _ENTRY_OWN_KEYS
+               if dict.__contains__(entry, k)}
+        return entry, own, dict(depths), self.title_depth, self.hasContent  # type: ignore[attr-defined]
+
+    def _restore_entry(self, saved: tuple[Any, dict[str, Any], dict[str, Any], int, int]) -> None:
+        entry, own, depths, self.title_depth, self.hasContent = saved
+        for key in _ENTRY_OWN_KEYS:
+            if key in own:
+                dict.__setitem__(entry, key, own[key])
+            else:
+                dict.pop(entry, key, None)
+        self.property_depth_map[entry] = depths  # type: ignore[attr-defined]
+
+
+class _RelativeLinks:
+    """Mixin: remember which links were relative to the document's own URL (no xml:base).
+
+    feedparser resolves them against the address the bytes came from; parse.py
+    resolves those against the feed's site link first (and a feed read from a
+    file has no web address at all). Keys are feedparser's resolved values.
+    """
+
+    document_base = ""
+    relative_links: dict[str, str]
+
+    def resolve_uri(self, uri: str) -> str:
+        resolved: str = super().resolve_uri(uri)  # type: ignore[misc]
+        if uri and self.baseuri == self.document_base and not _has_scheme(uri):  # type: ignore[attr-defined]
+            self.relative_links.setdefault(resolved, uri.strip())
+        return resolved
+
+
+def _has_scheme(uri: str) -> bool:
+    return bool(re.match(r"\s*[A-Za-z][A-Za-z0-9+.-]*:", uri))
+
+
+class _Strict(_RelativeLinks, _EntryOwnFields, _MediaText, StrictFeedParser):  # type: ignore[misc]
     pass
 
 
-class _Loose(_MediaText, LooseFeedParser):  # type: ignore[misc]
+class _Loose(_RelativeLinks, _EntryOwnFields, _MediaText, LooseFeedParser):  # type: ignore[misc]
     pass
+
+
+def _prepare(parser: Any, baseuri: str) -> Any:
+    parser.resolve_relative_uris = False
+    parser.sanitize_html = False  # see parse_xml's docstring
+    parser.document_base = baseuri
+    parser.relative_links = {}
+    return parser
 
 
 def parse_xml(data: bytes, *, base_url: str, content_type: str | None) -> Any:
@@ -190,14 +358,13 @@ def parse_xml(data: bytes, *, base_url: str, content_type: str | None) -> Any:
         headers["content-type"] = content_type
     result = FeedParserDict(bozo=False, entries=[], feed=FeedParserDict(), headers=headers)
     data = convert_to_utf8(result["headers"], data, result)
+    data = named_entities_as_numeric(data)
     use_strict = bool(result["encoding"])
     result["version"], data, entities = replace_doctype(data)
     baseuri = make_safe_absolute_uri(base_url) or ""
     parser: Any = None
     if use_strict:
-        parser = _Strict(baseuri, None, "utf-8")
-        parser.resolve_relative_uris = False
-        parser.sanitize_html = False  # see the docstring
+        parser = _prepare(_Strict(baseuri, None, "utf-8"), baseuri)
         sax = xml.sax.make_parser()
         sax.setFeature(xml.sax.handler.feature_namespaces, 1)
         sax.setFeature(xml.sax.handler.feature_external_ges, 0)
@@ -212,12 +379,11 @@ def parse_xml(data: bytes, *, base_url: str, content_type: str | None) -> Any:
             result["bozo_exception"] = parser.exc or exc
             use_strict = False
     if not use_strict:
-        parser = _Loose(baseuri, None, "utf-8", entities)
-        parser.resolve_relative_uris = False
-        parser.sanitize_html = False
+        parser = _prepare(_Loose(baseuri, None, "utf-8", entities), baseuri)
         parser.feed(data.decode("utf-8", "replace"))
     result["feed"] = parser.feeddata
     result["entries"] = parser.entries
     result["version"] = result["version"] or parser.version
     result["namespaces"] = parser.namespaces_in_use
+    result["relative_links"] = parser.relative_links
     return result
