@@ -22,7 +22,7 @@ What feedparser (6.0.x) does not do for us, and why this module exists:
 3. **Named HTML entities under a DOCTYPE.** Real feeds start with an XHTML
    DOCTYPE or declare XHTML's entity sets as external parameter entities and
    then use `&eacute;`. Those declarations are accepted (never loaded), and
-   `named_entities_as_numeric` turns the standard names into character references.
+   `expand_entities` writes the references out before parsing.
 
 4. **Titles (and summaries, links, ids, dates) from the entry's own elements.**
    `_EntryOwnFields` keeps a `<title>` nested in an `<author>`, `<image>` or any
@@ -115,6 +115,7 @@ def entity_bomb_reason(data: bytes) -> str | None:
         return None
     body_start, subset = found
     values: dict[str, str] = {}
+    declared = {m.group(2) for m in _ENTITY_DECL.finditer(subset) if not m.group(1)}
     for m in _ENTITY_DECL.finditer(subset):
         parameter, name, external = m.group(1), m.group(2), m.group(3)
         value = m.group(4) if m.group(4) is not None else (m.group(5) or "")
@@ -124,7 +125,9 @@ def entity_bomb_reason(data: bytes) -> str | None:
             return f"declares an XML parameter entity (%{name}): refusing a possible entity bomb"
         if external:
             return f"declares an external XML entity ({name}): refusing to read other resources"
-        nested = [r for r in _ENTITY_REF.findall(value) if r not in _PREDEFINED]
+        # A standard HTML name (not redeclared here) stands for one or two characters.
+        nested = [r for r in _ENTITY_REF.findall(value)
+                  if r not in _PREDEFINED and (r in declared or f"{r};" not in html.entities.html5)]
         if nested:
             return (f"declares XML entity {name!r} that expands into other entities "
                     f"(&{nested[0]};): refusing a 'billion laughs' entity bomb")
@@ -146,15 +149,17 @@ def entity_bomb_reason(data: bytes) -> str | None:
 _REF_OR_VERBATIM = re.compile(r"<!\[CDATA\[.*?\]\]>|<!--.*?-->|&([A-Za-z][A-Za-z0-9]*);", re.S)
 
 
-def named_entities_as_numeric(data: bytes) -> bytes:
-    """`&eacute;` and the other HTML named entities as `&#233;`, in a document with a DOCTYPE.
+def expand_entities(data: bytes) -> bytes:
+    """A document with a DOCTYPE, its entity references written out before parsing.
 
     A DOCTYPE that names an external DTD or entity set (XHTML's, say) makes expat
-    skip the entities it cannot resolve without a word ("Café" becomes "Caf"), and
-    we never load anything external. The HTML/XHTML names are standard, so we
-    write them as character references (html.entities' table) before parsing.
-    Names the document declares itself, the five XML ones, and anything inside
-    CDATA sections or comments are left as they are.
+    skip the references it cannot resolve without a word ("Caf&eacute;" becomes
+    "Caf"), and we never load anything external. The HTML/XHTML names are
+    standard: they become character references (html.entities' table). The
+    document's own internal entities are replaced by their values (feedparser
+    would drop those whose value holds a reference); call this only on a document
+    that `entity_bomb_reason` passed, which bounds what they expand to. The five
+    XML names, unknown names, and anything in CDATA sections or comments stay.
     """
     if b"<!DOCTYPE" not in data:
         return data
@@ -163,16 +168,25 @@ def named_entities_as_numeric(data: bytes) -> bytes:
     if found is None:
         return data
     body_start, subset = found
-    declared = {m.group(2) for m in _ENTITY_DECL.finditer(subset or "") if not m.group(1)}
+    declared: dict[str, str] = {}
+    for m in _ENTITY_DECL.finditer(subset or ""):
+        if not m.group(1) and not m.group(3):
+            declared.setdefault(m.group(2), m.group(4) if m.group(4) is not None else m.group(5) or "")
 
     def numeric(m: re.Match[str]) -> str:
         name = m.group(1)
-        if name is None or name in _PREDEFINED or name in declared:
-            return m.group(0)
-        value = html.entities.html5.get(name + ";")
+        value = html.entities.html5.get(f"{name};") if name and name not in _PREDEFINED else None
         return "".join(f"&#{ord(c)};" for c in value) if value else m.group(0)
 
-    return (text[:body_start] + _REF_OR_VERBATIM.sub(numeric, text[body_start:])).encode("latin-1")
+    # Values may use HTML names but never each other's names (the bomb check refuses that).
+    values = {name: _REF_OR_VERBATIM.sub(numeric, value) for name, value in declared.items()}
+
+    def written_out(m: re.Match[str]) -> str:
+        name = m.group(1)
+        return values[name] if name in values else numeric(m)
+
+    body = _REF_OR_VERBATIM.sub(written_out, text[body_start:])
+    return (text[:body_start] + body).encode("latin-1")
 
 
 # -- feedparser with Media RSS alt text ----------------------------------------------
@@ -358,7 +372,7 @@ def parse_xml(data: bytes, *, base_url: str, content_type: str | None) -> Any:
         headers["content-type"] = content_type
     result = FeedParserDict(bozo=False, entries=[], feed=FeedParserDict(), headers=headers)
     data = convert_to_utf8(result["headers"], data, result)
-    data = named_entities_as_numeric(data)
+    data = expand_entities(data)
     use_strict = bool(result["encoding"])
     result["version"], data, entities = replace_doctype(data)
     baseuri = make_safe_absolute_uri(base_url) or ""
