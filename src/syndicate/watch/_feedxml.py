@@ -74,8 +74,8 @@ def _as_text(data: bytes) -> str | None:
     return data.decode("latin-1") if b"<!ENTITY" in data else None
 
 
-def _doctype(text: str) -> tuple[int, str | None] | None:
-    """Where the document after its DOCTYPE starts, and the DOCTYPE's internal subset (if any)."""
+def _doctype(text: str) -> tuple[int, int, str | None] | None:
+    """Where the DOCTYPE starts and ends, and its internal subset (if any); None without one."""
     pos = 0
     n = len(text)
     while pos < n:  # walk the prolog: BOM, whitespace, <?...?>, comments, then DOCTYPE or the root
@@ -88,18 +88,19 @@ def _doctype(text: str) -> tuple[int, str | None] | None:
             end = text.find("-->", pos)
             pos = n if end < 0 else end + 3
         elif text.startswith("<!DOCTYPE", pos):
+            doctype_start = pos
             m = _DOCTYPE_HEAD.match(text, pos)
             assert m is not None  # the pattern matches "<!DOCTYPE" at least
             pos = m.end()
             if not text.startswith("[", pos):
                 end = text.find(">", pos)
-                return (n if end < 0 else end + 1), None
+                return doctype_start, (n if end < 0 else end + 1), None
             start = pos + 1
             for tok in _SUBSET_TOKEN.finditer(text, start):
                 if tok.group() == "]":
                     end = text.find(">", tok.end())
-                    return (n if end < 0 else end + 1), text[start:tok.start()]
-            return n, text[start:]
+                    return doctype_start, (n if end < 0 else end + 1), text[start:tok.start()]
+            return doctype_start, n, text[start:]
         else:
             return None
     return None
@@ -111,9 +112,9 @@ def entity_bomb_reason(data: bytes) -> str | None:
     if text is None:
         return None
     found = _doctype(text)
-    if found is None or found[1] is None:
+    if found is None or found[2] is None:
         return None
-    body_start, subset = found
+    _, body_start, subset = found
     values: dict[str, str] = {}
     declared = {m.group(2) for m in _ENTITY_DECL.finditer(subset) if not m.group(1)}
     for m in _ENTITY_DECL.finditer(subset):
@@ -150,7 +151,7 @@ _REF_OR_VERBATIM = re.compile(r"<!\[CDATA\[.*?\]\]>|<!--.*?-->|&([A-Za-z][A-Za-z
 
 
 def expand_entities(data: bytes) -> bytes:
-    """A document with a DOCTYPE, its entity references written out before parsing.
+    """A document with a DOCTYPE: its entity references written out, the DOCTYPE dropped.
 
     A DOCTYPE that names an external DTD or entity set (XHTML's, say) makes expat
     skip the references it cannot resolve without a word ("Caf&eacute;" becomes
@@ -167,7 +168,7 @@ def expand_entities(data: bytes) -> bytes:
     found = _doctype(text)
     if found is None:
         return data
-    body_start, subset = found
+    doctype_start, body_start, subset = found
     declared: dict[str, str] = {}
     for m in _ENTITY_DECL.finditer(subset or ""):
         if not m.group(1) and not m.group(3):
@@ -185,8 +186,11 @@ def expand_entities(data: bytes) -> bytes:
         name = m.group(1)
         return values[name] if name in values else numeric(m)
 
+    # The DOCTYPE has nothing left to declare. Dropped, so that a reference to an
+    # unknown name fails the strict parse and the loose one keeps it as text
+    # (under an external DTD, expat would silently skip it).
     body = _REF_OR_VERBATIM.sub(written_out, text[body_start:])
-    return (text[:body_start] + body).encode("latin-1")
+    return (text[:doctype_start] + body).encode("latin-1")
 
 
 # -- feedparser with Media RSS alt text ----------------------------------------------
@@ -348,7 +352,9 @@ class _Loose(_RelativeLinks, _EntryOwnFields, _MediaText, LooseFeedParser):  # t
 def _prepare(parser: Any, baseuri: str) -> Any:
     parser.resolve_relative_uris = False
     parser.sanitize_html = False  # see parse_xml's docstring
-    parser.document_base = baseuri
+    # As feedparser spells the base once the root element has started (its _urljoin
+    # turns file:///a into file://a): equal to it means no xml:base is in effect.
+    parser.document_base = make_safe_absolute_uri(baseuri, baseuri) or baseuri
     parser.relative_links = {}
     return parser
 
