@@ -112,9 +112,11 @@ def entity_bomb_reason(data: bytes) -> str | None:
     if text is None:
         return None
     found = _doctype(text)
-    if found is None or found[2] is None:
+    if found is None:
         return None
     _, body_start, subset = found
+    if subset is None:
+        return None
     values: dict[str, str] = {}
     declared = {m.group(2) for m in _ENTITY_DECL.finditer(subset) if not m.group(1)}
     for m in _ENTITY_DECL.finditer(subset):
@@ -307,7 +309,7 @@ class _EntryOwnFields:
         # Plain dict access: FeedParserDict's own maps "updated" to "published" and so on.
         own = {k: copy.deepcopy(dict.__getitem__(entry, k)) for k in _ENTRY_OWN_KEYS
                if dict.__contains__(entry, k)}
-        return entry, own, dict(depths), self.title_depth, self.hasContent  # type: ignore[attr-defined]
+        return entry, own, dict(depths), self.title_depth, self.hasContent
 
     def _restore_entry(self, saved: tuple[Any, dict[str, Any], dict[str, Any], int, int]) -> None:
         entry, own, depths, self.title_depth, self.hasContent = saved
