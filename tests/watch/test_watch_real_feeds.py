@@ -267,3 +267,19 @@ def test_relative_links_over_http_use_the_site_link_then_the_final_feed_url(feed
     plain = fetch_and_parse(moved)
     assert plain.link == root
     assert [d.url for d in plain.dispatches] == [root + "posts/a", root + "b"]
+
+
+def test_ids_keep_what_earlier_versions_computed_when_only_the_url_moves(tmp_path: Path) -> None:
+    """An entry without a guid is identified by its link. Resolving links against the
+    site link first must not change that id (the entry would be posted again after an
+    upgrade): the id still resolves against the feed's own address, as before."""
+    doc = rss("<item><title>Path</title><link>posts/b</link></item>",
+              channel="<title>B</title><link>https://site.example/</link>")
+    over_http = parse(doc).dispatches[0]
+    assert over_http.url == "https://site.example/posts/b"
+    assert over_http.id == "https://feeds.example/blog/posts/b"
+    path = tmp_path / "feed.xml"
+    path.write_text(doc, "utf-8")
+    from_file = fetch_and_parse(str(path)).dispatches[0]
+    assert from_file.url == "https://site.example/posts/b"
+    assert from_file.id.startswith("sha256:")  # as before: a file:// link was no id

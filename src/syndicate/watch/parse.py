@@ -145,8 +145,10 @@ def link_bases(feed_url: str, *, site: str | None, self_link: str | None = None)
 
 
 def _is_web(url: str | None) -> bool:
+    if not url:
+        return False
     try:
-        return bool(url) and urlsplit(url.strip()).scheme.lower() in ("http", "https")  # type: ignore[union-attr]
+        return urlsplit(url.strip()).scheme.lower() in ("http", "https")
     except ValueError:
         return False
 
@@ -177,7 +179,7 @@ def absolute_image_url(bases: Bases, src: str | None) -> str:
 
 
 def feed_title(title: str, feed_name: str) -> str:
-    return " ".join(clean_title(title).split()) or feed_name
+    return _one_line(clean_title(title)) or feed_name
 
 
 def make_dispatch(*, feed_url: str, feed_name: str, bases: Bases, guid: str | None,
@@ -186,11 +188,14 @@ def make_dispatch(*, feed_url: str, feed_name: str, bases: Bases, guid: str | No
                   published: datetime | None, image: Image | None) -> Dispatch:
     """One Dispatch from already-extracted plain-text fields (rules in the module docstring)."""
     url = resolve_link(bases, link)
-    title = " ".join(clean_title(title).split())
+    # The id keeps the link as earlier versions resolved it (against the feed's own
+    # address only): an entry whose id changed on upgrade would be posted again.
+    id_url = url if link == url else resolve_link((feed_url,), link)
+    title = _one_line(clean_title(title))
     text = _clean_block(text)
     summary = _clean_block(summary) if summary else None
     return Dispatch(
-        id=clean_text((guid or "").strip()) or url or hash_id(title, published, text),
+        id=clean_text((guid or "").strip()) or id_url or hash_id(title, published, text),
         feed=feed_name,
         feed_url=feed_url,
         url=url,
@@ -199,10 +204,14 @@ def make_dispatch(*, feed_url: str, feed_name: str, bases: Bases, guid: str | No
         summary=summary or first_paragraph(text),
         tags=unique_tags(clean_text(t) for t in tags),
         language=_language(language),
-        author=" ".join(clean_text(author).split()) or None if author else None,
+        author=_one_line(clean_text(author)) or None if author else None,
         published=published,
-        image=replace(image, alt=" ".join(clean_text(image.alt).split())) if image else None,
+        image=replace(image, alt=_one_line(clean_text(image.alt))) if image else None,
     )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _clean_block(text: str) -> str:
