@@ -243,20 +243,22 @@ _ENTRY_OWN_KEYS = ("title", "title_detail", "summary", "summary_detail", "conten
 # Elements that hold no other elements. Only the loose parser (ill-formed XML) leaves
 # them unclosed; a title after an unclosed <enclosure ...> still belongs to the entry.
 _EMPTY_LOCAL_NAMES = frozenset({"enclosure", "link", "category", "thumbnail", "content", "br", "img", "hr"})
-
-
 # The elements whose feedparser handlers write those keys (by local name, any
 # namespace: dc:date, itunes:summary, content:encoded …). Foreign elements of other
-# names only write keys of their own name, so they need no snapshot (a snapshot per
-# nested element cost a third of the parse time of a feed with author blocks).
+# names only write keys of their own name, so they need no snapshot (taking one for
+# every nested element showed up in bench/bench_parse.py's blog-shaped feed).
 _WRITE_ON_START = frozenset({"description", "summary", "abstract", "content", "encoded", "body",
                              "fullitem", "link", "enclosure"})
 _WRITE_ON_END = _WRITE_ON_START | {"title", "guid", "id", "pubdate", "published", "updated", "issued",
                                    "modified", "created", "date", "lastbuilddate"}
 
 
+def _local_name(tag: str) -> str:
+    return tag.rpartition(":")[2].lower()
+
+
 def _holds_other_elements(tag: str) -> bool:
-    return tag != "itunes:image" and tag.rpartition(":")[2] not in _EMPTY_LOCAL_NAMES
+    return tag.lower() != "itunes:image" and _local_name(tag) not in _EMPTY_LOCAL_NAMES
 
 
 def _shallow(value: Any) -> Any:
@@ -279,7 +281,7 @@ class _EntryOwnFields:
         entries: list[Any] = self.entries  # type: ignore[attr-defined]
         before = len(entries)
         foreign = self._containers_above_next() > 0
-        writes = tag.rpartition(":")[2].lower() in _WRITE_ON_START
+        writes = _local_name(tag) in _WRITE_ON_START
         saved = self._save_entry() if foreign and writes else None
         result = super().unknown_starttag(tag, attrs)  # type: ignore[misc]
         if saved is not None:
@@ -297,7 +299,7 @@ class _EntryOwnFields:
             i = len(self._open) - 1
             while self._open[i][0] != tag:  # ill-formed input: close what was left open
                 i -= 1
-            if self._open[i][1] and tag.rpartition(":")[2].lower() in _WRITE_ON_END:
+            if self._open[i][1] and _local_name(tag) in _WRITE_ON_END:
                 saved = self._save_entry()
             for closed, _ in self._open[i:]:
                 self._open_count[closed] -= 1
@@ -323,8 +325,8 @@ class _EntryOwnFields:
         depths = self.property_depth_map.get(entry, {})  # type: ignore[attr-defined]
         # Plain dict access: FeedParserDict's own maps "updated" to "published" and so on.
         # feedparser replaces these values when it writes them, except that it appends
-        # to the lists and sets the last link's href in place: copy the lists and
-        # their items (a deepcopy of every body for each nested element was 60% slower).
+        # to the lists and sets the last link's href in place: copying the lists and
+        # their items is enough (a deepcopy would copy every body, for each element).
         own = {k: _shallow(dict.__getitem__(entry, k)) for k in _ENTRY_OWN_KEYS
                if dict.__contains__(entry, k)}
         return entry, own, dict(depths), self.title_depth, self.hasContent
@@ -357,8 +359,11 @@ class _RelativeLinks:
         return resolved
 
 
+_SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def _has_scheme(uri: str) -> bool:
-    return bool(re.match(r"\s*[A-Za-z][A-Za-z0-9+.-]*:", uri))
+    return bool(_SCHEME.match(uri))
 
 
 class _Strict(_RelativeLinks, _EntryOwnFields, _MediaText, StrictFeedParser):  # type: ignore[misc]
