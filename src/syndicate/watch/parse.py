@@ -2,9 +2,9 @@
 
 RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom go through feedparser (on the bytes, never
 a URL, with the feed's address and Content-Type so relative links resolve and
-the charset is found; see `_feedxml` for the entity-bomb guard and the Media RSS
-fix). JSON Feed 1.0/1.1 is read by hand in `jsonfeed.py`: chosen when the body
-starts with `{`.
+the charset is found; see `_entities` for the entity-bomb guard and named
+entities, `_feedxml` for what our parser subclasses fix). JSON Feed 1.0/1.1 is
+read by hand in `jsonfeed.py`: chosen when the body starts with `{`.
 
 How each Dispatch field is filled (the same rules for both front ends):
 
@@ -43,7 +43,8 @@ from urllib.parse import urljoin, urlsplit
 
 from syndicate.errors import FeedError
 from syndicate.model import Dispatch, Image
-from syndicate.watch._feedxml import entity_bomb_reason, parse_xml
+from syndicate.watch._entities import entity_bomb_reason
+from syndicate.watch._feedxml import parse_xml
 from syndicate.watch.canonical import canonical_url
 from syndicate.watch.cleantext import clean_text, clean_title, escape_url_controls, has_controls
 from syndicate.watch.fetch import looks_like_html, looks_like_xml
