@@ -192,3 +192,18 @@ def test_controls_reach_neither_output_nor_json_nor_html_nor_posts(tmp_path: Pat
     assert sum(ARABIC in p for p in posts) == 2
     assert any("Floods" in p for p in posts)
     assert ARABIC in outputs["status"].stdout
+
+
+@pytest.mark.parametrize("ref", ["&#xD800;", "&#xdfff;", "&#x110000;", "&#99999999999999999999;"])
+def test_impossible_character_references_become_replacement_characters(ref: str) -> None:
+    # Ill-formed XML goes to feedparser's loose parser, which raised UnicodeEncodeError,
+    # ValueError or OverflowError on these: a traceback from feed text.
+    doc = (f'<rss version="2.0"><channel><title>x</title><item><guid>1</guid><title>a {ref} b</title>'
+           "</item></channel></rss>").encode()
+    assert parse_feed(doc, url="https://news.example/rss", feed_name="wire").dispatches[0].title == "a \ufffd b"
+
+
+def test_lone_surrogates_from_json_become_replacement_characters() -> None:
+    d = parse_json([{"id": "1", "title": "a \ud800 b", "content_text": "x\udfff"}]).dispatches[0]
+    assert (d.title, d.text) == ("a \ufffd b", "x\ufffd")
+    d.title.encode("utf-8")  # printable and postable

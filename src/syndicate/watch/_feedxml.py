@@ -216,7 +216,16 @@ class _Strict(_RelativeLinks, _EntryOwnFields, _MediaText, StrictFeedParser):  #
 
 
 class _Loose(_RelativeLinks, _EntryOwnFields, _MediaText, LooseFeedParser):  # type: ignore[misc]
-    pass
+    def handle_charref(self, ref: str) -> None:
+        # feedparser encodes chr(ref) as UTF-8: a surrogate (&#xD800;) or a number past
+        # U+10FFFF raised out of parse_feed. Ill-formed XML only (expat refuses them).
+        try:
+            code = int(ref[1:], 16) if ref[:1] in ("x", "X") else int(ref)
+        except ValueError:
+            code = -1
+        if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            ref = "65533"  # U+FFFD REPLACEMENT CHARACTER
+        super().handle_charref(ref)
 
 
 def _prepare(parser: Any, baseuri: str) -> Any:
