@@ -146,3 +146,22 @@ def test_real_world_feed_shapes_keep_their_own_titles(path: Path) -> None:
 def test_every_shape_has_its_expected_titles() -> None:
     assert sorted(SHAPE_TITLES) == [p.name for p in _shapes()]
     assert len(SHAPE_TITLES) >= 12
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        # An end tag with no start tag: feedparser's Creative Commons handler raised KeyError.
+        b'<rss version="2.0" xmlns:creativeCommons="http://backend.userland.com/creativeCommonsRssModule">'
+        b"<channel><title>x</title><item><title>a</title></creativeCommons:license></item></channel></rss",
+        # A NUL in the declared encoding's name: ValueError from bytes.decode.
+        b'<?xml version="1.0" encoding="utf\x00-8"?><rss version="2.0"><channel><title>x</title>'
+        b"<item><title>a</title></item></channel></rss>",
+    ],
+    ids=["end-tag-without-start", "nul-in-encoding"],
+)
+def test_documents_feedparser_chokes_on_are_a_feed_error_not_a_traceback(doc: bytes) -> None:
+    with pytest.raises(FeedError) as info:
+        parse_feed(doc, url="https://corpus.example/broken.xml", feed_name="broken")
+    assert info.value.url == "https://corpus.example/broken.xml"
+    assert info.value.reason.startswith("unreadable feed: the parser failed on it (")

@@ -83,7 +83,13 @@ def parse_feed(content: bytes, *, url: str, feed_name: str,
     reason = entity_bomb_reason(content)
     if reason:
         raise FeedError(url, reason)
-    result = parse_xml(content, base_url=url, content_type=content_type)
+    try:
+        result = parse_xml(content, base_url=url, content_type=content_type)
+    except (LookupError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        # feedparser's handlers trust their input in places (an end tag with no start
+        # tag, a NUL in the declared encoding's name): a feed's bytes must not be able
+        # to end the run with a traceback. Found by mutating the corpus documents.
+        raise FeedError(url, f"unreadable feed: the parser failed on it ({type(exc).__name__}: {exc})") from exc
     version = result.get("version") or ""
     if not result.entries:
         _explain_empty(url, body, version, content_type, result.get("bozo_exception"))
