@@ -49,6 +49,19 @@ NESTED = (FEEDS / "rss2-nested-titles.xml").read_text("utf-8")
 NESTED_LOOSE = NESTED.replace("</channel>", "<broken></channel>")
 
 
+def test_feedparser_alone_reads_the_nested_elements_as_the_entrys() -> None:
+    """The premise, checked against feedparser itself (6.0.x): `title_detail` (and where there is
+    no title of the item's own, `title`) comes from nested elements, and so do summary and link."""
+    import feedparser  # type: ignore[import-untyped]
+
+    gauges, disk, photo = feedparser.parse(NESTED.encode()).entries
+    assert (gauges.title, gauges.title_detail.value) == (
+        "Moving the tide gauges to the new network", "Gauge photo")
+    assert (disk.summary, disk.link) == ("Open Graph description, not the entry's",
+                                         "https://harbour-eng.example/og/disk")
+    assert (photo.title, photo.title_detail.value) == ("Only a media title here", "Picture Editor")
+
+
 @pytest.mark.parametrize("doc", [NESTED, NESTED_LOOSE], ids=["well-formed", "ill-formed"])
 def test_nested_titles_descriptions_and_links_never_become_the_entrys(doc: str) -> None:
     gauges, disk, photo = parse(doc).dispatches
