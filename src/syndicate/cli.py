@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from syndicate import __version__
+from syndicate._terminal import printable, printable_json
 from syndicate.errors import ConfigError, SyndicateError
 
 EXIT_FAILED = 1
@@ -33,7 +34,7 @@ class _Group(click.Group):
         except SyndicateError as exc:
             if os.environ.get("SYNDICATE_RAISE_ERRORS"):
                 raise
-            click.echo(f"syndicate: {exc}", err=True)
+            click.echo(printable(f"syndicate: {exc}"), err=True)
             ctx.exit(EXIT_CONFIG if isinstance(exc, ConfigError) else EXIT_FAILED)
 
 
@@ -115,9 +116,9 @@ def dry_run(config_path: str | None, feed_url: str | None, show_all: bool, fmt: 
 
     plan, errors = dry_run_plan(settings, show_all=show_all, fetch_cards=not no_cards)
     for err in errors:
-        click.echo(f"syndicate: feed {err}", err=True)
+        click.echo(printable(f"syndicate: feed {err}"), err=True)
     if fmt == "json":
-        click.echo(json.dumps(plan, ensure_ascii=False, indent=2))
+        click.echo(printable_json(json.dumps(plan, ensure_ascii=False, indent=2)))
     else:
         from syndicate.preview.text import render_text
 
@@ -145,10 +146,10 @@ def run(config_path: str | None, verbose: int, as_json: bool) -> None:
     _logging(verbose)
     report = run_once(settings)
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        click.echo(printable_json(json.dumps(report.to_json(), ensure_ascii=False, indent=2)))
     else:
         for line in report.lines(verbose=verbose):
-            click.echo(line, err=line.startswith("syndicate:"))
+            click.echo(printable(line), err=line.startswith("syndicate:"))
     sys.exit(report.exit_code)
 
 
@@ -159,7 +160,7 @@ def status(config_path: str | None, limit: int) -> None:
     """Show the state file, the outbox, each feed's last error and recent dispatches."""
     from syndicate.status import render_status
 
-    click.echo(render_status(_settings(config_path), limit=limit), nl=False)
+    click.echo(printable(render_status(_settings(config_path), limit=limit)), nl=False)
 
 
 @cli.command()
@@ -170,7 +171,7 @@ def check(config_path: str | None) -> None:
 
     lines, ok = run_checks(_settings(config_path))
     for line in lines:
-        click.echo(line)
+        click.echo(printable(line))
     if not ok:
         sys.exit(EXIT_FAILED)
 
@@ -182,7 +183,7 @@ def release(config_path: str | None, dispatch_id: str) -> None:
     """Release a held dispatch so the next run posts it."""
     from syndicate.status import release_dispatch
 
-    click.echo(_or_exit_2(lambda: release_dispatch(_settings(config_path), dispatch_id)))
+    click.echo(printable(_or_exit_2(lambda: release_dispatch(_settings(config_path), dispatch_id))))
 
 
 @cli.command()
@@ -192,7 +193,7 @@ def retry(config_path: str | None, dispatch_id: str) -> None:
     """Re-queue a dispatch's failed (or held-unknown) parts for the next run."""
     from syndicate.status import retry_dispatch
 
-    click.echo(_or_exit_2(lambda: retry_dispatch(_settings(config_path), dispatch_id)))
+    click.echo(printable(_or_exit_2(lambda: retry_dispatch(_settings(config_path), dispatch_id))))
 
 
 def _or_exit_2(action: Callable[[], str]) -> str:
@@ -202,7 +203,7 @@ def _or_exit_2(action: Callable[[], str]) -> str:
     try:
         return action()
     except UnknownDispatch as exc:
-        click.echo(f"syndicate: {exc}", err=True)
+        click.echo(printable(f"syndicate: {exc}"), err=True)
         sys.exit(EXIT_CONFIG)
 
 
@@ -227,7 +228,7 @@ def measure(text: str | None, spoiler_text: str, jsonl: bool, mastodon_limit: in
                 result = measure_all(item["text"], item.get("spoiler_text") or "", mastodon_limits=limits)
             except (ValueError, KeyError, TypeError) as exc:
                 raise click.ClickException(f"stdin line {n}: expected {{\"text\": ...}} JSON ({exc})") from None
-            click.echo(json.dumps(result, ensure_ascii=False))
+            click.echo(printable_json(json.dumps(result, ensure_ascii=False)))
         return
     if text is None:
         raise click.UsageError("give TEXT, or --jsonl to read JSON lines on stdin")

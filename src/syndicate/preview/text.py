@@ -1,4 +1,8 @@
-"""The terminal rendering of a plan: what `dry-run` prints by default."""
+"""The terminal rendering of a plan: what `dry-run` prints by default.
+
+Every value from the plan passes through `printable` before it is styled: feed
+text must not drive the terminal, and our own styling must stay unescaped.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,14 @@ from typing import Any
 
 import click
 
+from syndicate._terminal import printable
+
 NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 
 
 def render_text(plan: dict[str, Any], *, color: bool = False) -> str:
     def style(s: str, **kw: Any) -> str:
+        s = printable(s)
         return click.style(s, **kw) if color else s
 
     dispatches = plan["dispatches"]
@@ -20,7 +27,7 @@ def render_text(plan: dict[str, Any], *, color: bool = False) -> str:
     out: list[str] = []
     for d in dispatches:
         out.append(style(d["title"] or "(untitled)", bold=True))
-        out.append(f"  {d['url']}")
+        out.append(printable(f"  {d['url']}"))
         meta = f"  feed: {d['feed']}"
         if d.get("published"):
             meta += f" · published {d['published']}"
@@ -31,7 +38,7 @@ def render_text(plan: dict[str, Any], *, color: bool = False) -> str:
         for platform, pp in d["platforms"].items():
             name = NAMES.get(platform, platform)
             if pp["skipped"]:
-                out.append(f"  {name}: skipped ({pp['skipped']})")
+                out.append(printable(f"  {name}: skipped ({pp['skipped']})"))
                 continue
             posts = pp["posts"]
             kind = "teaser" if len(posts) == 1 else f"thread of {len(posts)}"
@@ -42,7 +49,7 @@ def render_text(plan: dict[str, Any], *, color: bool = False) -> str:
                 label = f"{i}/{len(posts)} " if len(posts) > 1 else ""
                 out.append(f"    {label}[{count}]")
                 for line in post["text"].split("\n"):
-                    out.append(textwrap.indent(line, "    │ ") if line else "    │")
+                    out.append(textwrap.indent(printable(line), "    │ ") if line else "    │")
                 card = post.get("card")
                 if card:
                     out.append(style(f"    card: {card['title']} — {card['uri']}", dim=True))

@@ -1,17 +1,9 @@
-"""RSS / Atom bytes → feedparser's result, safely, with Media RSS alt text kept.
+"""RSS / Atom bytes → feedparser's result, safely, with each entry's own fields kept.
 
-Two things feedparser (6.0.x) does not do for us, and why this module exists:
+What feedparser (6.0.x) does not do for us, and why this module exists:
 
-1. **Entity bombs.** feedparser keeps "safe-looking" `<!ENTITY>` declarations and
-   its loose (non-XML) fallback parser expands them without any limit: a 160 KB
-   feed with one 100 KB entity referenced 20,000 times took 49 s and 6 GB in our
-   test. expat's own amplification guard only protects the strict pass. So
-   `entity_bomb_reason` reads the DOCTYPE's internal subset before anything is
-   parsed and refuses parameter entities, external entities (XXE), entities that
-   refer to other entities ("billion laughs"), and declarations whose expansion in
-   this document would exceed `MAX_EXPANSION` ("quadratic blowup").
-   We did not use defusedxml: it cannot be plugged into feedparser's SAX setup and
-   would not cover the loose parser anyway.
+1. **Entities.** Bombs refused and named HTML entities written out before any
+   parsing: see `_entities`.
 
 2. **media:description / media:title.** feedparser treats them as the entry's
    description and title, which overwrites the entry's real summary or content
@@ -19,12 +11,20 @@ Two things feedparser (6.0.x) does not do for us, and why this module exists:
    `media_description` / `media_title`, on the media:content item they belong to
    or on the entry, so the image's alt text is right and the text is untouched.
 
+3. **Titles (and summaries, links, ids, dates) from the entry's own elements.**
+   `_EntryOwnFields` keeps a `<title>` nested in an `<author>`, `<image>` or any
+   other element of the entry from overwriting the entry's own.
+
+4. **Which links were relative.** `_RelativeLinks` records them, so parse.py can
+   resolve them against the feed's site link first (see parse.py).
+
 `parse_xml` is feedparser's `parse()` for bytes, with those subclasses; it uses
 feedparser internals that are stable across 6.0.x (pinned `<7` in pyproject).
 """
 
 from __future__ import annotations
 
+import copy
 import html
 import io
 import re
@@ -38,92 +38,7 @@ from feedparser.sanitizer import replace_doctype  # type: ignore[import-untyped]
 from feedparser.urls import make_safe_absolute_uri  # type: ignore[import-untyped]
 from feedparser.util import FeedParserDict  # type: ignore[import-untyped]
 
-MAX_EXPANSION = 1024 * 1024  # characters that declared entities may add (or the doc's size, if larger)
-_PREDEFINED = frozenset({"amp", "lt", "gt", "quot", "apos"})
-_ENTITY_DECL = re.compile(
-    r"""<!ENTITY\s+(%\s+)?([^\s"'%>]+)\s+(?:(SYSTEM|PUBLIC)\b|"([^"]*)"|'([^']*)')""", re.S
-)
-_ENTITY_REF = re.compile(r"&([A-Za-z_:][\w.:-]*);")
-_SUBSET_TOKEN = re.compile(r"""<!--.*?-->|"[^"]*"|'[^']*'|\]|[^"'\]<]+|<""", re.S)
-
-
-# -- entity bombs ----------------------------------------------------------------------
-
-
-def _as_text(data: bytes) -> str | None:
-    """The document as text if it may declare entities, else None (the fast, common case)."""
-    for bom, codec in ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
-                       (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"),
-                       (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
-                       (b"\x00<", "utf-16-be"), (b"<\x00", "utf-16-le")):
-        if data.startswith(bom):
-            text = data.decode(codec, errors="replace")
-            return text if "<!ENTITY" in text else None
-    return data.decode("latin-1") if b"<!ENTITY" in data else None
-
-
-def _internal_subset(text: str) -> tuple[str, int] | None:
-    """The DOCTYPE's internal subset and where the document after it starts, if there is one."""
-    pos = 0
-    n = len(text)
-    while pos < n:  # walk the prolog: BOM, whitespace, <?...?>, comments, then DOCTYPE or the root
-        if text[pos] in "\ufeff \t\r\n":
-            pos += 1
-        elif text.startswith("<?", pos):
-            end = text.find("?>", pos)
-            pos = n if end < 0 else end + 2
-        elif text.startswith("<!--", pos):
-            end = text.find("-->", pos)
-            pos = n if end < 0 else end + 3
-        elif text.startswith("<!DOCTYPE", pos):
-            m = re.compile(r"""<!DOCTYPE(?:"[^"]*"|'[^']*'|[^"'\[>])*""").match(text, pos)
-            assert m is not None  # the pattern matches "<!DOCTYPE" at least
-            pos = m.end()
-            if not text.startswith("[", pos):
-                return None
-            start = pos + 1
-            for tok in _SUBSET_TOKEN.finditer(text, start):
-                if tok.group() == "]":
-                    return text[start:tok.start()], tok.end()
-            return text[start:], n
-        else:
-            return None
-    return None
-
-
-def entity_bomb_reason(data: bytes) -> str | None:
-    """Why this document's entity declarations are unsafe to expand, or None if they are fine."""
-    text = _as_text(data)
-    if text is None:
-        return None
-    found = _internal_subset(text)
-    if found is None:
-        return None
-    subset, body_start = found
-    values: dict[str, str] = {}
-    for m in _ENTITY_DECL.finditer(subset):
-        parameter, name, external = m.group(1), m.group(2), m.group(3)
-        value = m.group(4) if m.group(4) is not None else (m.group(5) or "")
-        if parameter:
-            return f"declares an XML parameter entity (%{name}): refusing a possible entity bomb"
-        if external:
-            return f"declares an external XML entity ({name}): refusing to read other resources"
-        nested = [r for r in _ENTITY_REF.findall(value) if r not in _PREDEFINED]
-        if nested:
-            return (f"declares XML entity {name!r} that expands into other entities "
-                    f"(&{nested[0]};): refusing a 'billion laughs' entity bomb")
-        values[name] = value
-    if not values:
-        return None
-    names = "|".join(re.escape(k) for k in values)
-    counts = Counter(re.findall(rf"&({names});", text[body_start:]))
-    expansion = sum(len(values[k]) * c for k, c in counts.items())
-    limit = max(MAX_EXPANSION, len(data))
-    if expansion > limit:
-        return (f"its XML entities would expand to {expansion:,} characters (limit {limit:,}): "
-                "refusing an entity bomb")
-    return None
-
+from syndicate.watch._entities import expand_entities
 
 # -- feedparser with Media RSS alt text ----------------------------------------------
 
@@ -163,12 +78,164 @@ class _MediaText:
         target.setdefault(f"media_{key}", " ".join(value.split()))
 
 
-class _Strict(_MediaText, StrictFeedParser):  # type: ignore[misc]
+# What an entry says about itself: feedparser stores these from any element of the
+# right name anywhere inside the entry. A nested <title> (an author's job title in an
+# <author> block, an <image>'s or an <og> block's title) overwrites `title_detail`
+# (it is last-write-wins; only `title` keeps the shallowest), a nested <description>
+# becomes the summary, a nested <link> the entry's link.
+_ENTRY_OWN_KEYS = ("title", "title_detail", "summary", "summary_detail", "content", "link", "links",
+                   "id", "guidislink", "published", "published_parsed", "updated", "updated_parsed")
+# Elements that hold no other elements. Only the loose parser (ill-formed XML) leaves
+# them unclosed; a title after an unclosed <enclosure ...> still belongs to the entry.
+_EMPTY_LOCAL_NAMES = frozenset({"enclosure", "link", "category", "thumbnail", "content", "br", "img", "hr"})
+# The elements whose feedparser handlers write those keys (by local name, any
+# namespace: dc:date, itunes:summary, content:encoded …). Foreign elements of other
+# names only write keys of their own name, so they need no snapshot (taking one for
+# every nested element showed up in bench/bench_parse.py's blog-shaped feed).
+_WRITE_ON_START = frozenset({"description", "summary", "abstract", "content", "encoded", "body",
+                             "fullitem", "link", "enclosure"})
+_WRITE_ON_END = _WRITE_ON_START | {"title", "guid", "id", "pubdate", "published", "updated", "issued",
+                                   "modified", "created", "date", "lastbuilddate"}
+
+
+def _local_name(tag: str) -> str:
+    return tag.rpartition(":")[2].lower()
+
+
+def _holds_other_elements(tag: str) -> bool:
+    return tag.lower() != "itunes:image" and _local_name(tag) not in _EMPTY_LOCAL_NAMES
+
+
+def _shallow(value: Any) -> Any:
+    return [copy.copy(item) for item in value] if isinstance(value, list) else value
+
+
+class _EntryOwnFields:
+    """Mixin: inside an entry, elements nested in another element never set the entry's own fields.
+
+    We track the elements open inside the current entry (with, for each, how many
+    of its ancestors below the entry hold other elements). An element with such an
+    ancestor is "foreign": whatever feedparser's handlers write into the entry's
+    `_ENTRY_OWN_KEYS` while it starts or ends is put back as it was.
+    """
+
+    _open: list[tuple[str, int]] | None = None  # (tag, containers above it), None outside entries
+    _open_count: Counter[str]
+
+    def unknown_starttag(self, tag: str, attrs: Any) -> Any:
+        entries: list[Any] = self.entries  # type: ignore[attr-defined]
+        before = len(entries)
+        foreign = self._containers_above_next() > 0
+        writes = _local_name(tag) in _WRITE_ON_START
+        saved = self._save_entry() if foreign and writes else None
+        result = super().unknown_starttag(tag, attrs)  # type: ignore[misc]
+        if saved is not None:
+            self._restore_entry(saved)
+        if len(entries) > before:  # this tag opened a new entry: its children come next
+            self._open, self._open_count = [], Counter()
+        elif self._open is not None:
+            self._open.append((tag, self._containers_above_next()))
+            self._open_count[tag] += 1
+        return result
+
+    def unknown_endtag(self, tag: str) -> Any:
+        saved = None
+        if self._open is not None and self._open_count[tag]:
+            i = len(self._open) - 1
+            while self._open[i][0] != tag:  # ill-formed input: close what was left open
+                i -= 1
+            if self._open[i][1] and _local_name(tag) in _WRITE_ON_END:
+                saved = self._save_entry()
+            for closed, _ in self._open[i:]:
+                self._open_count[closed] -= 1
+            del self._open[i:]
+        result = super().unknown_endtag(tag)  # type: ignore[misc]
+        if saved is not None:
+            self._restore_entry(saved)
+        if not self.inentry:  # type: ignore[attr-defined]
+            self._open = None
+        return result
+
+    def _containers_above_next(self) -> int:
+        if not self._open:
+            return 0
+        tag, above = self._open[-1]
+        return above + _holds_other_elements(tag)
+
+    def _save_entry(self) -> tuple[Any, dict[str, Any], dict[str, Any], int, int] | None:
+        entries = self.entries  # type: ignore[attr-defined]
+        if not entries or not self.inentry:  # type: ignore[attr-defined]
+            return None
+        entry = entries[-1]
+        depths = self.property_depth_map.get(entry, {})  # type: ignore[attr-defined]
+        # Plain dict access: FeedParserDict's own maps "updated" to "published" and so on.
+        # feedparser replaces these values when it writes them, except that it appends
+        # to the lists and sets the last link's href in place: copying the lists and
+        # their items is enough (a deepcopy would copy every body, for each element).
+        own = {k: _shallow(dict.__getitem__(entry, k)) for k in _ENTRY_OWN_KEYS
+               if dict.__contains__(entry, k)}
+        return entry, own, dict(depths), self.title_depth, self.hasContent
+
+    def _restore_entry(self, saved: tuple[Any, dict[str, Any], dict[str, Any], int, int]) -> None:
+        entry, own, depths, self.title_depth, self.hasContent = saved
+        for key in _ENTRY_OWN_KEYS:
+            if key in own:
+                dict.__setitem__(entry, key, own[key])
+            else:
+                dict.pop(entry, key, None)
+        self.property_depth_map[entry] = depths  # type: ignore[attr-defined]
+
+
+class _RelativeLinks:
+    """Mixin: remember which links were relative to the document's own URL (no xml:base).
+
+    feedparser resolves them against the address the bytes came from; parse.py
+    resolves those against the feed's site link first (and a feed read from a
+    file has no web address at all). Keys are feedparser's resolved values.
+    """
+
+    document_base = ""
+    relative_links: dict[str, str]
+
+    def resolve_uri(self, uri: str) -> str:
+        resolved: str = super().resolve_uri(uri)  # type: ignore[misc]
+        if uri and self.baseuri == self.document_base and not _has_scheme(uri):  # type: ignore[attr-defined]
+            self.relative_links.setdefault(resolved, uri.strip())
+        return resolved
+
+
+_SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _has_scheme(uri: str) -> bool:
+    return bool(_SCHEME.match(uri))
+
+
+class _Strict(_RelativeLinks, _EntryOwnFields, _MediaText, StrictFeedParser):  # type: ignore[misc]
     pass
 
 
-class _Loose(_MediaText, LooseFeedParser):  # type: ignore[misc]
-    pass
+class _Loose(_RelativeLinks, _EntryOwnFields, _MediaText, LooseFeedParser):  # type: ignore[misc]
+    def handle_charref(self, ref: str) -> None:
+        # feedparser encodes chr(ref) as UTF-8: a surrogate (&#xD800;) or a number past
+        # U+10FFFF raised out of parse_feed. Ill-formed XML only (expat refuses them).
+        try:
+            code = int(ref[1:], 16) if ref[:1] in ("x", "X") else int(ref)
+        except ValueError:
+            code = -1
+        if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            ref = "65533"  # U+FFFD REPLACEMENT CHARACTER
+        super().handle_charref(ref)
+
+
+def _prepare(parser: Any, baseuri: str) -> Any:
+    parser.resolve_relative_uris = False
+    parser.sanitize_html = False  # see parse_xml's docstring
+    # As feedparser spells the base once the root element has started (its _urljoin
+    # turns file:///a into file://a): equal to it means no xml:base is in effect.
+    parser.document_base = make_safe_absolute_uri(baseuri, baseuri) or baseuri
+    parser.relative_links = {}
+    return parser
 
 
 def parse_xml(data: bytes, *, base_url: str, content_type: str | None) -> Any:
@@ -190,14 +257,13 @@ def parse_xml(data: bytes, *, base_url: str, content_type: str | None) -> Any:
         headers["content-type"] = content_type
     result = FeedParserDict(bozo=False, entries=[], feed=FeedParserDict(), headers=headers)
     data = convert_to_utf8(result["headers"], data, result)
+    data = expand_entities(data)
     use_strict = bool(result["encoding"])
     result["version"], data, entities = replace_doctype(data)
     baseuri = make_safe_absolute_uri(base_url) or ""
     parser: Any = None
     if use_strict:
-        parser = _Strict(baseuri, None, "utf-8")
-        parser.resolve_relative_uris = False
-        parser.sanitize_html = False  # see the docstring
+        parser = _prepare(_Strict(baseuri, None, "utf-8"), baseuri)
         sax = xml.sax.make_parser()
         sax.setFeature(xml.sax.handler.feature_namespaces, 1)
         sax.setFeature(xml.sax.handler.feature_external_ges, 0)
@@ -212,12 +278,11 @@ def parse_xml(data: bytes, *, base_url: str, content_type: str | None) -> Any:
             result["bozo_exception"] = parser.exc or exc
             use_strict = False
     if not use_strict:
-        parser = _Loose(baseuri, None, "utf-8", entities)
-        parser.resolve_relative_uris = False
-        parser.sanitize_html = False
+        parser = _prepare(_Loose(baseuri, None, "utf-8", entities), baseuri)
         parser.feed(data.decode("utf-8", "replace"))
     result["feed"] = parser.feeddata
     result["entries"] = parser.entries
     result["version"] = result["version"] or parser.version
     result["namespaces"] = parser.namespaces_in_use
+    result["relative_links"] = parser.relative_links
     return result
