@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from fakes.mastodon_api import API_STATUSES, FakeMastodon  # noqa: E402
 from fakes.x_api import XApiFake  # noqa: E402
-from syndicate import outbox  # noqa: E402
-from syndicate.deliver import deliver_due  # noqa: E402
+from syndicate.delivery import outbox  # noqa: E402
+from syndicate.delivery.engine import deliver_due  # noqa: E402
 from syndicate.model import Dispatch, DispatchPlan, PlatformPlan, Post  # noqa: E402
 from syndicate.settings import DeliverySettings, MastodonSettings, Settings, XSettings  # noqa: E402
 from syndicate.store import Store  # noqa: E402

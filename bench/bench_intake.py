@@ -1,4 +1,4 @@
-"""Benchmark the intake: one pass of `pipeline.prepare` with Bluesky link cards; prints a table.
+"""Benchmark the intake: one pass of `intake.prepare` with Bluesky link cards; prints a table.
 
 A local server (127.0.0.1) serves one feed of N new entries whose article
 pages each answer after --delay seconds. The pass fetches every card, composes
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the test suite's feed server and feed builder
 
 from core.feedgen import item, rss  # noqa: E402
-from syndicate import pipeline  # noqa: E402
+from syndicate.delivery import intake  # noqa: E402
 from syndicate.config import load_config  # noqa: E402
 from syndicate.store import Store  # noqa: E402
 from watch.feedserver import FeedServer, Reply, conditional  # noqa: E402
@@ -48,13 +48,13 @@ cards = true
 """, encoding="utf-8")
         settings = load_config(config)
         store = Store.open(settings.state_path)
-        saved, pipeline.CARD_CONCURRENCY = pipeline.CARD_CONCURRENCY, width
+        saved, intake.CARD_CONCURRENCY = intake.CARD_CONCURRENCY, width
         try:
             start = time.perf_counter()
-            prepared = pipeline.prepare(settings, store)
+            prepared = intake.prepare(settings, store)
             elapsed = time.perf_counter() - start
         finally:
-            pipeline.CARD_CONCURRENCY = saved
+            intake.CARD_CONCURRENCY = saved
             store.close()
         assert len(prepared.accepted) == entries
         return elapsed
@@ -71,7 +71,7 @@ def main() -> None:
         server.route("/feed.xml", conditional(lambda: body))
         for i in range(1, args.entries + 1):
             server.route(f"/a-{i}", Reply(200, PAGE, headers={"Content-Type": "text/html"}, delay=args.delay))
-        width = pipeline.CARD_CONCURRENCY
+        width = intake.CARD_CONCURRENCY
         pooled = statistics.median(one_pass(server, args.entries, width) for _ in range(args.runs))
         serial = statistics.median(one_pass(server, args.entries, 1) for _ in range(args.runs))
     print(f"intake pass: {args.entries} new entries, card pages answering after {args.delay:.2f} s, "

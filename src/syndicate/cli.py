@@ -112,7 +112,7 @@ def dry_run(config_path: str | None, feed_url: str | None, show_all: bool, fmt: 
         settings = settings_for_feed(feed_url)
     else:
         settings = _settings(config_path)
-    from syndicate.dryrun import dry_run_plan
+    from syndicate.commands.dryrun import dry_run_plan
 
     plan, errors = dry_run_plan(settings, show_all=show_all, fetch_cards=not no_cards)
     for err in errors:
@@ -140,7 +140,7 @@ def dry_run(config_path: str | None, feed_url: str | None, show_all: bool, fmt: 
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with everything that happened.")
 def run(config_path: str | None, verbose: int, as_json: bool) -> None:
     """Fetch the feeds and post what is new. Silent when nothing happened (for cron)."""
-    from syndicate.runner import run_once
+    from syndicate.commands.run import run_once
 
     settings = _settings(config_path)
     _logging(verbose)
@@ -158,7 +158,7 @@ def run(config_path: str | None, verbose: int, as_json: bool) -> None:
 @click.option("--limit", default=20, show_default=True, help="How many recent dispatches to list.")
 def status(config_path: str | None, limit: int) -> None:
     """Show the state file, the outbox, each feed's last error and recent dispatches."""
-    from syndicate.status import render_status
+    from syndicate.commands.status import render_status
 
     click.echo(printable(render_status(_settings(config_path), limit=limit)), nl=False)
 
@@ -167,7 +167,7 @@ def status(config_path: str | None, limit: int) -> None:
 @_config_option
 def check(config_path: str | None) -> None:
     """Check the config and each enabled platform's credentials with one cheap read (no posting)."""
-    from syndicate.checks import run_checks
+    from syndicate.commands.check import run_checks
 
     lines, ok = run_checks(_settings(config_path))
     for line in lines:
@@ -181,7 +181,7 @@ def check(config_path: str | None) -> None:
 @click.argument("dispatch_id")
 def release(config_path: str | None, dispatch_id: str) -> None:
     """Release a held dispatch so the next run posts it."""
-    from syndicate.status import release_dispatch
+    from syndicate.commands.status import release_dispatch
 
     click.echo(printable(_or_exit_2(lambda: release_dispatch(_settings(config_path), dispatch_id))))
 
@@ -191,14 +191,14 @@ def release(config_path: str | None, dispatch_id: str) -> None:
 @click.argument("dispatch_id")
 def retry(config_path: str | None, dispatch_id: str) -> None:
     """Re-queue a dispatch's failed (or held-unknown) parts for the next run."""
-    from syndicate.status import retry_dispatch
+    from syndicate.commands.status import retry_dispatch
 
     click.echo(printable(_or_exit_2(lambda: retry_dispatch(_settings(config_path), dispatch_id))))
 
 
 def _or_exit_2(action: Callable[[], str]) -> str:
     """An unknown dispatch id or a missing state file is a usage error (exit 2), like a bad config."""
-    from syndicate.status import UnknownDispatch
+    from syndicate.commands.status import UnknownDispatch
 
     try:
         return action()

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 PLATFORMS: tuple[str, ...] = ("x", "bluesky", "mastodon")
+# How each network is named to people (messages, status, previews): the one table of them.
+PLATFORM_NAMES: dict[str, str] = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import random
 
 from PIL import Image
 
-from syndicate.media import fit_image, image_size
+from syndicate.platforms.media import fit_image, image_size
 
 CAP = 1_000_000
 

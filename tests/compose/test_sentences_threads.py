@@ -1,4 +1,4 @@
-"""Planning runs on a thread pool (pipeline.prepare): sentence splitting must give each thread the same answer.
+"""Planning runs on a thread pool (intake.prepare): sentence splitting must give each thread the same answer.
 
 pysbd's Segmenter keeps the text it is working on in an attribute (`original_text`) and reads it
 back while mapping sentences to spans, so one Segmenter shared by two threads mixes their texts up.

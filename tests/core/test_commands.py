@@ -9,11 +9,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from core.feedgen import item, rss
-from syndicate import outbox
+from syndicate.delivery import outbox
 from syndicate.cli import cli
 from syndicate.config import load_config
-from syndicate.deliver import Clock, deliver_due, in_quiet_hours
-from syndicate.runner import run_once
+from syndicate.delivery.engine import Clock, deliver_due, in_quiet_hours
+from syndicate.commands.run import run_once
 from syndicate.settings import DeliverySettings, Settings
 from syndicate.store import Store
 

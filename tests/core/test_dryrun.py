@@ -92,7 +92,7 @@ def test_dry_run_writes_nothing_and_only_fetches_feed_and_articles(tmp_path: Pat
 
     # Now with a state file from a run that only polls (no platform has credentials: nothing is sent).
     from syndicate.config import load_config
-    from syndicate.runner import run_once
+    from syndicate.commands.run import run_once
 
     run_once(load_config(path), deliver=False)
     state = tmp_path / "state.db"

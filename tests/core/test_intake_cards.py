@@ -8,7 +8,7 @@ from pathlib import Path
 
 from core.feedgen import item, rss
 from syndicate.config import load_config
-from syndicate.pipeline import prepare
+from syndicate.delivery.intake import prepare
 from syndicate.settings import Settings
 from syndicate.store import Store
 from watch.feedserver import FeedServer, Reply, Seen, conditional

@@ -140,7 +140,7 @@ def test_after_an_upgrade_old_entries_swallowed_by_the_global_id_stay_unposted(t
     assert [d.id for _, d in result.new] == ["2"]
     assert [d.id for d in result.feeds[0].baseline] == ["1"]  # marked seen when committed, never posted
     # Committed after this first full read, the feed follows the per-feed rule from then on.
-    from syndicate import outbox
+    from syndicate.delivery import outbox
 
     outbox.accept_feed(store, feed_url=str(feed_b), feed_name="b", validators=(None, None), accepted=[],
                        baseline=[(d.id, d.url, d.title) for d in result.feeds[0].baseline], read_in_full=True)

@@ -250,7 +250,7 @@ class VirtualClock:
         self._mono += seconds
 
     def deliver_clock(self) -> Any:
-        from syndicate.deliver import Clock
+        from syndicate.delivery.engine import Clock
 
         return Clock(wall=self.wall, monotonic=self.monotonic, sleep=self.sleep)
 
@@ -258,7 +258,7 @@ class VirtualClock:
 def run_inproc(setup: Setup, clock: VirtualClock | None = None, *, publishers: Mapping[str, Any] | None = None) -> Any:
     """One `syndicate run` in this process (credentials from os.environ: use monkeypatch.setenv)."""
     from syndicate.config import load_config
-    from syndicate.runner import run_once
+    from syndicate.commands.run import run_once
 
     settings = load_config(setup.config)
     return run_once(settings, clock=clock.deliver_clock() if clock else None, publishers=publishers)
@@ -277,7 +277,7 @@ def states(state: Path, platform: str) -> list[str]:
 def assert_dry_run_writes_nothing(setup: Setup) -> None:
     """`dry-run` (the same pipeline, on an in-memory copy) leaves the state file's bytes as they were."""
     from syndicate.config import load_config
-    from syndicate.dryrun import dry_run_plan
+    from syndicate.commands.dryrun import dry_run_plan
 
     before = setup.state.read_bytes()
     dry_run_plan(load_config(setup.config), show_all=False, fetch_cards=False)

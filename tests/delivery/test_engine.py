@@ -32,7 +32,7 @@ class Wrapped:
 
     def __init__(self, setup: Setup, platform: str, before_publish: Any) -> None:
         from syndicate.config import load_config
-        from syndicate.publishers import open_publisher
+        from syndicate.delivery.publishers import open_publisher
         from syndicate.store import Store
 
         self.name = platform

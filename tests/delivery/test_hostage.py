@@ -209,7 +209,7 @@ def test_dry_run_says_why_a_card_and_an_image_will_not_be_fetched(
     tmp_path: Path, site: FeedServer, other_host: FeedServer
 ) -> None:
     from syndicate.config import load_config
-    from syndicate.dryrun import dry_run_plan
+    from syndicate.commands.dryrun import dry_run_plan
 
     other_host.route("/article", Reply(200, b"<html><head><title>Internal</title></head></html>",
                                        {"Content-Type": "text/html"}))
@@ -237,7 +237,7 @@ def test_a_part_deferred_past_give_up_after_fails_and_the_next_dispatch_goes(
     tmp_path: Path, site: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from syndicate.config import load_config
-    from syndicate.status import retry_dispatch
+    from syndicate.commands.status import retry_dispatch
 
     site.route("/a.png", Reply(200, png(), {"Content-Type": "image/png"}))
     clock = VirtualClock()
@@ -288,7 +288,7 @@ def test_a_part_deferred_past_give_up_after_fails_and_the_next_dispatch_goes(
 
 def test_retry_restarts_the_give_up_clock(tmp_path: Path, site: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
     from syndicate.config import load_config
-    from syndicate.status import retry_dispatch
+    from syndicate.commands.status import retry_dispatch
 
     clock = VirtualClock()
     set_env(monkeypatch, cli_env(mastodon=MASTODON_CANARY))

@@ -18,7 +18,7 @@ from fakes.mastodon_api import FakeMastodon
 from pds.harness import PdsHandle
 from syndicate.cli import cli
 from syndicate.config import load_config
-from syndicate.runner import run_once
+from syndicate.commands.run import run_once
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 

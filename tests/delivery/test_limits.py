@@ -63,7 +63,7 @@ def test_x_429_resetting_in_two_hours_defers_within_the_budget_then_posts(
         assert part["state"] == "deferred"
         assert part["not_before"] == pytest.approx(reset, abs=1)
         from syndicate.config import load_config
-        from syndicate.status import render_status
+        from syndicate.commands.status import render_status
 
         shown = render_status(load_config(setup.config))
         when = datetime.fromtimestamp(part["not_before"], UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -172,7 +172,7 @@ def test_x_budget_stops_x_before_a_thread_that_would_pass_it(tmp_path: Path, mon
     parts costs 0.43; with a budget of 0.5 the first thread goes out whole, the second is skipped
     whole (not half a thread), Mastodon gets both, and `status` shows the month's X spend."""
     from syndicate.config import load_config
-    from syndicate.status import render_status
+    from syndicate.commands.status import render_status
 
     clock = VirtualClock()
     set_env(monkeypatch, cli_env(x=True, mastodon=MASTODON_CANARY))

@@ -179,7 +179,7 @@ def test_an_unknown_part_holds_the_rest_of_its_thread(tmp_path: Path, monkeypatc
                       body=thread_body("unk")))), mastodon=fake.base_url)
         setup.write()
         from syndicate.config import load_config
-        from syndicate.publishers import open_publisher
+        from syndicate.delivery.publishers import open_publisher
         from syndicate.store import Store
 
         class Flaky:
@@ -210,7 +210,7 @@ def test_an_unknown_part_holds_the_rest_of_its_thread(tmp_path: Path, monkeypatc
         assert states(setup.state, "mastodon") == ["sent", "unknown", "planned", "planned"]
         assert len(fake.statuses) == 2
 
-        from syndicate.status import render_status, retry_dispatch
+        from syndicate.commands.status import render_status, retry_dispatch
 
         settings = load_config(setup.config)
         assert "2/4 unknown" in render_status(settings)
@@ -237,7 +237,7 @@ def test_x_duplicate_of_an_older_post_fails_the_part_instead_of_calling_it_sent(
                       body=thread_body("dup")))), x_api=fake.base_url)
         setup.write()
         from syndicate.config import load_config
-        from syndicate.pipeline import prepare
+        from syndicate.delivery.intake import prepare
         from syndicate.store import Store
 
         store = Store.open(setup.state)

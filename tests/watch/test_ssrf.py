@@ -21,7 +21,7 @@ import pytest
 from syndicate import netguard
 from syndicate.config import load_config
 from syndicate.errors import ConfigError, FeedError, Permanent
-from syndicate.media import Dropped, fetch_image, prepare_image
+from syndicate.platforms.media import Dropped, fetch_image, prepare_image
 from syndicate.netguard import AddressRefused, FetchPolicy, classify, parse_networks
 from syndicate.watch.fetch import fetch_feed
 from syndicate.watch.og import fetch_card
@@ -279,7 +279,7 @@ def test_a_run_lets_a_feed_redirect_through_to_an_allowed_private_host(
     tmp_path: Path, feed_server: FeedServer, other_host: FeedServer
 ) -> None:
     """`[fetch] allow_private` reaches the feed fetch of a whole pass, not only cards and images."""
-    from syndicate.pipeline import prepare
+    from syndicate.delivery.intake import prepare
     from syndicate.store import Store
 
     other_host.route("/feed.xml", Reply(200, RSS, {"Content-Type": "application/rss+xml"}))

@@ -30,7 +30,7 @@ from delivery.delivery_support import (
 )
 
 from syndicate.config import load_config
-from syndicate.status import render_status
+from syndicate.commands.status import render_status
 
 
 def _unpaid(fake: object, cause: str, value: bool) -> None:

@@ -27,7 +27,16 @@ from syndicate.compose.lint import lint_dispatch
 from syndicate.compose.sentences import Paragraph, one_line, split_paragraphs
 from syndicate.compose.teaser import Fields, fit_teaser, truncate, validate_template
 from syndicate.compose.thread import compose_thread
-from syndicate.model import PLATFORMS, Card, Dispatch, DispatchPlan, Image, Limits, PlatformPlan, Post
+from syndicate.model import (
+    PLATFORMS,
+    Card,
+    Dispatch,
+    DispatchPlan,
+    Image,
+    Limits,
+    PlatformPlan,
+    Post,
+)
 from syndicate.settings import ComposeSettings
 
 __all__ = ["CARD_DESCRIPTION", "add_utm", "card_for", "lint_dispatch", "plan_dispatch"]

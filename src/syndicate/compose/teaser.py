@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable
-from itertools import accumulate
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import accumulate
 
 import regex
 

@@ -33,7 +33,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import regex
 
-from syndicate.compose.sentences import Paragraph, Sentence, grapheme_boundaries, word_breaks
+from syndicate.compose.sentences import (
+    Paragraph,
+    Sentence,
+    grapheme_boundaries,
+    word_breaks,
+)
 from syndicate.compose.window import WINDOW, fits_long, reach
 
 __all__ = ["CLOSING", "compose_thread", "pack"]

@@ -18,8 +18,6 @@ docs/bluesky-pds.md):
 
 from __future__ import annotations
 
-from syndicate.platforms.base import header_int
-
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -27,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from syndicate.errors import AuthError, Permanent, PlatformError, RateLimited, Transient
+from syndicate.platforms.base import header_int
 
 __all__ = [
     "APP_PASSWORD_VAR",

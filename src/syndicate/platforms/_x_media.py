@@ -56,7 +56,7 @@ def trim_alt_text(text: str, limit: int = ALT_TEXT_LIMIT) -> str:
 def default_fetch_image(url: str, *, timeout: float = 20.0, max_bytes: int | None = None,
                         policy: FetchPolicy | None = None) -> bytes:
     """GET an image with a timeout and a size cap; `media.prepare_image` then fits it under 5 MB."""
-    from syndicate.media import FETCH_MAX_BYTES, fetch_image
+    from syndicate.platforms.media import FETCH_MAX_BYTES, fetch_image
 
     return fetch_image(url, platform="x", timeout=timeout, max_bytes=max_bytes or FETCH_MAX_BYTES, policy=policy)
 

@@ -8,10 +8,10 @@ no `Retry-After`. See docs/platforms.md §1.4. Pure functions, no I/O.
 
 from __future__ import annotations
 
-from syndicate.platforms.base import header_int
-
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from syndicate.platforms.base import header_int
 
 __all__ = ["DEFAULT_BACKOFF", "RateInfo", "blocked_until", "parse_rate"]
 

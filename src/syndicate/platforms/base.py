@@ -16,8 +16,8 @@ is reconciled instead of resent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from syndicate.model import Limits, Post, Receipt, ReplyTo

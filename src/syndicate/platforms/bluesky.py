@@ -35,7 +35,14 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from syndicate.errors import AuthError, ConfigError, Duplicate, Permanent, PlatformError, Transient
+from syndicate.errors import (
+    AuthError,
+    ConfigError,
+    Duplicate,
+    Permanent,
+    PlatformError,
+    Transient,
+)
 from syndicate.model import Card, Limits, Post, Receipt, ReplyTo
 from syndicate.platforms._bsky_errors import (
     APP_PASSWORD_VAR,
@@ -45,7 +52,13 @@ from syndicate.platforms._bsky_errors import (
     parse_rate,
     translate,
 )
-from syndicate.platforms._bsky_records import COLLECTION, MAX_IMAGES, ImageBlob, build_record, post_url
+from syndicate.platforms._bsky_records import (
+    COLLECTION,
+    MAX_IMAGES,
+    ImageBlob,
+    build_record,
+    post_url,
+)
 from syndicate.platforms.base import AccountInfo, PartIdentity
 from syndicate.platforms.tid import TID_PATTERN, new_tid
 from syndicate.settings import BlueskySettings
@@ -332,8 +345,8 @@ class BlueskyPublisher:
 
     def _upload_images(self, post: Post, dropped: list[str]) -> list[ImageBlob]:
         """The post's images, uploaded; each one that cannot be used adds a line to `dropped`."""
-        from syndicate.media import Dropped, prepare_image
         from syndicate.platforms import _bsky_media
+        from syndicate.platforms.media import Dropped, prepare_image
 
         out: list[ImageBlob] = []
         for image in post.images[:MAX_IMAGES]:
@@ -349,8 +362,8 @@ class BlueskyPublisher:
 
     def _upload_thumb(self, card: Card, dropped: list[str]) -> BlobRef | None:
         """The card's thumbnail, or None: a card without a picture beats no post."""
-        from syndicate.media import Dropped, prepare_image
         from syndicate.platforms import _bsky_media
+        from syndicate.platforms.media import Dropped, prepare_image
 
         if not card.image_url:
             return None

@@ -44,7 +44,14 @@ from urllib.parse import urlsplit
 import regex
 
 from syndicate import __version__
-from syndicate.errors import AuthError, ConfigError, Permanent, PlatformError, RateLimited, Transient
+from syndicate.errors import (
+    AuthError,
+    ConfigError,
+    Permanent,
+    PlatformError,
+    RateLimited,
+    Transient,
+)
 from syndicate.model import Image, Limits, Post, Receipt, ReplyTo
 from syndicate.platforms.base import AccountInfo, PartIdentity
 from syndicate.settings import MastodonSettings
@@ -235,7 +242,10 @@ class MastodonPublisher:
 
     def _upload_images(self, images: tuple[Image, ...]) -> tuple[list[str] | None, tuple[str, ...]]:
         """Media ids of the images (None: none left), and a line for each one dropped (the post goes anyway)."""
-        from syndicate.media import Dropped, prepare_image  # lazy: Pillow loads only for images
+        from syndicate.platforms.media import (  # lazy: Pillow loads only for images
+            Dropped,
+            prepare_image,
+        )
 
         limits = self.limits()
         if len(images) > limits.max_media_attachments:
@@ -276,7 +286,9 @@ class MastodonPublisher:
 
     def _client(self) -> Mastodon:
         if self._api is None:
-            from mastodon import Mastodon  # lazy: runs with nothing to post never pay for the import
+            from mastodon import (
+                Mastodon,  # lazy: runs with nothing to post never pay for the import
+            )
 
             self._api = Mastodon(
                 api_base_url=self.instance, access_token=self._token, ratelimit_method="throw",
@@ -425,6 +437,6 @@ def _comparable(text: str) -> str:
 def fetch_image_httpx(url: str, *, timeout: float = 20.0, max_bytes: int = MAX_IMAGE_BYTES,
                       policy: FetchPolicy | None = None) -> bytes:
     """GET an image with a timeout and a size cap (`policy` None: no non-public address)."""
-    from syndicate.media import fetch_image
+    from syndicate.platforms.media import fetch_image
 
     return fetch_image(url, platform=PLATFORM, timeout=timeout, max_bytes=max_bytes, policy=policy)

@@ -33,7 +33,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from syndicate.errors import AuthError, Duplicate, PlatformError, RateLimited, Transient, Unknown
+from syndicate.errors import (
+    AuthError,
+    Duplicate,
+    PlatformError,
+    RateLimited,
+    Transient,
+    Unknown,
+)
 from syndicate.model import Limits, Post, Receipt, ReplyTo
 from syndicate.platforms._x_rate import RateInfo
 from syndicate.platforms.base import AccountInfo, PartIdentity
@@ -378,8 +385,8 @@ class XPublisher:
 
     def _upload_images(self, post: Post) -> tuple[list[str], tuple[str, ...]]:
         """Media ids of the post's images, and a line for each image dropped (the post goes anyway)."""
-        from syndicate.media import Dropped, prepare_image
         from syndicate.platforms import _x_media
+        from syndicate.platforms.media import Dropped, prepare_image
 
         media_ids: list[str] = []
         dropped: list[str] = []

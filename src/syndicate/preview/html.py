@@ -29,13 +29,14 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from syndicate.model import PLATFORM_NAMES
 from syndicate.preview import _html_text
 from syndicate.preview._html_text import Segment, safe_href, safe_src
 
 __all__ = ["render_html", "write_html"]
 
 PLATFORM_ORDER: tuple[str, ...] = ("x", "bluesky", "mastodon")
-PLATFORM_LABELS: Mapping[str, str] = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+PLATFORM_LABELS: Mapping[str, str] = PLATFORM_NAMES
 # Shown when the config names no account, so the card still has the right shape.
 HANDLE_FALLBACKS: Mapping[str, str] = {
     "x": "@handle",

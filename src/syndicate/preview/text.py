@@ -12,8 +12,7 @@ from typing import Any
 import click
 
 from syndicate._terminal import printable
-
-NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+from syndicate.model import PLATFORM_NAMES as NAMES
 
 
 def render_text(plan: dict[str, Any], *, color: bool = False) -> str:

@@ -46,9 +46,19 @@ from syndicate.model import Dispatch, Image
 from syndicate.watch._entities import entity_bomb_reason
 from syndicate.watch._feedxml import parse_xml
 from syndicate.watch.canonical import canonical_url
-from syndicate.watch.cleantext import clean_text, clean_title, escape_url_controls, has_controls
+from syndicate.watch.cleantext import (
+    clean_text,
+    clean_title,
+    escape_url_controls,
+    has_controls,
+)
 from syndicate.watch.fetch import looks_like_html, looks_like_xml
-from syndicate.watch.htmltext import first_image, first_paragraph, html_to_text, plain_text
+from syndicate.watch.htmltext import (
+    first_image,
+    first_paragraph,
+    html_to_text,
+    plain_text,
+)
 
 Bases = tuple[str, ...]  # where relative links resolve, in order (http(s) addresses only)
 

@@ -130,7 +130,9 @@ def _intake(feed: FeedSettings, fetched: FetchResult, state: FeedState | None, s
         return FeedIntake(feed, etag=fetched.etag or (state.etag if state else None),
                           last_modified=fetched.last_modified or (state.last_modified if state else None),
                           unchanged=True)
-    from syndicate.watch.parse import parse_feed  # feedparser loads only when a feed changed (not on 304)
+    from syndicate.watch.parse import (
+        parse_feed,  # feedparser loads only when a feed changed (not on 304)
+    )
 
     parsed = parse_feed(fetched.content, url=fetched.final_url or feed.url, feed_name=feed.name,
                         content_type=fetched.content_type)

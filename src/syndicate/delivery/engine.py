@@ -55,28 +55,28 @@ from typing import Any
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.stop import stop_base
 
-from syndicate import outbox
-from syndicate.budget import month_start, x_cost
+from syndicate.delivery import outbox
+from syndicate.delivery.budget import month_start, x_cost
+from syndicate.delivery.report import QUIET_KINDS, Event
 from syndicate.errors import (
     AuthError,
     Duplicate,
-    Permanent,
     PaymentRequired,
+    Permanent,
     PlatformError,
     RateLimited,
     ReplyRefused,
     Transient,
     Unknown,
 )
+from syndicate.model import PLATFORM_NAMES as NAMES
 from syndicate.model import Receipt, ReplyTo
 from syndicate.platforms.base import PartIdentity, Publisher
-from syndicate.report import QUIET_KINDS, Event
 from syndicate.settings import Settings
 from syndicate.store import Store
 
 log = logging.getLogger(__name__)
 
-NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 MAX_ATTEMPTS_PER_RUN = 4
 WINDOW_MARGIN = 0.05  # seconds past a quota reset before the next request (resets are whole seconds)
 DEFER_BASE = 60.0  # a platform that stays down: try again in 1, 2, 4 … minutes (capped at an hour)
@@ -153,7 +153,7 @@ def _stalled(platform: str, store: Store, now: float) -> list[Event]:
 
 
 def _open(platform: str, settings: Settings, store: Store) -> Publisher:
-    from syndicate.publishers import open_publisher
+    from syndicate.delivery.publishers import open_publisher
 
     return open_publisher(platform, settings, store)
 

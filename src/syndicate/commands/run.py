@@ -18,14 +18,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from syndicate import pipeline
+from syndicate.delivery import intake
+from syndicate.delivery.report import Event, RunReport
 from syndicate.errors import ConfigError, FeedError
-from syndicate.report import Event, RunReport
 from syndicate.settings import Settings
 from syndicate.store import Store
 
 if TYPE_CHECKING:
-    from syndicate.deliver import Clock
+    from syndicate.delivery.engine import Clock
     from syndicate.platforms.base import Publisher
 
 LOCK_WAIT = 5.0
@@ -70,7 +70,7 @@ def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = 
         store = Store.open(settings.state_path)
         try:
             started = monotonic()
-            prepared = pipeline.prepare(settings, store, monotonic=monotonic)
+            prepared = intake.prepare(settings, store, monotonic=monotonic)
             report.baseline = prepared.baseline
             report.accepted = len(prepared.accepted)
             for err in prepared.errors:
@@ -81,7 +81,7 @@ def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = 
                 report.events.append(Event("queued", f"queued: {plan.dispatch.title} <{plan.dispatch.url}>",
                                            dispatch_id=plan.dispatch.id, url=plan.dispatch.url))
             if deliver and settings.enabled_platforms():
-                from syndicate.deliver import deliver_due
+                from syndicate.delivery.engine import deliver_due
 
                 # Card fetches spent part of the run's one budget: delivery gets what is left of it.
                 left = max(settings.delivery.max_run_seconds - (monotonic() - started), 0.0)

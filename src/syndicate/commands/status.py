@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from syndicate import outbox
-from syndicate.budget import month_start
-from syndicate.deliver import NAMES
+from syndicate.delivery import outbox
+from syndicate.delivery.budget import month_start
 from syndicate.errors import SyndicateError
+from syndicate.model import PLATFORM_NAMES as NAMES
 from syndicate.settings import Settings
 from syndicate.store import Store
 

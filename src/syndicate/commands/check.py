@@ -10,9 +10,9 @@ name the variable, and the scope when one is missing.
 
 from __future__ import annotations
 
-from syndicate.deliver import NAMES
+from syndicate.delivery.publishers import open_publisher
 from syndicate.errors import AuthError, PaymentRequired, PlatformError
-from syndicate.publishers import open_publisher
+from syndicate.model import PLATFORM_NAMES as NAMES
 from syndicate.settings import Settings
 from syndicate.store import Store
 

@@ -15,7 +15,9 @@ from syndicate.settings import Settings
 
 def x_cost(text: str, settings: Settings) -> float:
     """What X bills for one post with this text."""
-    from syndicate.compose.length import x_urls  # twitter-text's own extractor (lazy: only when posting to X)
+    from syndicate.compose.length import (
+        x_urls,  # twitter-text's own extractor (lazy: only when posting to X)
+    )
 
     return settings.x.price_post_with_link if x_urls(text) else settings.x.price_post
 

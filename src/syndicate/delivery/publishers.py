@@ -69,7 +69,11 @@ def open_publisher(platform: str, settings: Settings, store: Store,
         return BlueskyPublisher(settings.bluesky, app_password_from_env(env), sessions=StoreSessions(store),
                                 fetch_image=partial(bsky_fetch, timeout=settings.bluesky.timeout, policy=policy))
     if platform == "mastodon":
-        from syndicate.platforms.mastodon import MastodonPublisher, access_token_from_env, fetch_image_httpx
+        from syndicate.platforms.mastodon import (
+            MastodonPublisher,
+            access_token_from_env,
+            fetch_image_httpx,
+        )
 
         return MastodonPublisher(settings.mastodon, access_token_from_env(env), limits_cache=StoreLimits(store),
                                  fetch_image=partial(fetch_image_httpx, timeout=settings.mastodon.timeout,

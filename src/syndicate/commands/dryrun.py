@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from syndicate import outbox, pipeline
+from syndicate.delivery import intake, outbox
 from syndicate.errors import FeedError
-from syndicate.preview.jsonplan import dispatch_to_json, plan_to_json
+from syndicate.jsonplan import dispatch_to_json, plan_to_json
 from syndicate.settings import Settings
 from syndicate.store import Store
 
@@ -23,12 +23,12 @@ def dry_run_plan(settings: Settings, *, show_all: bool = False,
                  fetch_cards: bool = True) -> tuple[dict[str, Any], list[FeedError]]:
     store = Store.open_readonly(settings.state_path)
     try:
-        prepared = pipeline.prepare(settings, store, ignore_state=show_all, fetch_cards=fetch_cards)
+        prepared = intake.prepare(settings, store, ignore_state=show_all, fetch_cards=fetch_cards)
         if show_all:
             dispatches = [dispatch_to_json(p) for p in prepared.accepted]
         else:
             dispatches = outbox.pending_plans(store)
     finally:
         store.close()
-    plan = plan_to_json(dispatches, accounts=pipeline.accounts(settings), generated_at=datetime.now(UTC))
+    plan = plan_to_json(dispatches, accounts=intake.accounts(settings), generated_at=datetime.now(UTC))
     return plan, prepared.errors

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from syndicate.jsonplan import dispatch_to_json, post_from_json, post_to_json
 from syndicate.model import DispatchPlan, Post
-from syndicate.preview.jsonplan import dispatch_to_json, post_from_json, post_to_json
 from syndicate.store import Store
 
 # Part states. 'unknown': an attempt may or may not have landed and we could not tell: held, not resent.

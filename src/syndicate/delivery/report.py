@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
 # Shown only with -v: nothing was posted or lost, everything stays queued (`status` shows it).
 QUIET_KINDS = ("queued", "deferred")
 
