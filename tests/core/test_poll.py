@@ -8,7 +8,7 @@ from pathlib import Path
 from core.feedgen import item, rss
 from syndicate.settings import FeedSettings
 from syndicate.store import Store
-from syndicate.watch.poll import PollResult, poll
+from syndicate.delivery.poll import PollResult, poll
 
 
 def setup(tmp_path: Path, items: list[str], backfill: int = 1) -> tuple[FeedSettings, Path, Store]:

@@ -126,7 +126,7 @@ def test_after_an_upgrade_old_entries_swallowed_by_the_global_id_stay_unposted(t
     while b's genuinely new entries — and new feeds — follow the per-feed rule."""
     from core.feedgen import item, rss
     from syndicate.settings import FeedSettings
-    from syndicate.watch.poll import poll
+    from syndicate.delivery.poll import poll
 
     path = tmp_path / "s.db"
     _v1_state(path)

@@ -1,6 +1,7 @@
 """From the feeds to the networks: the intake (feeds → plans → outbox), the outbox, the delivery engine.
 
-intake     polls the feeds, composes, and commits each feed's new dispatches to the outbox
+poll       fetches every feed and sorts its entries: new, baseline, already seen (reads the state, writes errors)
+intake     composes what poll found new and commits each feed's dispatches to the outbox in one transaction
 outbox     accepted dispatches and their post parts, written before any network call
 engine     moves due parts to the networks: retry, pace, defer, give up (see its docstring)
 budget     X's monthly spend

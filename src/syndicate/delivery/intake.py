@@ -19,7 +19,7 @@ from syndicate.model import Card, Dispatch, DispatchPlan, Limits
 from syndicate.netguard import FetchPolicy, with_fetch_notes
 from syndicate.settings import FeedSettings, Settings
 from syndicate.store import Store
-from syndicate.watch.poll import poll
+from syndicate.delivery.poll import poll
 
 # Dispatches planned at once, i.e. article pages fetched at once for link cards: enough to hide a
 # slow site behind the others, few enough to be polite to one journalist's own server (most cards
