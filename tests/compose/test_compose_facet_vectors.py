@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from syndicate.compose.facets import detect_facets, find_links, is_handle
+from syndicate.compose.facets import detect_facets, find_links
 from syndicate.model import Facet
 
 VECTORS = Path(__file__).parent.parent / "data" / "length_vectors.jsonl"
@@ -76,12 +74,3 @@ def test_find_links_uses_code_point_indices() -> None:
     text = "東京 https://example.com/パス. end"
     [(start, end, uri)] = find_links(text)
     assert text[start:end] == uri == "https://example.com/パス"
-
-
-@pytest.mark.parametrize(
-    ("handle", "ok"),
-    [("alice.bsky.social", True), ("carol.test", True), ("alice", False), ("bad.notatld", False),
-     ("alice.bsky.social.", False), ("al ice.com", False), ("1287", False)],
-)
-def test_is_handle(handle: str, ok: bool) -> None:
-    assert is_handle(handle) is ok

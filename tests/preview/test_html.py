@@ -156,12 +156,7 @@ def test_overlapping_facet_is_reported() -> None:
 # --- X and Mastodon: detected as the network does ----------------------------------------------------
 
 
-@pytest.mark.parametrize("finder", ["composer", "own"])
-def test_x_links_bare_domains_tags_and_mentions(finder: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    if finder == "own":  # our fallback must agree with twitter-text on this text too
-        from syndicate.compose import length
-
-        monkeypatch.delattr(length, "x_urls", raising=False)
+def test_x_links_bare_domains_tags_and_mentions() -> None:
     text = "New: example.com/a/very/long/path/to/the/story, https://t.example.org/x. #Peru #2024 @ana_q @a@b.social file.py"
     p = column(page(one_post("x", text)), "x").find("p", cls="text")
     assert links(p) == [
@@ -293,18 +288,9 @@ def test_write_html_creates_the_file(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8").startswith("<!doctype html>")
 
 
-def test_x_uses_the_composers_url_finder_when_there_is_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    from syndicate.compose import length
-
-    # Whatever compose.length.x_urls says X links is what the preview links: (start, end, url).
-    monkeypatch.setattr(length, "x_urls", lambda text: [(4, 12, "odd.link")], raising=False)
-    p = column(page(one_post("x", "see odd.link, not example.com")), "x").find("p", cls="text")
-    assert links(p) == [("odd.link", "https://odd.link")]
-
-
-def test_x_falls_back_to_its_own_finder_when_the_composer_has_none(monkeypatch: pytest.MonkeyPatch) -> None:
-    from syndicate.compose import length
-
-    monkeypatch.delattr(length, "x_urls", raising=False)
-    p = column(page(one_post("x", "see example.com/a and https://b.org")), "x").find("p", cls="text")
+def test_x_links_in_a_post_that_is_not_nfc_cover_the_posts_own_characters() -> None:
+    # "Cafe\u0301" is "Café" decomposed: X measures and links NFC(text), the page shows the post as written.
+    text = "Cafe\u0301 news: example.com/a and https://b.org"
+    p = column(page(one_post("x", text)), "x").find("p", cls="text")
     assert links(p) == [("example.com/a", "https://example.com/a"), ("https://b.org", "https://b.org")]
+    assert p.text() == text

@@ -49,12 +49,6 @@ def short_url(url: str) -> str:
     return host + path
 
 
-def is_handle(handle: str) -> bool:
-    """Whether `handle` looks like a Bluesky handle as the app decides: a domain with a known TLD (or .test)."""
-    text = "@" + handle
-    return bluesky_facet_spans(text) == [("mention", 0, len(text.encode("utf-8", "surrogatepass")), handle)]
-
-
 def detect_facets(text: str, links: Sequence[tuple[str, str]] = ()) -> tuple[Facet, ...]:
     """Facets for the final `text` of a post, sorted by position, never overlapping.
 

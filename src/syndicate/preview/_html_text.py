@@ -27,7 +27,7 @@ from urllib.parse import quote, urlsplit
 
 import regex
 
-from syndicate.compose import length as _length
+from syndicate.compose.length import x_urls
 
 _IMAGE_DATA_PREFIXES = ("data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp")
 MASTODON_FALLBACK_INSTANCE = "mastodon.social"  # only when the config names no account
@@ -129,15 +129,6 @@ def _facet_problem(data: bytes, kind: Any, start: int, end: int, value: Any, cur
 # --- X and Mastodon: detected by the network -------------------------------------------------------
 
 _SCHEME_URL = regex.compile(r"(?<![\w@])https?://[^\s<>\"]+", regex.IGNORECASE)
-_GTLDS = (
-    "com|net|org|edu|gov|mil|int|info|biz|name|pro|mobi|io|ai|app|dev|news|blog|page|site|online|tech"
-    "|xyz|media|press|live|world|today|social|store|shop|art|club|design|cloud|email|network|link|me|tv|co"
-)
-_BARE_URL = regex.compile(
-    rf"(?<![\w@.\-/:#＃@＠])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_GTLDS}|[a-z]{{2}})"
-    r"(?![\w\-])(?:[/?#][^\s<>\"]*)?",
-    regex.IGNORECASE,
-)
 _X_TAG = regex.compile(r"(?<![\p{L}\p{M}\p{Nd}_&])[#＃]([\p{L}\p{M}\p{Nd}_]+)")
 _X_MENTION = regex.compile(r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@＠])")
 _M_TAG = regex.compile(r"(?<![=/)\p{L}\p{N}_])#([\p{L}\p{M}\p{N}_]+)")
@@ -267,39 +258,16 @@ def _trim(text: str, start: int, end: int) -> int:
 
 
 def _x_url_spans(text: str) -> list[tuple[int, int, str]]:
-    """Where X finds URLs, as (start, end, url).
+    """Where X finds URLs, as (start, end, url): twitter-text's rules (`compose.length.x_urls`), the ones
+    posts are measured by, mapped back onto the post's own characters.
 
-    `compose.length.x_urls` (twitter-text's rules) when the composer provides it
-    and the text is already NFC (its offsets are into NFC(text)); else our approximation.
+    X works on NFC(text) (so do x_urls' offsets); a post that is not NFC is mapped through the NFC
+    length of each of its prefixes, exact at every boundary where normalization does not merge across.
     """
-    finder = getattr(_length, "x_urls", None)
-    if callable(finder) and unicodedata.is_normalized("NFC", text):
-        spans = _as_spans(text, finder(text))
-        if spans is not None:
-            return spans
-    found = []
-    for m in _SCHEME_URL.finditer(text):
-        end = _trim(text, m.start(), m.end())
-        found.append((m.start(), end, text[m.start() : end]))
-    cursor = 0
-    bare: list[tuple[int, int, str]] = []
-    for s, e, _ in [*found, (len(text), len(text), "")]:
-        for m in _BARE_URL.finditer(text, cursor, s):
-            end = _trim(text, m.start(), m.end())
-            bare.append((m.start(), end, text[m.start() : end]))  # twitter-text links "file.py" too
-        cursor = e
-    return sorted(found + bare)
-
-
-def _as_spans(text: str, found: Any) -> list[tuple[int, int, str]] | None:
-    """x_urls' answer as (start, end, url) with sane offsets, or None if it is not that shape."""
-    spans: list[tuple[int, int, str]] = []
-    for item in found if isinstance(found, Iterable) else ():
-        if not (isinstance(item, Sequence) and len(item) >= 2 and all(isinstance(i, int) for i in item[:2])):
-            return None
-        start, end = item[0], item[1]
-        url = item[2] if len(item) > 2 and isinstance(item[2], str) and item[2] else text[start:end]
-        if not 0 <= start < end <= len(text):
-            return None
-        spans.append((start, end, url))
-    return sorted(spans)
+    found = x_urls(text)
+    if unicodedata.is_normalized("NFC", text):
+        return sorted(found)
+    back: dict[int, int] = {}
+    for i in range(len(text) + 1):
+        back.setdefault(len(unicodedata.normalize("NFC", text[:i])), i)
+    return sorted((back[s], back[e], url) for s, e, url in found if s in back and e in back)
