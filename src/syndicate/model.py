@@ -21,8 +21,7 @@ class Image:
     """An image that goes with a dispatch: where it lives and what it shows (alt text)."""
 
     url: str
-    alt: str = ""
-    mime_type: str | None = None
+    alt: str = ""  # the type is not kept: feeds declare "image/jpg" and worse, so the fetched bytes decide it
 
 
 @dataclass(frozen=True)

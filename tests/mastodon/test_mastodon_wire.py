@@ -157,19 +157,19 @@ def test_a_post_stored_before_the_answer_was_lost_is_settled_only_with_read_stat
         assert len(fake.requests_to("POST", API_STATUSES)) == 1
 
 
-def test_upload_is_typed_and_named_from_the_bytes_not_the_feeds_declared_type(
+def test_upload_is_typed_and_named_from_the_bytes_not_the_url(
     fake: FakeMastodon, make_publisher: MakePublisher
 ) -> None:
     jpeg = jpeg_bytes()
     publisher = make_publisher(fake, fetch_image=lambda url: jpeg)
-    publisher.publish(post("photo", images=(Image("https://img.test/a.jpg", "A bridge", mime_type="image/jpg"),)),
+    publisher.publish(post("photo", images=(Image("https://img.test/a.jpg", "A bridge"),)),
                       identity=identity())
     (media,) = fake.media.values()
     assert media.mime_type == "image/jpeg"
     assert media.file_name is not None and media.file_name.endswith(".jpg"), media.file_name
     png = png_bytes()
     publisher = make_publisher(fake, fetch_image=lambda url: png)
-    publisher.publish(post("mislabelled", images=(Image("https://img.test/b.jpg", "", mime_type="image/jpeg"),)),
+    publisher.publish(post("mislabelled", images=(Image("https://img.test/b.jpg", ""),)),
                       identity=identity(2))
     newest = max(fake.media.values(), key=lambda m: int(m.id))
     assert newest.mime_type == "image/png" and newest.file_name is not None and newest.file_name.endswith(".png")

@@ -61,7 +61,7 @@ def test_controls_are_removed_from_every_text_field_of_a_json_feed() -> None:
     assert d.title == "]0;pwnedFloods [2Jclose31m the road ring"
     assert d.text == "First para[31m. Tabbed\n\nSecond para"  # paragraphs kept (spaces collapse as before)
     assert (d.summary, d.author, d.tags) == ("Sum]0;xmary", "Ana[0m R", ("tag", "\u202eok"))
-    assert d.image == Image("https://news.example/i.png", "Alt text", "image/png")
+    assert d.image == Image("https://news.example/i.png", "Alt text")
     assert d.url == "https://news.example/a%1B[2J"  # a URL cannot hold one: percent-encoded
     assert not FORBIDDEN.search(d.title + d.summary + (d.author or "") + d.image.alt + d.url)
 

@@ -166,7 +166,7 @@ def test_relative_links_and_images_resolve_against_the_feed_url() -> None:
     d = parse(rss(items, channel="<title>B</title><link>/</link>")).dispatches[0]
     assert d.url == "https://example.org/posts/a?id=7"
     assert d.id == d.url  # no guid: the canonical link is the id
-    assert d.image == Image("https://example.org/img/a.png", "A cat", None)
+    assert d.image == Image("https://example.org/img/a.png", "A cat")
 
 
 def test_missing_guid_and_link_gives_a_stable_hash_id() -> None:
@@ -207,7 +207,7 @@ def test_media_description_is_alt_text_and_does_not_replace_the_body() -> None:
              '</media:content><media:thumbnail url="/t.jpg"/></item>')
     d = parse(rss(items, ns=ns)).dispatches[0]
     assert (d.text, d.summary, d.title) == ("Real body", "Real body", "T")
-    assert d.image == Image("https://example.org/m.jpg", "MD", "image/jpeg")
+    assert d.image == Image("https://example.org/m.jpg", "MD")
 
 
 def test_image_falls_back_to_thumbnail_then_enclosure() -> None:
@@ -216,8 +216,8 @@ def test_image_falls_back_to_thumbnail_then_enclosure() -> None:
              '<media:thumbnail url="/t.jpg"/><media:title>Thumb title</media:title></item>')
     encl = '<item><guid>2</guid><title>E</title><enclosure url="/e.png" type="image/png" length="1"/></item>'
     a, b = parse(rss(thumb + encl, ns=ns)).dispatches
-    assert a.image == Image("https://example.org/t.jpg", "Thumb title", None)
-    assert b.image == Image("https://example.org/e.png", "", "image/png")
+    assert a.image == Image("https://example.org/t.jpg", "Thumb title")
+    assert b.image == Image("https://example.org/e.png", "")
 
 
 def test_author_is_a_name_never_a_bare_email_and_dates_are_utc() -> None:
@@ -269,7 +269,7 @@ def test_inline_image_resolves_against_the_bodys_xml_base() -> None:
            '<entry><id>urn:i</id><title>I</title>'
            '<content type="html" xml:base="https://cdn.example/posts/">&lt;img src="pic.jpg"&gt;'
            "</content></entry></feed>")
-    assert parse(doc).dispatches[0].image == Image("https://cdn.example/posts/pic.jpg", "", None)
+    assert parse(doc).dispatches[0].image == Image("https://cdn.example/posts/pic.jpg", "")
 
 
 RDF = """<?xml version="1.0"?>
@@ -320,12 +320,12 @@ def test_json_feed_1_1() -> None:
         "42", "https://example.org/j/1", "Olá & adeus", "Short")
     assert (one.tags, one.language, one.author) == (("a", "b"), "pt-BR", "Item Person")
     assert one.published == datetime(2026, 3, 4, 8, 6, 7, tzinfo=UTC)
-    assert one.image == Image("https://example.org/i.jpg", "Sea", None)
+    assert one.image == Image("https://example.org/i.jpg", "Sea")
     assert (two.text, two.summary, two.author, two.language) == (
         "Plain\n\nsecond para", "Plain", "Feed Person", "en-GB")
     assert two.published == datetime(2026, 3, 5, tzinfo=UTC)
-    assert two.image == Image("https://cdn.example.org/x.jpg?sig=1", "", None)
-    assert three.image == Image("https://example.org/a.png", "Chart", "image/png")
+    assert two.image == Image("https://cdn.example.org/x.jpg?sig=1", "")
+    assert three.image == Image("https://example.org/a.png", "Chart")
 
 
 def test_json_feed_1_0_author_and_errors() -> None:

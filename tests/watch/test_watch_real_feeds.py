@@ -75,7 +75,7 @@ def test_nested_titles_descriptions_and_links_never_become_the_entrys(doc: str) 
     # No title of its own: not the media:title, not the author's job title.
     assert (photo.title, photo.text) == ("", "Photo of the week.")
     assert gauges.image == Image("https://harbour-eng.example/img/gauges.jpg",
-                                 "A tide gauge on the east pier", None)
+                                 "A tide gauge on the east pier")
 
 
 def test_a_nested_description_before_the_entrys_own_does_not_take_its_place() -> None:
@@ -231,7 +231,7 @@ def test_relative_links_in_a_feed_read_from_a_file_resolve_against_its_site_link
     assert feed.link == "https://site.example/blog/"
     root, rel, absolute = feed.dispatches
     assert root.url == "https://site.example/posts/a"
-    assert root.image == Image("https://site.example/blog/img/a.png", "", None)
+    assert root.image == Image("https://site.example/blog/img/a.png", "")
     assert rel.url == "https://site.example/blog/posts/b"
     assert absolute.url == "https://other.example/c"
 
@@ -258,7 +258,7 @@ def test_xml_base_comes_before_the_site_link(tmp_path: Path) -> None:
     (tmp_path / "a.xml").write_text(atom, "utf-8")
     d = fetch_and_parse(str(tmp_path / "a.xml")).dispatches[0]
     assert d.url == "https://cdn.example/base/posts/1"
-    assert d.image == Image("https://cdn.example/base/i.png", "", None)
+    assert d.image == Image("https://cdn.example/base/i.png", "")
 
 
 def test_relative_links_over_http_use_the_site_link_then_the_final_feed_url(feed_server: FeedServer) -> None:

@@ -151,13 +151,13 @@ def _image(item: dict[str, Any], base: Bases, content_html: str) -> Image | None
     for key in ("image", "banner_image"):
         src = absolute_image_url(base, _str(item.get(key)))
         if src:
-            return Image(src, "", None)
+            return Image(src, "")
     attachments = item.get("attachments")
     for a in attachments if isinstance(attachments, list) else []:
         if isinstance(a, dict) and _str(a.get("mime_type")).startswith("image/"):
             src = absolute_image_url(base, _str(a.get("url")))
             if src:
-                return Image(src, " ".join(_str(a.get("title")).split()), _str(a.get("mime_type")))
+                return Image(src, " ".join(_str(a.get("title")).split()))
     found = first_image(content_html)
     src = absolute_image_url(base, found[0]) if found else ""
-    return Image(src, found[1], None) if found and src else None
+    return Image(src, found[1]) if found and src else None

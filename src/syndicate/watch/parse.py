@@ -368,23 +368,19 @@ def _image(e: Mapping[str, Any], base: Bases, bodies: list[tuple[str, Bases]],
         src = absolute_image_url(base, m.get("url"))
         if src and _is_image(m.get("medium"), m.get("type"), src):
             alt = m.get("media_description") or m.get("media_title") or entry_alt
-            return Image(src, alt, _mime(m.get("type")))
+            return Image(src, alt)
     for t in e.get("media_thumbnail") or []:
         src = absolute_image_url(base, t.get("url"))
         if src:
-            return Image(src, entry_alt, None)
+            return Image(src, entry_alt)
     for link in e.get("links") or []:
         href = link.get("href")
         src = absolute_image_url(base, relative.get(href, href) if isinstance(href, str) else None)
         if src and link.get("rel") == "enclosure" and _is_image(None, link.get("type"), src):
-            return Image(src, entry_alt, _mime(link.get("type")))
+            return Image(src, entry_alt)
     for html, html_base in bodies:
         found = first_image(html)
         src = absolute_image_url(html_base, found[0]) if found else ""
         if found and src:
-            return Image(src, found[1], None)
+            return Image(src, found[1])
     return None
-
-
-def _mime(value: object) -> str | None:
-    return value if isinstance(value, str) and value.startswith("image/") else None
