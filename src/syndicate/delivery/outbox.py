@@ -7,7 +7,7 @@ as seen. `accept_feed` widens that transaction to a whole feed: its HTTP
 validators, its baseline and every dispatch accepted from it commit together,
 so a crash before the commit leaves the feed as if it had not been fetched.
 After that commit the dispatch cannot be lost or posted twice by a crash:
-delivery only ever moves rows forward (see `deliver.py`).
+delivery only ever moves rows forward (see `engine.py`); docs/outbox.md tells the whole story.
 """
 
 from __future__ import annotations
