@@ -3,7 +3,7 @@
 Everything here is a frozen dataclass with no behaviour beyond small helpers, so
 that the pipeline stages (watch → compose → outbox → deliver) can pass values
 around without sharing state. JSON (de)serialisation of plans lives in
-`preview/jsonplan.py`, so the outbox and `dry-run --format json` agree.
+`jsonplan.py`, beside this module, so the outbox and `dry-run --format json` agree.
 """
 
 from __future__ import annotations
