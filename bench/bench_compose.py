@@ -20,13 +20,15 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "compose"))  # the composer tests' corpus
 
-import syndicate.compose.plan as plan_module  # noqa: E402
 from compose_corpus import POOLS, TITLES, dispatch  # noqa: E402
+
+import syndicate.compose.plan as plan_module  # noqa: E402
 from syndicate.compose.plan import plan_dispatch  # noqa: E402
 from syndicate.compose.sentences import split_sentences  # noqa: E402
 from syndicate.model import PLATFORMS, Dispatch  # noqa: E402
@@ -107,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = []
     baseline = None
     for name, compose in MODES.items():
-        seconds, posts = timed(lambda: run_batch(dispatches, compose), args.repeats)
+        seconds, posts = timed(partial(run_batch, dispatches, compose), args.repeats)
         baseline = baseline or seconds
         rows.append((name, seconds * 1000 / n, seconds, seconds / baseline, posts / n))
     split, _ = timed(lambda: (_split_all(dispatches), 0), args.repeats)

@@ -27,8 +27,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from fakes.mastodon_api import API_STATUSES, FakeMastodon  # noqa: E402
 from fakes.x_api import XApiFake  # noqa: E402
+
 from syndicate.delivery import outbox  # noqa: E402
 from syndicate.delivery.engine import deliver_due  # noqa: E402
 from syndicate.model import Dispatch, DispatchPlan, PlatformPlan, Post  # noqa: E402
@@ -141,6 +142,10 @@ def _publisher(platform: str, s: Settings) -> Any:
     return MastodonPublisher(s.mastodon, TOKEN)
 
 
+def _median(results: list[tuple[float, ...]], i: int) -> float:
+    return statistics.median(r[i] for r in results)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--posts", type=int, default=30)
@@ -152,16 +157,16 @@ def main(argv: list[str] | None = None) -> None:
     rows: list[tuple[str, ...]] = []
     for platform in args.platforms.split(","):
         results = [run_once(platform, args.posts, args.limit, args.window, r) for r in range(args.repeats)]
-        med: Callable[[int], float] = lambda i: statistics.median(r[i] for r in results)  # noqa: E731
+        med = partial(_median, results)
         overs = [r[1] / r[2] - 1 if r[2] > 0 else float("nan") for r in results]
         rows.append((platform, str(args.posts), f"{args.limit}/{args.window:g}s", f"{med(0):g}",
                      f"{med(1):.2f}", f"{med(2):.2f}", f"{statistics.median(overs) * 100:+.1f}%",
                      " ".join(f"{o * 100:+.0f}%" for o in overs)))
     head = ("platform", "posts", "limit", "429s", "total s", "minimum s", "over", "each repeat")
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
     for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
 
 
 if __name__ == "__main__":

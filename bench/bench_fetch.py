@@ -26,8 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the test suite's feed server
 
-from syndicate.watch.fetch import FeedRequest, FetchResult, fetch_feed, fetch_many, make_client  # noqa: E402
 from watch.feedserver import FeedServer, Reply  # noqa: E402
+
+from syndicate.watch.fetch import FeedRequest, FetchResult, fetch_feed, fetch_many, make_client  # noqa: E402
 
 SMALL_FEED = (
     b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Bench</title>'

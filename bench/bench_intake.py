@@ -22,10 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the test suite's feed server and feed builder
 
 from core.feedgen import item, rss  # noqa: E402
-from syndicate.delivery import intake  # noqa: E402
-from syndicate.config import load_config  # noqa: E402
-from syndicate.store import Store  # noqa: E402
 from watch.feedserver import FeedServer, Reply, conditional  # noqa: E402
+
+from syndicate.config import load_config  # noqa: E402
+from syndicate.delivery import intake  # noqa: E402
+from syndicate.store import Store  # noqa: E402
 
 PAGE = b'<html><head><meta property="og:title" content="T"><meta property="og:description" content="D"></head></html>'
 

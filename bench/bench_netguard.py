@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the test suite's feed server
 
 import httpx  # noqa: E402
+from watch.feedserver import FeedServer, Reply  # noqa: E402
 
 from syndicate import netguard  # noqa: E402
-from watch.feedserver import FeedServer, Reply  # noqa: E402
 
 PAGE = b"<html><head><title>Bench</title><meta property='og:description' content='d'></head></html>"
 

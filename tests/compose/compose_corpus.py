@@ -10,7 +10,7 @@ body, odd tags, a word longer than any post.
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from syndicate.model import Dispatch, Image
 
@@ -158,7 +158,7 @@ def dispatch(
         tags=TAGS[lang] if tags is None else tags,
         language=language,
         author="Ana Quispe",
-        published=datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc),
+        published=datetime(2026, 11, 28, 9, 0, tzinfo=UTC),
         image=Image(f"https://news.example.org/img/{key}.jpg", alt="A photo") if image else None,
     )
 

@@ -4,7 +4,8 @@ number their parts right and respect max_parts, and Bluesky facets slice exactly
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
+from itertools import pairwise
 
 import pytest
 from compose_checks import assert_facets, assert_fits, is_whole, squash, strip_numbering, vocabulary
@@ -38,7 +39,7 @@ VARIANTS: dict[str, tuple[dict[str, ComposeSettings], dict[str, Limits] | None]]
 CASES = [(name, variant) for name in CORPUS for variant in VARIANTS]
 
 
-@lru_cache(maxsize=None)
+@cache
 def planned(name: str, variant: str) -> DispatchPlan:
     compose, limits = VARIANTS[variant]
     return plan_dispatch(CORPUS[name], platforms=PLATFORMS, compose=compose, limits=limits)
@@ -156,12 +157,12 @@ def test_thread_posts_break_between_sentences_unless_one_is_too_long(name: str, 
         if posts and _unshorten(posts[-1]).startswith(CLOSING.format(url="")):
             posts = posts[:-1]
         pos = 0
-        for post, following in zip(posts, posts[1:]):
+        for post, following in pairwise(posts):
             pos += len(squash(_unshorten(post)))
             if pos in ends:
                 continue
             # Split mid-sentence: allowed only if that sentence could not start the next post whole.
-            containing = next(s.text for end, s in zip(ends, sentences) if end > pos)
+            containing = next(s.text for end, s in zip(ends, sentences, strict=True) if end > pos)
             number = strip_numbering(following.text)[1]
             suffix = f" {number[0]}/{number[1]}" if number else ""
             alone = measure(pp.platform, containing + suffix, limits=limits.get(pp.platform))

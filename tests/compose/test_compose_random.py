@@ -74,7 +74,7 @@ def body_text(post: Post) -> str:
 def test_generated_dispatches_keep_every_promise(
     d: Dispatch, chosen: tuple[ComposeSettings, ...], mastodon: Limits
 ) -> None:
-    compose = dict(zip(PLATFORMS, chosen))
+    compose = dict(zip(PLATFORMS, chosen, strict=True))
     limits = {"mastodon": mastodon}
     plan = plan_dispatch(d, platforms=PLATFORMS, compose=compose, limits=limits)
     for pp in plan.platforms:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from delivery.delivery_support import MASTODON_CANARY, X_CANARY, make_mastodon_fake, make_x_fake
+
 from syndicate.cli import cli
 
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from core.feedgen import item, rss
-from syndicate.delivery import outbox
+
 from syndicate.cli import cli
-from syndicate.config import load_config
-from syndicate.delivery.engine import Clock, deliver_due, in_quiet_hours
 from syndicate.commands.run import run_once
+from syndicate.config import load_config
+from syndicate.delivery import outbox
+from syndicate.delivery.engine import Clock, deliver_due, in_quiet_hours
 from syndicate.settings import DeliverySettings, Settings
 from syndicate.store import Store
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from core.feedgen import item, rss
+
 from syndicate.cli import cli
 
 ARTICLE = b"""<html><head><title>Story</title>
@@ -91,8 +91,8 @@ def test_dry_run_writes_nothing_and_only_fetches_feed_and_articles(tmp_path: Pat
     assert set(site.paths) == {"/feed.xml", "/story-2", "/story-3"}
 
     # Now with a state file from a run that only polls (no platform has credentials: nothing is sent).
-    from syndicate.config import load_config
     from syndicate.commands.run import run_once
+    from syndicate.config import load_config
 
     run_once(load_config(path), deliver=False)
     state = tmp_path / "state.db"

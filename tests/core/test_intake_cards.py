@@ -7,11 +7,12 @@ import threading
 from pathlib import Path
 
 from core.feedgen import item, rss
+from watch.feedserver import FeedServer, Reply, Seen, conditional
+
 from syndicate.config import load_config
 from syndicate.delivery.intake import prepare
 from syndicate.settings import Settings
 from syndicate.store import Store
-from watch.feedserver import FeedServer, Reply, Seen, conditional
 
 ARTICLE = ('<html><head><meta property="og:title" content="OG title {n}">'
            '<meta property="og:description" content="OG description {n}."></head><body>x</body></html>')

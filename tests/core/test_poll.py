@@ -6,9 +6,10 @@ import hashlib
 from pathlib import Path
 
 from core.feedgen import item, rss
+
+from syndicate.delivery.poll import PollResult, poll
 from syndicate.settings import FeedSettings
 from syndicate.store import Store
-from syndicate.delivery.poll import PollResult, poll
 
 
 def setup(tmp_path: Path, items: list[str], backfill: int = 1) -> tuple[FeedSettings, Path, Store]:

@@ -125,8 +125,9 @@ def test_after_an_upgrade_old_entries_swallowed_by_the_global_id_stay_unposted(t
     """Schema 1 dropped feed b's entry "1" (feed a had that id): an upgrade must not post it now,
     while b's genuinely new entries — and new feeds — follow the per-feed rule."""
     from core.feedgen import item, rss
-    from syndicate.settings import FeedSettings
+
     from syndicate.delivery.poll import poll
+    from syndicate.settings import FeedSettings
 
     path = tmp_path / "s.db"
     _v1_state(path)

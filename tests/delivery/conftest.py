@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 from delivery_support import make_mastodon_fake, make_x_fake
-
 from fakes.mastodon_api import FakeMastodon
 from fakes.x_api import XApiFake
 from pds.harness import PdsHandle, start_pds

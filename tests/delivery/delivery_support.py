@@ -13,8 +13,8 @@ import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -257,8 +257,8 @@ class VirtualClock:
 
 def run_inproc(setup: Setup, clock: VirtualClock | None = None, *, publishers: Mapping[str, Any] | None = None) -> Any:
     """One `syndicate run` in this process (credentials from os.environ: use monkeypatch.setenv)."""
-    from syndicate.config import load_config
     from syndicate.commands.run import run_once
+    from syndicate.config import load_config
 
     settings = load_config(setup.config)
     return run_once(settings, clock=clock.deliver_clock() if clock else None, publishers=publishers)
@@ -276,8 +276,8 @@ def states(state: Path, platform: str) -> list[str]:
 
 def assert_dry_run_writes_nothing(setup: Setup) -> None:
     """`dry-run` (the same pipeline, on an in-memory copy) leaves the state file's bytes as they were."""
-    from syndicate.config import load_config
     from syndicate.commands.dryrun import dry_run_plan
+    from syndicate.config import load_config
 
     before = setup.state.read_bytes()
     dry_run_plan(load_config(setup.config), show_all=False, fetch_cards=False)

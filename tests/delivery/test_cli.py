@@ -27,7 +27,6 @@ from delivery_support import (
     thread_entries,
     write_feed,
 )
-
 from pds.harness import PdsHandle
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,6 @@ from delivery_support import (
     thread_body,
     write_feed,
 )
-
 from fakes.killproxy import KillProxy
 from pds.harness import PdsHandle
 
@@ -171,7 +171,7 @@ def assert_thread_intact(r: Round, platform: str, where: str) -> None:
     assert [p["text"] for p in r.posts] == r.planned, f"{where}: server holds {len(r.posts)} posts, not the plan"
     assert r.states == ["sent"] * 4, f"{where}: outbox states {r.states}"
     assert r.posts[0]["parent"] is None, f"{where}: part 1 replies to something"
-    for prev, cur in zip(r.posts, r.posts[1:]):
+    for prev, cur in pairwise(r.posts):
         if platform == "bluesky":
             assert cur["parent"] == {"uri": prev["id"], "cid": prev["cid"]}, f"{where}: parent ref broken"
             assert cur["root"] == {"uri": r.posts[0]["id"], "cid": r.posts[0]["cid"]}, f"{where}: root ref broken"

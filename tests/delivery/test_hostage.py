@@ -30,7 +30,6 @@ from delivery_support import (
     set_env,
     states,
 )
-
 from fakes.mastodon_api import API_MEDIA_V2
 from pds.harness import PdsHandle
 from watch.feedserver import FeedServer, Reply
@@ -208,8 +207,8 @@ def test_an_image_on_another_private_host_is_not_requested_and_the_post_goes(
 def test_dry_run_says_why_a_card_and_an_image_will_not_be_fetched(
     tmp_path: Path, site: FeedServer, other_host: FeedServer
 ) -> None:
-    from syndicate.config import load_config
     from syndicate.commands.dryrun import dry_run_plan
+    from syndicate.config import load_config
 
     other_host.route("/article", Reply(200, b"<html><head><title>Internal</title></head></html>",
                                        {"Content-Type": "text/html"}))
@@ -236,8 +235,8 @@ def test_dry_run_says_why_a_card_and_an_image_will_not_be_fetched(
 def test_a_part_deferred_past_give_up_after_fails_and_the_next_dispatch_goes(
     tmp_path: Path, site: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from syndicate.config import load_config
     from syndicate.commands.status import retry_dispatch
+    from syndicate.config import load_config
 
     site.route("/a.png", Reply(200, png(), {"Content-Type": "image/png"}))
     clock = VirtualClock()
@@ -287,8 +286,8 @@ def test_a_part_deferred_past_give_up_after_fails_and_the_next_dispatch_goes(
 
 
 def test_retry_restarts_the_give_up_clock(tmp_path: Path, site: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from syndicate.config import load_config
     from syndicate.commands.status import retry_dispatch
+    from syndicate.config import load_config
 
     clock = VirtualClock()
     set_env(monkeypatch, cli_env(mastodon=MASTODON_CANARY))

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from delivery_support import MASTODON_CANARY, cli_env, run_cli, set_env
-
 from fakes.mastodon_api import FakeMastodon
 from pds.harness import PdsHandle
+
 from syndicate.cli import cli
-from syndicate.config import load_config
 from syndicate.commands.run import run_once
+from syndicate.config import load_config
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
@@ -190,10 +190,9 @@ def test_time_spent_on_cards_counts_against_the_run_budget(tmp_path: Path, monke
                                                            pds: PdsHandle) -> None:
     """Card fetches and delivery share `[delivery] max_run_seconds`: a run whose cards used it all
     queues the dispatch and leaves posting to the next run (virtual time: the card page moves it on)."""
+    from core.feedgen import item, rss
     from delivery_support import VirtualClock
     from test_crash import bluesky_posts
-
-    from core.feedgen import item, rss
     from watch.feedserver import FeedServer, Reply, Seen, conditional
 
     clock = VirtualClock()

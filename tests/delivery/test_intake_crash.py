@@ -25,13 +25,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from delivery_support import SYNDICATE, cli_env, run_cli
-from test_crash import bluesky_posts
-
 from core.feedgen import item, rss
+from delivery_support import SYNDICATE, cli_env, run_cli
 from pds.harness import PdsHandle
-from syndicate.store import Store
+from test_crash import bluesky_posts
 from watch.feedserver import FeedServer, Reply, conditional
+
+from syndicate.store import Store
 
 WAIT = 60.0  # seconds to wait for the run to reach the kill point (a bound for a stuck test, not a timing)
 

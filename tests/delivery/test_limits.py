@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,6 @@ from delivery_support import (
     thread_body,
     write_feed,
 )
-
 from fakes.mastodon_api import API_STATUSES
 
 TWO_HOURS = 7200.0
@@ -62,8 +62,8 @@ def test_x_429_resetting_in_two_hours_defers_within_the_budget_then_posts(
         (part,) = parts(setup.state, "x")
         assert part["state"] == "deferred"
         assert part["not_before"] == pytest.approx(reset, abs=1)
-        from syndicate.config import load_config
         from syndicate.commands.status import render_status
+        from syndicate.config import load_config
 
         shown = render_status(load_config(setup.config))
         when = datetime.fromtimestamp(part["not_before"], UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -162,7 +162,7 @@ def test_forty_new_entries_go_out_a_few_per_run_spaced_and_in_order(
     assert [t.text.split("\n")[0] for t in sorted(xf.tweets, key=lambda t: int(t.id))] == want
     assert [s.text.split("\n")[0] for s in sorted(mf.statuses, key=lambda s: int(s.id))] == want
     for server_times in ([t.created_at for t in xf.tweets], [s.created_at for s in mf.statuses]):
-        gaps = [b - a for a, b in zip(server_times, server_times[1:])]
+        gaps = [b - a for a, b in pairwise(server_times)]
         assert min(gaps) >= spacing - 0.01  # spaced on the server's own (virtual) clock
     assert_dry_run_writes_nothing(setup)
 
@@ -171,8 +171,8 @@ def test_x_budget_stops_x_before_a_thread_that_would_pass_it(tmp_path: Path, mon
     """Each X post costs 0.015, or 0.20 with a link. A 4-part thread with links in its first and last
     parts costs 0.43; with a budget of 0.5 the first thread goes out whole, the second is skipped
     whole (not half a thread), Mastodon gets both, and `status` shows the month's X spend."""
-    from syndicate.config import load_config
     from syndicate.commands.status import render_status
+    from syndicate.config import load_config
 
     clock = VirtualClock()
     set_env(monkeypatch, cli_env(x=True, mastodon=MASTODON_CANARY))

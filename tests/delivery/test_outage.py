@@ -9,6 +9,7 @@ with it. Every check reads what the server stored.
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,6 @@ from delivery_support import (
     thread_body,
     write_feed,
 )
-
 from fakes.mastodon_api import API_STATUSES, API_VERIFY_CREDENTIALS
 from pds.harness import PdsHandle
 
@@ -51,7 +51,7 @@ def test_mastodon_down_for_several_runs_then_everything_in_order(tmp_path: Path,
     with make_mastodon_fake(clock=clock.wall) as fake:
         setup = _three_threads(tmp_path, "down", mastodon=fake.base_url)
         fake.fail_next(10_000, status=503)
-        for run in range(4):
+        for _ in range(4):
             report = run_inproc(setup, clock)
             assert report.exit_code == 0
             assert report.lines() == []  # cron stays quiet: nothing was posted or failed
@@ -220,7 +220,7 @@ def test_an_unknown_part_holds_the_rest_of_its_thread(tmp_path: Path, monkeypatc
     assert states(setup.state, "mastodon") == ["sent"] * 4
     ordered = sorted(fake.statuses, key=lambda s: int(s.id))
     assert [s.text for s in ordered] == planned_texts(setup.state, "mastodon")[dispatch_id]
-    for prev, cur in zip(ordered, ordered[1:]):
+    for prev, cur in pairwise(ordered):
         assert cur.in_reply_to_id == prev.id
     assert_dry_run_writes_nothing(setup)
 

@@ -20,7 +20,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler
@@ -43,7 +43,7 @@ def status_length(text: str, spoiler_text: str = "", *, url_length: int = 23) ->
 
 def iso8601(epoch: float) -> str:
     """How Mastodon writes times: `2026-01-01T12:05:00.000000Z` (X-RateLimit-Reset), created_at likewise."""
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def render_content(text: str, base_url: str) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ def _resolve(node: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
-@lru_cache(maxsize=None)
+@cache
 def _operations() -> tuple[tuple[re.Pattern[str], Operation], ...]:
     out = []
     for template, methods in SPEC["paths"].items():

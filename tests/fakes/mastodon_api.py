@@ -44,7 +44,14 @@ from urllib.parse import urlsplit
 
 from fakes import _mastodon_spec
 from fakes._mastodon_wire import (
-    Bucket, Request, Response, http_date, iso8601, make_handler, render_content, status_length,
+    Bucket,
+    Request,
+    Response,
+    http_date,
+    iso8601,
+    make_handler,
+    render_content,
+    status_length,
 )
 
 # Endpoint paths (Mastodon.py adds a trailing slash to the instance ones; both are served).
@@ -498,7 +505,7 @@ class FakeMastodon:
         if len(media_ids) > self.max_media_attachments:
             raise _Reply(422, f"Cannot attach more than {self.max_media_attachments} files")
         media = [self.media.get(i) for i in media_ids]
-        missing = [i for i, x in zip(media_ids, media) if x is None or x.account_id != account_id or x.status_id]
+        missing = [i for i, x in zip(media_ids, media, strict=True) if x is None or x.account_id != account_id or x.status_id]
         if missing:
             raise _Reply(422, f"Media {', '.join(missing)} not found or already attached to another post")
         attached = tuple(x for x in media if x is not None)

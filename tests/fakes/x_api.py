@@ -52,15 +52,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
 from oauthlib.oauth1 import Client as OAuth1Client
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 
-from fakes._http import FakeHTTPServer, Request, Response
 from fakes import _x_spec
+from fakes._http import FakeHTTPServer, Request, Response
 from fakes._x_wire import (
     CREDITS_DEPLETED,
     CURRENT_REPLY_REFUSED_DETAIL,
@@ -402,7 +402,7 @@ class XApiFake(FakeHTTPServer):
             if "referenced_tweets" in fields and t.reply_to:
                 item["referenced_tweets"] = [{"type": "replied_to", "id": t.reply_to}]
             if "created_at" in fields:
-                item["created_at"] = datetime.fromtimestamp(t.created_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                item["created_at"] = datetime.fromtimestamp(t.created_at, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
             if "author_id" in fields:
                 item["author_id"] = self.user["id"]
             data.append(item)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from preview.sample_plan import ALT, ARTICLE, SCRIPT, facet, hostile_plan, reali
 from syndicate.preview.html import render_html, write_html
 
 IMAGES = "http://127.0.0.1:9/img"
-WHEN = datetime(2026, 5, 14, 8, 0, tzinfo=timezone.utc)
+WHEN = datetime(2026, 5, 14, 8, 0, tzinfo=UTC)
 
 
 def page(plan: dict[str, Any]) -> Node:

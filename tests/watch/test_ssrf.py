@@ -21,8 +21,8 @@ import pytest
 from syndicate import netguard
 from syndicate.config import load_config
 from syndicate.errors import ConfigError, FeedError, Permanent
-from syndicate.platforms.media import Dropped, fetch_image, prepare_image
 from syndicate.netguard import AddressRefused, FetchPolicy, classify, parse_networks
+from syndicate.platforms.media import Dropped, fetch_image, prepare_image
 from syndicate.watch.fetch import fetch_feed
 from syndicate.watch.og import fetch_card
 from watch.feedserver import FeedServer, Reply

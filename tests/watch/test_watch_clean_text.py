@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from delivery.delivery_support import MASTODON_CANARY, Setup, cli_env, make_mastodon_fake, make_x_fake, run_cli
+
 from syndicate._terminal import printable, printable_json
 from syndicate.model import Image
 from syndicate.preview.text import render_text
@@ -67,10 +67,10 @@ def test_controls_are_removed_from_every_text_field_of_a_json_feed() -> None:
 
 
 def test_controls_are_removed_from_rss_too_and_bidi_controls_only_from_titles() -> None:
-    doc = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>x</title><item>'
-           "<guid>g</guid><title>A &#x1b;[2J &#x202e;b&#x2066;c&#x2069;</title>"
-           "<description>&lt;p&gt;Body &#x9d;&#x1b;[31m &#x202e;kept&#x202c;&lt;/p&gt;</description>"
-           "</item></channel></rss>").encode()
+    doc = (b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>x</title><item>'
+           b"<guid>g</guid><title>A &#x1b;[2J &#x202e;b&#x2066;c&#x2069;</title>"
+           b"<description>&lt;p&gt;Body &#x9d;&#x1b;[31m &#x202e;kept&#x202c;&lt;/p&gt;</description>"
+           b"</item></channel></rss>")
     d = parse_feed(doc, url="https://news.example/rss", feed_name="wire").dispatches[0]
     assert d.title == "A [2J bc"
     assert d.text == "Body [31m \u202ekept\u202c"  # the body keeps its bidi controls; printing escapes them

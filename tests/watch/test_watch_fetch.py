@@ -14,6 +14,7 @@ import pytest
 
 from syndicate import __version__
 from syndicate.errors import FeedError
+from syndicate.netguard import FetchPolicy
 from syndicate.watch.fetch import (
     FeedRequest,
     FetchResult,
@@ -22,7 +23,6 @@ from syndicate.watch.fetch import (
     fetch_many,
     make_client,
 )
-from syndicate.netguard import FetchPolicy
 from watch.feedserver import FeedServer, Reply, Seen
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>

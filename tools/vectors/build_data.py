@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
 import re._parser as sre_parse  # the stdlib regex parser: used only to read the regex's structure
+import subprocess
 import textwrap
 from pathlib import Path
 from re._constants import ASSERT_NOT, BRANCH, IN, LITERAL, MAX_REPEAT, RANGE, SUBPATTERN

@@ -34,7 +34,8 @@ def _decode(hexseq: str) -> str:
 
 def _trie_pattern(node: dict[str, object]) -> str:
     """Regex for what may follow once the path to `node` has matched (may be empty)."""
-    alts = [re.escape(ch) + _trie_pattern(child) for ch, child in sorted(node.items()) if ch != _END and isinstance(child, dict)]
+    alts = [re.escape(ch) + _trie_pattern(child)
+            for ch, child in sorted(node.items()) if ch != _END and isinstance(child, dict)]
     if _END not in node:
         return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
     conditional = node[_END]

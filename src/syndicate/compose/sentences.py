@@ -71,7 +71,8 @@ _ABBREVIATIONS = frozenset(
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]")
 _KATAKANA = regex.compile(r"[\p{Katakana}ー]")
 # Kinsoku: characters a line (here: a cut-off text) may not start with / end with.
-_NO_START = frozenset("、。，．！？）」』】〕〉》〙〗ー々ゝゞぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ・：；)]},.!?:;%")
+_NO_START = frozenset("、。，．！？）」』】〕〉》〙〗ー々ゝゞぁぃぅぇぉっゃゅょゎ"
+                      "ァィゥェォッャュョヮヵヶ・：；)]},.!?:;%")
 _NO_END = frozenset("（「『【〔〈《〘〖([{")
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import accumulate
 
 import regex
@@ -128,16 +128,20 @@ def fit_teaser(template: str, fields: Fields, fits: Fits, *, language: str | Non
         if name == "summary" and "title" in too_long:
             f = _set(f, name, "")  # every summary attempt would show the whole title: on to the title
             continue
-        base = f
-        cut = shorten(_get(base, name), lambda v: attempt(_set(base, name, v)) is not None, language=language)
+        cut = shorten(_get(f, name), partial(_renders_with, attempt, f, name), language=language)
         if cut is not None:
-            return attempt(_set(base, name, cut))
+            return attempt(_set(f, name, cut))
         f = _set(f, name, "")
         text = attempt(f)
         if text is not None:
             return text
     # Last resort before giving up: the byline fields, which templates rarely use.
     return attempt(replace(f, author="", feed=""))
+
+
+def _renders_with(attempt: Callable[[Fields], str | None], fields: Fields, name: str, value: str) -> bool:
+    """Whether the teaser renders and fits with `name` set to `value`."""
+    return attempt(_set(fields, name, value)) is not None
 
 
 def _get(fields: Fields, name: str) -> str:

@@ -191,7 +191,7 @@ def _add(
                 return remaining
             remaining = extend(remaining)
             continue
-        cut = _longest_prefix(remaining, lambda t: fits(t + tail), whole=not more)
+        cut = _longest_prefix(remaining, lambda t: fits(t + tail), whole=not more)  # noqa: B023 (called here)
         if more and cut >= len(remaining):  # only the piece's own end would fit, and the sentence goes on past it
             remaining = extend(remaining)
             continue

@@ -82,7 +82,8 @@ def from_facets(text: str, facets: Sequence[Mapping[str, Any]]) -> tuple[list[Se
     notes: list[str] = []
     cursor = 0
     for n, facet in sorted(enumerate(facets, 1), key=lambda f: _byte(f[1], "byteStart")):
-        kind, start, end, value = facet.get("type"), _byte(facet, "byteStart"), _byte(facet, "byteEnd"), facet.get("value")
+        kind, value = facet.get("type"), facet.get("value")
+        start, end = _byte(facet, "byteStart"), _byte(facet, "byteEnd")
         problem = _facet_problem(data, kind, start, end, value, cursor)
         if problem:
             notes.append(f"facet {n} ({kind}, bytes {start}–{end}) not rendered: {problem}")
@@ -169,7 +170,8 @@ def mastodon_segments(text: str, *, instance: str | None) -> list[Segment]:
         home = server or instance or MASTODON_FALLBACK_INSTANCE
         href = f"https://{home}/@{quote(user)}"
         at_user = m.group(0)[: 1 + len(user)]
-        return Segment("mention", m.group(0), href, shown=at_user, hidden_after=m.group(0)[len(at_user) :], title=m.group(0))
+        whole = m.group(0)
+        return Segment("mention", whole, href, shown=at_user, hidden_after=whole[len(at_user) :], title=whole)
 
     return _weave(text, spans, lambda chunk: _tags_and_mentions(chunk, _M_TAG, _M_MENTION, tag, mention))
 

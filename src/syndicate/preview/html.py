@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -127,7 +127,7 @@ def render_html(plan: Mapping[str, Any], *, generated_at: datetime | None = None
     `generated_at` overrides the plan's own `generated_at` (for reproducible output).
     Raises ValueError naming the place in the plan when it does not follow the schema.
     """
-    when = generated_at or _parse_time(plan.get("generated_at")) or datetime.now(timezone.utc)
+    when = generated_at or _parse_time(plan.get("generated_at")) or datetime.now(UTC)
     accounts = _mapping(plan.get("accounts", {}), "accounts")
     dispatches = tuple(
         _dispatch(_mapping(d, f"dispatches[{i}]"), i, accounts, f"dispatches[{i}]")
@@ -282,11 +282,11 @@ def _parse_time(value: Any) -> datetime | None:
         t = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def _format_time(t: datetime) -> str:
-    t = t.astimezone(timezone.utc)
+    t = t.astimezone(UTC)
     return f"{t.day} {t:%b %Y, %H:%M} UTC"
 
 
