@@ -7,7 +7,7 @@ import string
 FIELDS = ("title", "summary", "url", "hashtags", "author", "feed")
 
 
-def validate_template(template: str) -> str | None:
+def validate_template(template: object) -> str | None:
     """Return a message saying what is wrong with `template`, or None when it is usable."""
     if not isinstance(template, str):
         return f"expected a string, got {template!r}"

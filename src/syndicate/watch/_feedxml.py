@@ -32,11 +32,11 @@ import xml.sax
 from collections import Counter
 from typing import Any
 
-from feedparser.api import LooseFeedParser, StrictFeedParser  # type: ignore[import-untyped]
-from feedparser.encodings import convert_to_utf8  # type: ignore[import-untyped]
-from feedparser.sanitizer import replace_doctype  # type: ignore[import-untyped]
-from feedparser.urls import make_safe_absolute_uri  # type: ignore[import-untyped]
-from feedparser.util import FeedParserDict  # type: ignore[import-untyped]
+from feedparser.api import LooseFeedParser, StrictFeedParser
+from feedparser.encodings import convert_to_utf8
+from feedparser.sanitizer import replace_doctype
+from feedparser.urls import make_safe_absolute_uri
+from feedparser.util import FeedParserDict
 
 from syndicate.watch._entities import expand_entities
 
