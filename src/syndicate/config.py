@@ -352,5 +352,5 @@ class _Validator:
                 return tuple(self.typed(v, args[0], key) for v in value)
             if len(value) != len(args):
                 raise ConfigError(f"expected a list of {len(args)} values, got {value!r}", path=self.path, key=key)
-            return tuple(self.typed(v, a, key) for v, a in zip(value, args))
+            return tuple(self.typed(v, a, key) for v, a in zip(value, args, strict=True))
         return self.typed(value, hint, key)

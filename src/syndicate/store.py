@@ -291,7 +291,7 @@ class Store:
 
     def feeds(self) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT url, name, last_fetch_at, last_ok_at, last_error FROM feeds ORDER BY name")
-        return [dict(zip([d[0] for d in cur.description], row)) for row in cur]
+        return [dict(zip([d[0] for d in cur.description], row, strict=True)) for row in cur]
 
     # -- sessions and limits -----------------------------------------------------------------
 

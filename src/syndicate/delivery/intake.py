@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from syndicate.delivery import outbox
+from syndicate.delivery.poll import poll
 from syndicate.errors import FeedError
 from syndicate.model import Card, Dispatch, DispatchPlan, Limits
 from syndicate.netguard import FetchPolicy, with_fetch_notes
 from syndicate.settings import FeedSettings, Settings
 from syndicate.store import Store
-from syndicate.delivery.poll import poll
 
 # Dispatches planned at once, i.e. article pages fetched at once for link cards: enough to hide a
 # slow site behind the others, few enough to be polite to one journalist's own server (most cards
