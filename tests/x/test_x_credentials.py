@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from syndicate.errors import AuthError
-from syndicate.platforms._x_rate import DEFAULT_BACKOFF, RateInfo, blocked_until, parse_rate
+from syndicate.platforms.base import RateInfo
+from syndicate.platforms.x.errors import DEFAULT_BACKOFF, blocked_until, parse_rate
 from syndicate.platforms.x import XCredentials, comparable_text
 
 FULL = {
