@@ -128,7 +128,8 @@ def translate(action: str, *, timeout: float, clock: Callable[[], float] = time.
         what = _describe(status, error, message)
         if status is None:  # transport failure: no answer at all
             cause = exc.__cause__ or exc.__context__
-            raise Transient(PLATFORM, f"{action}: network error ({type(cause).__name__ if cause else 'unknown'})") from exc
+            kind = type(cause).__name__ if cause else "unknown"
+            raise Transient(PLATFORM, f"{action}: network error ({kind})") from exc
         if isinstance(exc, UnauthorizedError) or (isinstance(exc, BadRequestError) and error in SESSION_ERRORS):
             raise AuthError(PLATFORM, f"{action}: credentials refused ({what}); check {APP_PASSWORD_VAR}",
                             variable=APP_PASSWORD_VAR, status=status) from exc

@@ -91,7 +91,7 @@ class XSession(requests.Session):
         self._bearer = BearerAuth(bearer_token) if bearer_token else None
         self._on_response = on_response
 
-    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if isinstance(url, str) and url.startswith(TWEEPY_HOST):
             url = self.api_base + url[len(TWEEPY_HOST) :]
         if kwargs.get("timeout") is None:
@@ -103,7 +103,7 @@ class XSession(requests.Session):
             kwargs["auth"] = self._bearer
         response = super().request(method, url, *args, **kwargs)
         if self._on_response is not None:
-            self._on_response(method.upper(), response)
+            self._on_response(response.request.method or "", response)
         return response
 
     def __repr__(self) -> str:

@@ -183,6 +183,7 @@ class XPublisher:
                     OAUTH1_VARS,
                     (credentials.consumer_key, credentials.consumer_secret,
                      credentials.access_token, credentials.access_token_secret),
+                    strict=True,
                 )
                 if not value
             ]
