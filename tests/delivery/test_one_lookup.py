@@ -22,10 +22,9 @@ from delivery_support import (
     states,
     write_feed,
 )
-
+from fakes._x_wire import DUPLICATE_DETAIL
 from fakes.mastodon_api import API_STATUSES, FakeMastodon
 from fakes.x_api import XApiFake
-from fakes._x_wire import DUPLICATE_DETAIL
 from pds.harness import PdsHandle
 
 X_LOOKUP = r"/2/users/\d+/tweets"

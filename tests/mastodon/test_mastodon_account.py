@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from mastodon_support import ImageServer, MakePublisher, png_bytes
 from fakes.mastodon_api import FakeMastodon
+from mastodon_support import ImageServer, MakePublisher, png_bytes
+
 from syndicate.errors import AuthError, ConfigError, Permanent, Transient
+from syndicate.netguard import FetchPolicy
 from syndicate.platforms.mastodon import (
     TOKEN_FILE_VARIABLE,
     TOKEN_VARIABLE,
@@ -18,9 +19,8 @@ from syndicate.platforms.mastodon import (
     iso639_1,
 )
 from syndicate.platforms.media import fetch_image, trim_alt_text
-from syndicate.watch.htmltext import html_to_text
-from syndicate.netguard import FetchPolicy
 from syndicate.settings import MastodonSettings
+from syndicate.watch.htmltext import html_to_text
 
 # The image server is on loopback: content fetches reach it only when allowed (netguard).
 LOCAL = FetchPolicy.for_feeds([], ["127.0.0.0/8"])

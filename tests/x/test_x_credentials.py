@@ -8,8 +8,8 @@ import pytest
 
 from syndicate.errors import AuthError
 from syndicate.platforms.base import RateInfo
-from syndicate.platforms.x.errors import DEFAULT_BACKOFF, blocked_until, parse_rate
 from syndicate.platforms.x import XCredentials, comparable_text
+from syndicate.platforms.x.errors import DEFAULT_BACKOFF, blocked_until, parse_rate
 
 FULL = {
     "SYNDICATE_X_CONSUMER_KEY": "ck",

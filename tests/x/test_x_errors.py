@@ -5,9 +5,9 @@ from __future__ import annotations
 import socket
 
 import pytest
+from fakes.x_api import DUPLICATE_DETAIL, REPLY_REFUSED_DETAIL, TOO_LONG_DETAIL, XApiFake
 from x_support import CANARY, NOW, MakePublisher, ident, post
 
-from fakes.x_api import DUPLICATE_DETAIL, REPLY_REFUSED_DETAIL, TOO_LONG_DETAIL, XApiFake
 from syndicate.errors import (
     AuthError,
     Duplicate,

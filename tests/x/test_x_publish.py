@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from x_support import CANARY_OAUTH2, NOW, MakePublisher, ident, png_bytes, post
-
 from fakes._http import FakeHTTPServer, Response
 from fakes.x_api import XApiFake, display_text
+from x_support import CANARY_OAUTH2, NOW, MakePublisher, ident, png_bytes, post
+
 from syndicate.model import Image, ReplyTo
 from syndicate.netguard import FetchPolicy
 from syndicate.platforms.media import fetch_image, trim_alt_text
+from syndicate.platforms.x import XCredentials, XPublisher
 
 # The image server is on loopback: content fetches reach it only when allowed (netguard).
 LOCAL = FetchPolicy.for_feeds([], ["127.0.0.0/8"])
-from syndicate.platforms.x import XCredentials, XPublisher
 
 
 def test_single_post_lands_once_with_receipt(fake: XApiFake, publisher: XPublisher) -> None:
@@ -39,7 +39,7 @@ def test_four_part_thread_each_replies_to_the_previous(fake: XApiFake, publisher
 
     assert [t.text for t in fake.tweets] == texts
     assert fake.tweets[0].reply_to is None
-    for prev, cur in zip(fake.tweets, fake.tweets[1:]):
+    for prev, cur in zip(fake.tweets, fake.tweets[1:], strict=False):
         assert cur.reply_to == prev.id
     assert [r.id for r in receipts] == [t.id for t in fake.tweets]
     ids = [int(r.id) for r in receipts]
@@ -152,7 +152,8 @@ def test_check_reports_handle_name_and_limits(fake: XApiFake, make_publisher: Ma
     assert make_publisher().limits().max_characters == 280
 
 
-def test_receipt_url_uses_the_accounts_handle_when_none_configured(fake: XApiFake, make_publisher: MakePublisher) -> None:
+def test_receipt_url_uses_the_accounts_handle_when_none_configured(fake: XApiFake,
+                                                                   make_publisher: MakePublisher) -> None:
     receipt = make_publisher(handle=None).publish(post("hello"), identity=ident())
     assert receipt.url == f"https://x.com/syndicate_test/status/{receipt.id}"
 
