@@ -2,7 +2,7 @@
 
 `config.py` reads and validates TOML into these; everything else only ever
 sees these frozen dataclasses. Secrets are not here: they are read from the
-environment when a publisher is built (`secrets.py`).
+environment when a publisher is built (`platforms/secrets.py`).
 """
 
 from __future__ import annotations

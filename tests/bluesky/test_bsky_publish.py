@@ -20,7 +20,7 @@ from pds.harness import PdsHandle
 
 from syndicate.model import Card, Facet, Image, Post, Receipt, ReplyTo
 from syndicate.netguard import FetchPolicy
-from syndicate.platforms._bsky_media import default_fetch_image
+from syndicate.platforms.media import fetch_image
 
 
 def byte_range(text: str, part: str) -> tuple[int, int]:
@@ -117,7 +117,8 @@ def test_link_card_with_reencoded_thumbnail(pds: PdsHandle, make_publisher: Publ
                 image_url=f"{server.url}/og.png")
     # The default fetcher, real HTTP to the loopback image server, which netguard lets through
     # only when allowed (it is no configured feed's host here).
-    pub = make_publisher(fetch_image=partial(default_fetch_image, policy=FetchPolicy.for_feeds([], ["127.0.0.0/8"])))
+    local = FetchPolicy.for_feeds([], ["127.0.0.0/8"])
+    pub = make_publisher(fetch_image=partial(fetch_image, platform="bluesky", policy=local))
     receipt = pub.publish(Post("A story https://example.com/story", 0, 300, card=card), identity=identity())
 
     alice = pds.accounts["alice"]
@@ -145,7 +146,8 @@ def test_card_without_thumbnail_when_the_image_is_gone(pds: PdsHandle, make_publ
 
 
 def test_image_with_alt_and_aspect_ratio_wins_over_the_card(pds: PdsHandle, make_publisher: PublisherFactory) -> None:
-    images = {"https://img.example/a.jpg": small_jpeg(64, 48), "https://img.example/b.png": noisy_png(1200, 900, seed=2)}
+    images = {"https://img.example/a.jpg": small_jpeg(64, 48),
+              "https://img.example/b.png": noisy_png(1200, 900, seed=2)}
     assert len(images["https://img.example/b.png"]) > 2_000_000  # must be re-encoded under the 2 MB cap
     pub = make_publisher(fetch_image=images.__getitem__)
     post = Post("Two pictures", 12, 300,

@@ -84,3 +84,13 @@ def test_canary_password_never_appears_in_errors_logs_or_reprs(
     assert "Invalid identifier or password" in blob  # we did capture the failures
     assert CANARY not in blob
     assert dave.password not in blob
+
+
+def test_password_file_that_is_not_utf8_is_an_auth_error_naming_it(tmp_path: Path) -> None:
+    # Issue 10: a UnicodeDecodeError used to escape and stop the whole run (and could quote file bytes).
+    var = f"{APP_PASSWORD_VAR}_FILE"
+    (tmp_path / "binary").write_bytes(b"\xff\xfesecret-bytes")
+    with pytest.raises(AuthError, match="not UTF-8") as caught:
+        app_password_from_env({var: str(tmp_path / "binary")})
+    assert caught.value.variable == var and var in str(caught.value)
+    assert "secret-bytes" not in str(caught.value) and caught.value.__cause__ is None

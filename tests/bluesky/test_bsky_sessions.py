@@ -96,7 +96,8 @@ def test_bad_password_is_an_auth_error_naming_the_variable(pds: PdsHandle, make_
     assert "Invalid identifier or password" in caught.value.reason
 
 
-def test_login_storm_gets_rate_limited_until_the_servers_reset(pds: PdsHandle, make_publisher: PublisherFactory) -> None:
+def test_login_storm_gets_rate_limited_until_the_servers_reset(pds: PdsHandle,
+                                                              make_publisher: PublisherFactory) -> None:
     """Runs that log in every time: after 30 logins in 5 minutes the next one gets a 429."""
     carol = pds.accounts["carol"]
     body = {"identifier": carol.handle, "password": carol.password}

@@ -202,6 +202,10 @@ def test_an_unknown_part_holds_the_rest_of_its_thread(tmp_path: Path, monkeypatc
             def find(self, post, *, identity, reply_to=None):  # type: ignore[no-untyped-def]
                 return self.real.find(post, identity=identity, reply_to=reply_to)
 
+            @property
+            def last_rate(self):  # type: ignore[no-untyped-def]
+                return self.real.last_rate  # part of the Publisher protocol (issue 10): the engine paces by it
+
         flaky = Flaky()
         run_inproc(setup, clock, publishers={"mastodon": flaky})
         assert states(setup.state, "mastodon") == ["sent", "unknown", "planned", "planned"]

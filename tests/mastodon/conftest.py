@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from mastodon_support import TOKEN, ImageServer, MakePublisher, png_bytes
-
 from fakes import mastodon_api
 from fakes.mastodon_api import FakeMastodon
+from mastodon_support import TOKEN, ImageServer, MakePublisher, png_bytes
+
 from syndicate.platforms.mastodon import MastodonPublisher
 from syndicate.settings import MastodonSettings
 

@@ -7,21 +7,20 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from mastodon_support import ImageServer, MakePublisher, png_bytes
 from fakes.mastodon_api import FakeMastodon
+from mastodon_support import ImageServer, MakePublisher, png_bytes
+
 from syndicate.errors import AuthError, ConfigError, Permanent, Transient
+from syndicate.netguard import FetchPolicy
 from syndicate.platforms.mastodon import (
     TOKEN_FILE_VARIABLE,
     TOKEN_VARIABLE,
     MastodonPublisher,
-    fetch_image_httpx,
-    html_to_text,
     iso639_1,
-    trim_description,
 )
-from syndicate.netguard import FetchPolicy
+from syndicate.platforms.media import fetch_image, trim_alt_text
 from syndicate.settings import MastodonSettings
+from syndicate.watch.htmltext import html_to_text
 
 # The image server is on loopback: content fetches reach it only when allowed (netguard).
 LOCAL = FetchPolicy.for_feeds([], ["127.0.0.0/8"])
@@ -100,39 +99,40 @@ def test_language_tags_become_iso639_1() -> None:
         "en", "pt", "zh", "en", None, None, None, None]
 
 
-def test_trim_description_keeps_graphemes_and_words_whole() -> None:
-    assert trim_description("  short  ", 10) == "short"
+def test_trim_alt_text_keeps_graphemes_and_words_whole() -> None:
+    assert trim_alt_text("  short  ", 10) == "short"
     family = "👩‍👩‍👧"  # five code points, one grapheme
-    trimmed = trim_description("ab " + family * 3, 10)
+    trimmed = trim_alt_text("ab " + family * 3, 10)
     assert len(trimmed) <= 10
     assert trimmed == "ab " + family + "…"  # the second family would not fit whole
-    assert trim_description("words that run past the limit", 16) == "words that run…"
+    assert trim_alt_text("words that run past the limit", 16) == "words that run…"
 
 
 def test_html_to_text_reverses_mastodon_rendering() -> None:
+    # find() compares a status's HTML with what was posted, through watch's one HTML→text.
     content = ('<p>Mud &amp; water <a href="https://x.example/long/path" rel="nofollow noopener"><span '
                'class="invisible">https://</span><span class="ellipsis">x.example/lo</span><span '
                'class="invisible">ng/path</span></a><br />line two</p><p>para two</p>')
     assert html_to_text(content) == "Mud & water https://x.example/long/path\nline two\n\npara two"
 
 
-def test_default_image_fetcher(image_server: ImageServer) -> None:
+def test_image_fetcher(image_server: ImageServer) -> None:
     data = png_bytes()
     image_server.routes.update({
         "/ok.png": (200, data), "/big.png": (200, b"\0" * 2000),
         "/gone.png": (404, b"no"), "/busy.png": (503, b"later"),
     })
     base = image_server.base_url
-    assert fetch_image_httpx(base + "/ok.png", timeout=5, policy=LOCAL) == data
+    assert fetch_image(base + "/ok.png", platform="mastodon", timeout=5, policy=LOCAL) == data
     with pytest.raises(Permanent, match="larger than 1000 bytes"):
-        fetch_image_httpx(base + "/big.png", timeout=5, max_bytes=1000, policy=LOCAL)
+        fetch_image(base + "/big.png", platform="mastodon", timeout=5, max_bytes=1000, policy=LOCAL)
     with pytest.raises(Permanent, match="HTTP 404"):
-        fetch_image_httpx(base + "/gone.png", timeout=5, policy=LOCAL)
+        fetch_image(base + "/gone.png", platform="mastodon", timeout=5, policy=LOCAL)
     with pytest.raises(Transient, match="HTTP 503"):
-        fetch_image_httpx(base + "/busy.png", timeout=5, policy=LOCAL)
+        fetch_image(base + "/busy.png", platform="mastodon", timeout=5, policy=LOCAL)
     image_server.close()
     with pytest.raises(Transient, match="ConnectError"):
-        fetch_image_httpx(base + "/ok.png", timeout=5, policy=LOCAL)
+        fetch_image(base + "/ok.png", platform="mastodon", timeout=5, policy=LOCAL)
 
 
 def test_a_fetcher_that_fails_oddly_drops_the_image_not_the_post(make_publisher: MakePublisher) -> None:

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pytest
-
-from mastodon_support import MakePublisher, identity, post
 from fakes.mastodon_api import API_STATUSES, NOT_FINISHED, FakeMastodon, LoggedRequest
+from mastodon_support import MakePublisher, identity, post
+
 from syndicate.errors import AuthError, Permanent, RateLimited, Transient
 from syndicate.platforms.mastodon import TOKEN_VARIABLE, MastodonPublisher
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import httpx
-
 from fakes.mastodon_api import FakeMastodon
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")

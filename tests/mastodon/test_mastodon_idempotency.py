@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from mastodon_support import MakePublisher, identity, post
 from fakes.mastodon_api import API_STATUSES, FakeMastodon
+from mastodon_support import MakePublisher, identity, post
+
 from syndicate.errors import Transient
 from syndicate.model import Receipt, ReplyTo
 from syndicate.platforms.mastodon import MastodonPublisher

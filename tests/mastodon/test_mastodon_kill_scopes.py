@@ -14,7 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from delivery.delivery_support import (
     MASTODON_CANARY,
     Setup,
@@ -29,6 +28,7 @@ from delivery.delivery_support import (
 )
 from fakes.killproxy import KillProxy
 from fakes.mastodon_api import API_STATUSES
+
 from syndicate.platforms.mastodon import SCOPES
 
 WITHOUT_READ_STATUSES = "write:statuses write:media read:accounts"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from mastodon_support import MakePublisher, identity, post
 from fakes.mastodon_api import FakeMastodon, status_length
+from mastodon_support import MakePublisher, identity, post
+
 from syndicate.errors import Permanent
 from syndicate.model import Limits
 from syndicate.platforms.mastodon import MemoryLimitsCache, limits_from_instance

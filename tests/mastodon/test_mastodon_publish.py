@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from mastodon_support import FakeClock, MakePublisher, identity, png_bytes, post
 from fakes.mastodon_api import FakeMastodon
+from mastodon_support import FakeClock, MakePublisher, identity, png_bytes, post
+
 from syndicate.errors import Permanent, Transient
 from syndicate.model import Image, Receipt, ReplyTo
 from syndicate.platforms.mastodon import MastodonPublisher

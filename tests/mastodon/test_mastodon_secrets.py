@@ -8,12 +8,11 @@ import traceback
 from collections.abc import Iterator
 
 import pytest
-
-from mastodon_support import MakePublisher, identity, post
 from fakes.mastodon_api import API_STATUSES, FakeMastodon
+from mastodon_support import MakePublisher, identity, post
+
 from syndicate.errors import PlatformError
 from syndicate.model import Image
-from syndicate.platforms.mastodon import MastodonPublisher
 
 CANARY = "canary-" + secrets.token_urlsafe(24)
 

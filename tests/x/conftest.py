@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from x_support import CANARY, CANARY_OAUTH2, MakePublisher, clock
-
 from fakes import _x_spec
 from fakes.x_api import XApiFake
+from x_support import CANARY, CANARY_OAUTH2, MakePublisher, clock
+
 from syndicate.platforms.x import XCredentials, XPublisher
 from syndicate.settings import XSettings
 

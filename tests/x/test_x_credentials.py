@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from syndicate.errors import AuthError
-from syndicate.platforms._x_rate import DEFAULT_BACKOFF, RateInfo, blocked_until, parse_rate
+from syndicate.platforms.base import RateInfo
 from syndicate.platforms.x import XCredentials, comparable_text
+from syndicate.platforms.x.errors import DEFAULT_BACKOFF, blocked_until, parse_rate
 
 FULL = {
     "SYNDICATE_X_CONSUMER_KEY": "ck",
@@ -105,3 +106,16 @@ def test_comparable_text_drops_links_and_entities() -> None:
     sent = "Q&A <live>:  https://example.com/a?b=1\n\nexample.org/x  #tag"
     back = "Q&amp;A &lt;live&gt;: https://t.co/abcdef1234\n\nhttps://t.co/0123456789 #tag"
     assert comparable_text(sent) == comparable_text(back) == "Q&A <live>: #tag"
+
+
+def test_secret_file_that_is_not_utf8_is_an_auth_error_naming_it(tmp_path: Path) -> None:
+    # Issue 10: a UnicodeDecodeError used to escape and stop the whole run (and could quote file bytes).
+    env = dict(FULL)
+    del env["SYNDICATE_X_ACCESS_TOKEN_SECRET"]
+    (tmp_path / "binary").write_bytes(b"\xff\xfesecret-bytes")
+    env["SYNDICATE_X_ACCESS_TOKEN_SECRET_FILE"] = str(tmp_path / "binary")
+    with pytest.raises(AuthError, match="not UTF-8") as info:
+        XCredentials.from_env(env)
+    assert info.value.variable == "SYNDICATE_X_ACCESS_TOKEN_SECRET_FILE"
+    assert "SYNDICATE_X_ACCESS_TOKEN_SECRET_FILE" in str(info.value)
+    assert "secret-bytes" not in str(info.value) and info.value.__cause__ is None

@@ -29,8 +29,8 @@ from delivery.delivery_support import (
     write_feed,
 )
 
-from syndicate.config import load_config
 from syndicate.commands.status import render_status
+from syndicate.config import load_config
 
 
 def _unpaid(fake: object, cause: str, value: bool) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import socket
 
 import pytest
+from fakes.x_api import DUPLICATE_DETAIL, REPLY_REFUSED_DETAIL, TOO_LONG_DETAIL, XApiFake
 from x_support import CANARY, NOW, MakePublisher, ident, post
 
-from fakes.x_api import DUPLICATE_DETAIL, REPLY_REFUSED_DETAIL, TOO_LONG_DETAIL, XApiFake
 from syndicate.errors import (
     AuthError,
     Duplicate,
@@ -153,22 +153,27 @@ def test_at_the_weighted_limit_is_accepted(fake: XApiFake, publisher: XPublisher
     assert len(fake.tweets) == 1
 
 
-def test_duplicate_content_is_duplicate_with_the_existing_post(fake: XApiFake, publisher: XPublisher) -> None:
+def test_duplicate_content_is_duplicate_and_find_names_the_existing_post(fake: XApiFake,
+                                                                         publisher: XPublisher) -> None:
+    # The adapter no longer looks the original up itself (issue 10): the engine calls find(), once.
     first = publisher.publish(post("same words"), identity=ident())
+    lookups = len(fake.calls("GET", r"/2/users/\d+/tweets"))
     with pytest.raises(Duplicate) as info:
         publisher.publish(post("same words"), identity=ident())
     assert DUPLICATE_DETAIL in str(info.value)
-    assert info.value.existing == first
+    assert len(fake.calls("GET", r"/2/users/\d+/tweets")) == lookups
+    assert publisher.find(post("same words"), identity=ident()) == first
     assert len(fake.tweets) == 1
 
 
-def test_duplicate_whose_original_is_out_of_sight_has_no_existing(fake: XApiFake, make_publisher: MakePublisher) -> None:
+def test_duplicate_whose_original_is_out_of_sight_is_not_found(fake: XApiFake, make_publisher: MakePublisher) -> None:
     fake.seed("an old post")
     for i in range(6):
         fake.seed(f"newer post {i}")
-    with pytest.raises(Duplicate) as info:
-        make_publisher(find_depth=5).publish(post("an old post"), identity=ident())
-    assert info.value.existing is None
+    publisher = make_publisher(find_depth=5)
+    with pytest.raises(Duplicate):
+        publisher.publish(post("an old post"), identity=ident())
+    assert publisher.find(post("an old post"), identity=ident()) is None
 
 
 def test_reply_refused_is_reply_refused(fake: XApiFake, publisher: XPublisher) -> None:

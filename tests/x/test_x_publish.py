@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from x_support import CANARY_OAUTH2, NOW, MakePublisher, ident, png_bytes, post
-
 from fakes._http import FakeHTTPServer, Response
 from fakes.x_api import XApiFake, display_text
+from x_support import CANARY_OAUTH2, NOW, MakePublisher, ident, png_bytes, post
+
 from syndicate.model import Image, ReplyTo
 from syndicate.netguard import FetchPolicy
-from syndicate.platforms._x_media import default_fetch_image, trim_alt_text
+from syndicate.platforms.media import fetch_image, trim_alt_text
+from syndicate.platforms.x import XCredentials, XPublisher
 
 # The image server is on loopback: content fetches reach it only when allowed (netguard).
 LOCAL = FetchPolicy.for_feeds([], ["127.0.0.0/8"])
-from syndicate.platforms.x import XCredentials, XPublisher
 
 
 def test_single_post_lands_once_with_receipt(fake: XApiFake, publisher: XPublisher) -> None:
@@ -39,7 +39,7 @@ def test_four_part_thread_each_replies_to_the_previous(fake: XApiFake, publisher
 
     assert [t.text for t in fake.tweets] == texts
     assert fake.tweets[0].reply_to is None
-    for prev, cur in zip(fake.tweets, fake.tweets[1:]):
+    for prev, cur in zip(fake.tweets, fake.tweets[1:], strict=False):
         assert cur.reply_to == prev.id
     assert [r.id for r in receipts] == [t.id for t in fake.tweets]
     ids = [int(r.id) for r in receipts]
@@ -83,8 +83,9 @@ def test_long_alt_text_is_trimmed_to_1000_at_a_grapheme_boundary(fake: XApiFake,
     alt = "a" * 997 + family + " and more"
     publisher = make_publisher(fetch_image=lambda url: png_bytes())
     publisher.publish(post("Family", Image(url="https://example.com/f.png", alt=alt)), identity=ident())
-    assert fake.tweets[0].alt_texts == ("a" * 997,)  # the emoji did not fit whole, so it was left out
-    assert trim_alt_text("x" * 995 + family) == "x" * 995 + family  # exactly 1000 fits
+    # The emoji did not fit whole, so it was left out; the ellipsis says the text was cut.
+    assert fake.tweets[0].alt_texts == ("a" * 997 + "…",)
+    assert trim_alt_text("x" * 995 + family, 1000) == "x" * 995 + family  # exactly 1000 fits
 
 
 def test_non_image_bytes_post_without_the_image(fake: XApiFake, make_publisher: MakePublisher) -> None:
@@ -103,11 +104,11 @@ def test_default_image_fetch_over_http_with_size_cap() -> None:
     from syndicate.errors import Permanent
 
     with server:
-        assert default_fetch_image(f"{server.base_url}/img.png", timeout=5, policy=LOCAL) == image
+        assert fetch_image(f"{server.base_url}/img.png", platform="x", timeout=5, policy=LOCAL) == image
         with pytest.raises(Permanent, match="larger than 1000 bytes"):
-            default_fetch_image(f"{server.base_url}/big.png", timeout=5, max_bytes=1000, policy=LOCAL)
+            fetch_image(f"{server.base_url}/big.png", platform="x", timeout=5, max_bytes=1000, policy=LOCAL)
         with pytest.raises(Permanent, match="HTTP 404"):
-            default_fetch_image(f"{server.base_url}/gone.png", timeout=5, policy=LOCAL)
+            fetch_image(f"{server.base_url}/gone.png", platform="x", timeout=5, policy=LOCAL)
 
 
 def test_find_sees_through_tco_and_html_escaping(fake: XApiFake, publisher: XPublisher) -> None:
@@ -151,7 +152,8 @@ def test_check_reports_handle_name_and_limits(fake: XApiFake, make_publisher: Ma
     assert make_publisher().limits().max_characters == 280
 
 
-def test_receipt_url_uses_the_accounts_handle_when_none_configured(fake: XApiFake, make_publisher: MakePublisher) -> None:
+def test_receipt_url_uses_the_accounts_handle_when_none_configured(fake: XApiFake,
+                                                                   make_publisher: MakePublisher) -> None:
     receipt = make_publisher(handle=None).publish(post("hello"), identity=ident())
     assert receipt.url == f"https://x.com/syndicate_test/status/{receipt.id}"
 

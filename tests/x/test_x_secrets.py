@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from fakes.x_api import XApiFake
 from x_support import CANARY, CANARY_OAUTH2, MakePublisher, ident, png_bytes, post
 
-from fakes.x_api import XApiFake
 from syndicate.errors import PlatformError
 from syndicate.model import Image
 from syndicate.platforms.x import XCredentials, XPublisher

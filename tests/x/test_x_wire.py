@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
-from PIL import Image as PILImage
-from x_support import CANARY, CANARY_OAUTH2, MakePublisher, ident, png_bytes, post
-
 from delivery.delivery_support import X_CANARY, make_x_fake
 from fakes import _x_spec
 from fakes._x_wire import parse_multipart
 from fakes.x_api import CURRENT_REPLY_REFUSED_DETAIL, REPLY_REFUSED_DETAIL, XApiFake
+from PIL import Image as PILImage
+from x_support import CANARY, CANARY_OAUTH2, MakePublisher, ident, png_bytes, post
+
 from syndicate.cli import cli
 from syndicate.errors import AuthError, PaymentRequired, ReplyRefused, Unknown
 from syndicate.model import Image, ReplyTo

@@ -50,7 +50,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.stop import stop_base
@@ -443,12 +442,14 @@ class _Platform:
     def _pace(self) -> None:
         """Read the quota the platform reported with its last answer. When it is used up, the
         next part waits for the reset (see `_window`) instead of running into a 429."""
-        remaining, reset = _rate_fields(getattr(self.pub, "last_rate", None))
-        if remaining is not None and remaining <= 0 and reset is not None and reset > self.clock.wall():
-            self.blocked_until = max(self.blocked_until or 0.0, reset)
-        day_remaining, day_reset = _day_fields(getattr(self.pub, "last_rate", None))
-        if day_remaining is not None and day_remaining <= 0 and day_reset is not None and day_reset > self.clock.wall():
-            self.blocked_until = max(self.blocked_until or 0.0, day_reset)  # X's 24-hour cap, when sent
+        rate = self.pub.last_rate
+        if rate is None:
+            return
+        now = self.clock.wall()
+        # The window, then X's 24-hour cap (None elsewhere): whichever is used up blocks until its reset.
+        for remaining, reset in ((rate.remaining, rate.reset), (rate.day_remaining, rate.day_reset)):
+            if remaining is not None and remaining <= 0 and reset is not None and reset > now:
+                self.blocked_until = max(self.blocked_until or 0.0, reset)
 
     def _window(self, part: outbox.Part) -> None:
         """Before sending: wait out a used-up quota window if it resets within the run's budget;
@@ -468,15 +469,6 @@ class _Platform:
         if wait > 0:
             self.clock.sleep(wait + WINDOW_MARGIN)
         self.blocked_until = None
-
-
-def _rate_fields(rate: Any) -> tuple[int | None, float | None]:
-    """Every adapter's `last_rate` (or None) has `remaining` and `reset` (UTC epoch seconds)."""
-    return getattr(rate, "remaining", None), getattr(rate, "reset", None)
-
-
-def _day_fields(rate: Any) -> tuple[int | None, float | None]:
-    return getattr(rate, "day_remaining", None), getattr(rate, "day_reset", None)
 
 
 def _receipt(platform: str, part: outbox.Part) -> Receipt:

@@ -11,16 +11,28 @@ Idempotency: every post part has a stable identity chosen *before* the first
 attempt and stored in the outbox: `key` (used as Mastodon's Idempotency-Key)
 and `rkey` (the Bluesky record key, a TID). `find()` answers "did an earlier
 attempt with this identity already land?" so a crashed or timed-out attempt
-is reconciled instead of resent.
+is reconciled instead of resent. Only the engine calls `find()`, before any resend
+(delivery/engine.py): `publish()` never looks a post up itself, so a resend costs one lookup.
+
+Opening: each network's package (`platforms/x`, `platforms/bluesky`, `platforms/mastodon`)
+exports `open_publisher(settings, environ, store, policy)` (the `Opener` below): it reads the
+account's secrets with `platforms.secrets.read_secret`, backs what the adapter keeps between
+runs (Bluesky's session, a Mastodon instance's limits) with the state store, and fetches post
+images under `policy`. `delivery/publishers.py` picks the package by network name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from syndicate.model import Limits, Post, Receipt, ReplyTo
+
+if TYPE_CHECKING:
+    from syndicate.netguard import FetchPolicy
+    from syndicate.settings import Settings
+    from syndicate.store import Store
 
 
 @dataclass(frozen=True)
@@ -44,10 +56,32 @@ class AccountInfo:
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "stored session reused"
 
 
+@dataclass(frozen=True)
+class RateInfo:
+    """The rate-limit state the platform reported with its last answer. Resets are UTC epoch seconds.
+
+    `limit/remaining/reset` are the endpoint's window (X: 15 min; Bluesky: `ratelimit-*`;
+    Mastodon: `X-RateLimit-*`). `day_*` is X's binding 24-hour cap (user or app, whichever
+    has fewer left), when X sends one; None on the other networks.
+    """
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset: float | None = None
+    day_limit: int | None = None
+    day_remaining: int | None = None
+    day_reset: float | None = None
+
+
 class Publisher(Protocol):
     """One platform account we post to."""
 
     name: str  # "x" | "bluesky" | "mastodon"
+
+    @property
+    def last_rate(self) -> RateInfo | None:
+        """The quota reported with the last posting answer (None: none seen); the engine paces by it."""
+        ...
 
     def publish(self, post: Post, *, identity: PartIdentity, reply_to: ReplyTo | None = None) -> Receipt:
         """Send one post. Raises a `PlatformError` subclass on failure."""
@@ -67,6 +101,13 @@ class Publisher(Protocol):
     def limits(self) -> Limits:
         """The account's limits for the composer (Mastodon: the instance's)."""
         ...
+
+
+class Opener(Protocol):
+    """Each network package's `open_publisher`: raises AuthError naming the variable when a secret is missing."""
+
+    def __call__(self, settings: Settings, environ: Mapping[str, str], store: Store,
+                 policy: FetchPolicy) -> Publisher: ...
 
 
 def header_int(headers: Mapping[str, Any], name: str) -> int | None:

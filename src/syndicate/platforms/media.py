@@ -15,6 +15,9 @@ post goes out without it. An image never holds its post back: a host that is
 down, a 404, bytes that are no image, an image still too large after
 re-encoding and an address refused by the fetch rules all drop the image, not
 the post.
+
+`trim_alt_text` is the one rule for alt text over a platform's limit (X 1000, a Mastodon
+instance's `description_limit`).
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import regex
 from PIL import Image, ImageOps
 
 if TYPE_CHECKING:
     from syndicate.netguard import FetchPolicy
 
 __all__ = ["FETCH_MAX_BYTES", "Dropped", "fetch_image", "fit_image", "image_size", "prepare_image",
-           "sniff_image_type"]
+           "sniff_image_type", "trim_alt_text"]
 
 FETCH_MAX_BYTES = 20 * 1024 * 1024  # what we download at most; re-encoding brings it under each platform's cap
 
@@ -40,6 +44,7 @@ _SCALED_QUALITIES = (80, 68)
 _SHRINK = 0.75
 _MIN_SIDE = 32  # below this a thumbnail is useless; give up instead
 _ORIENTATION = 0x0112
+_GRAPHEME = regex.compile(r"\X")
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:
@@ -218,3 +223,26 @@ def fetch_image(url: str, *, platform: str, timeout: float = 20.0, max_bytes: in
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())[:200]
+
+
+def trim_alt_text(alt: str, limit: int) -> str:
+    """Alt text within `limit` code points (as X and Mastodon count), ending "…" when cut.
+
+    Never splits a grapheme (an emoji family, a letter and its accent) and, when a space
+    falls in the last fifth, not a word either.
+    """
+    alt = alt.strip()
+    if len(alt) <= limit:
+        return alt
+    kept: list[str] = []
+    size = 0
+    for cluster in _GRAPHEME.findall(alt):
+        if size + len(cluster) > limit - 1:  # room for the ellipsis
+            break
+        kept.append(cluster)
+        size += len(cluster)
+    cut = "".join(kept)
+    space = cut.rfind(" ")
+    if space > len(cut) * 0.8:
+        cut = cut[:space]
+    return cut.rstrip() + "…"

@@ -1,4 +1,4 @@
-"""Bluesky (atproto SDK) errors and rate-limit headers → syndicate's error vocabulary.
+"""Bluesky (atproto SDK) errors and rate-limit headers → syndicate's error vocabulary and RateInfo.
 
 All translation happens in `translate()`, one context manager the publisher
 wraps around every SDK call. Facts it relies on (docs/platforms.md §6.14,
@@ -21,16 +21,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from syndicate.errors import AuthError, Permanent, PlatformError, RateLimited, Transient
-from syndicate.platforms.base import header_int
+from syndicate.platforms.base import RateInfo, header_int
 
 __all__ = [
     "APP_PASSWORD_VAR",
     "DEFAULT_BACKOFF",
-    "RateInfo",
     "error_of",
     "is_session_problem",
     "parse_rate",
@@ -45,26 +43,12 @@ DEFAULT_BACKOFF = 60.0
 SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing"})
 
 
-@dataclass(frozen=True)
-class RateInfo:
-    """The rate-limit window the last answer reported (absent when the server has limits off)."""
-
-    limit: int | None = None
-    remaining: int | None = None
-    reset: float | None = None  # UTC epoch seconds
-    policy: str | None = None  # e.g. "3000;w=300"
-
-
-
-
 def parse_rate(headers: Mapping[str, Any]) -> RateInfo | None:
-    """Read `ratelimit-*` headers (a lower-case or case-insensitive mapping)."""
+    """Read `ratelimit-*` headers (a lower-case or case-insensitive mapping); None when the server has limits off."""
     limit, remaining, reset = (header_int(headers, f"ratelimit-{n}") for n in ("limit", "remaining", "reset"))
     if limit is None and remaining is None and reset is None:
         return None
-    policy = headers.get("ratelimit-policy")
-    return RateInfo(limit, remaining, float(reset) if reset is not None else None,
-                    str(policy) if policy is not None else None)
+    return RateInfo(limit, remaining, float(reset) if reset is not None else None)
 
 
 def error_of(exc: BaseException) -> tuple[int | None, str, str]:
@@ -144,7 +128,8 @@ def translate(action: str, *, timeout: float, clock: Callable[[], float] = time.
         what = _describe(status, error, message)
         if status is None:  # transport failure: no answer at all
             cause = exc.__cause__ or exc.__context__
-            raise Transient(PLATFORM, f"{action}: network error ({type(cause).__name__ if cause else 'unknown'})") from exc
+            kind = type(cause).__name__ if cause else "unknown"
+            raise Transient(PLATFORM, f"{action}: network error ({kind})") from exc
         if isinstance(exc, UnauthorizedError) or (isinstance(exc, BadRequestError) and error in SESSION_ERRORS):
             raise AuthError(PLATFORM, f"{action}: credentials refused ({what}); check {APP_PASSWORD_VAR}",
                             variable=APP_PASSWORD_VAR, status=status) from exc

@@ -11,12 +11,13 @@ Choices, and why:
   whether to wait or defer. `last_rate` exposes the last headers seen for pacing.
 * Every status carries `Idempotency-Key: identity.key`. Mastodon keeps keys for
   one hour and answers a repeat with the status it already made, so resending
-  after a timeout is safe within that hour; `find()` covers the rest.
+  after a timeout is safe within that hour; the engine's `find()` before a resend
+  covers the rest.
 * Images go through `POST /api/v2/media`, then our own bounded wait on
   `GET /api/v1/media/:id` (Mastodon.py's `synchronous=True` waits forever).
 * Limits come from the instance (`/api/v2/instance`, falling back to v1), read
-  once and kept in a `LimitsCache` the caller can persist.
-* Every Mastodon.py error is translated in one place, `_translate`; a 403
+  once and kept in a `LimitsCache` the caller can persist (`mastodon/limits.py`).
+* Every Mastodon.py error is translated in one place (`mastodon/errors.py`); a 403
   "outside the authorized scopes" names the scope the call needed.
 * The token needs four scopes (`SCOPES`): `write:statuses` and `write:media` to
   post, `read:accounts` to learn our account id, `read:statuses` to read our own
@@ -29,114 +30,61 @@ module, or building a publisher that never posts, stays cheap.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import replace
+from functools import partial
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import regex
-
 from syndicate import __version__
-from syndicate.errors import (
-    AuthError,
-    ConfigError,
-    Permanent,
-    PlatformError,
-    RateLimited,
-    Transient,
-)
+from syndicate.errors import AuthError, ConfigError, PlatformError, Transient
 from syndicate.model import Image, Limits, Post, Receipt, ReplyTo
-from syndicate.platforms.base import AccountInfo, PartIdentity
+from syndicate.platforms.base import AccountInfo, PartIdentity, RateInfo
+from syndicate.platforms.mastodon.errors import (
+    PLATFORM,
+    SCOPE_ACCOUNT,
+    SCOPE_MEDIA,
+    SCOPE_POST,
+    SCOPE_READ_STATUSES,
+    TOKEN_FILE_VARIABLE,
+    TOKEN_VARIABLE,
+    rate_info,
+    translate,
+)
+from syndicate.platforms.mastodon.limits import LimitsCache, MemoryLimitsCache, StoreLimits, limits_from_instance
+from syndicate.platforms.secrets import read_secret
 from syndicate.settings import MastodonSettings
+from syndicate.watch.htmltext import html_to_text
 
 if TYPE_CHECKING:
     from mastodon import Mastodon
 
     from syndicate.netguard import FetchPolicy
+    from syndicate.settings import Settings
+    from syndicate.store import Store
 
-__all__ = [
-    "MastodonPublisher", "LimitsCache", "MemoryLimitsCache", "RateState",
-    "access_token_from_env", "fetch_image_httpx", "limits_from_instance", "html_to_text", "trim_description",
-]
+__all__ = ["MastodonPublisher", "access_token_from_env", "iso639_1", "open_publisher"]
 
-PLATFORM = "mastodon"
-TOKEN_VARIABLE = "SYNDICATE_MASTODON_ACCESS_TOKEN"
-TOKEN_FILE_VARIABLE = "SYNDICATE_MASTODON_ACCESS_TOKEN_FILE"
-DEFAULT_LIMITS = Limits(max_characters=500)  # Mastodon's defaults, for servers that say nothing
 MEDIA_WAIT_SECONDS = 30.0  # our own deadline for media processing; then Transient, retried next time
 MEDIA_POLL_SECONDS = 1.0
 MAX_IMAGE_BYTES = 16 * 1024 * 1024  # fetch cap; the instance's image_size_limit is checked after
-RATE_FALLBACK_SECONDS = 60.0  # a 429 without a usable reset time
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 FIND_PAGE_SIZE = 40  # the API's maximum page: enough for any recent attempt of a cron run
-# OAuth scopes per call (docs.joinmastodon.org/methods/statuses/, /methods/media/, /methods/accounts/).
-SCOPE_POST = "write:statuses"
-SCOPE_MEDIA = "write:media"
-SCOPE_ACCOUNT = "read:accounts"
-SCOPE_READ_STATUSES = "read:statuses"
-SCOPES = f"{SCOPE_POST} {SCOPE_MEDIA} {SCOPE_ACCOUNT} {SCOPE_READ_STATUSES}"
-OUTSIDE_SCOPES = "outside the authorized scopes"  # the server's 403 body for a missing scope
-_NOT_PROCESSED = "not finished processing"  # the 422 for media still being processed: retry, not give up
 
 log = logging.getLogger(__name__)
 
 
 def access_token_from_env(environ: Mapping[str, str]) -> str:
     """The access token from SYNDICATE_MASTODON_ACCESS_TOKEN, or the file SYNDICATE_MASTODON_ACCESS_TOKEN_FILE names."""
-    token = environ.get(TOKEN_VARIABLE, "").strip()
-    if token:
-        return token
-    path = environ.get(TOKEN_FILE_VARIABLE, "").strip()
-    if not path:
+    token = read_secret(environ, TOKEN_VARIABLE, platform=PLATFORM)
+    if token is None:
         raise AuthError(PLATFORM, f"no access token: set {TOKEN_VARIABLE} "
                                   f"(or {TOKEN_FILE_VARIABLE} to a file holding it)", variable=TOKEN_VARIABLE)
-    try:
-        token = Path(path).read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise AuthError(PLATFORM, f"cannot read the token file {path} named by {TOKEN_FILE_VARIABLE}: {reason}",
-                        variable=TOKEN_FILE_VARIABLE) from None  # the decode error would quote file bytes
-    if not token:
-        raise AuthError(PLATFORM, f"the token file {path} named by {TOKEN_FILE_VARIABLE} is empty",
-                        variable=TOKEN_FILE_VARIABLE)
     return token
-
-
-class LimitsCache(Protocol):
-    """Where instance limits are kept between runs (the caller backs it with the state store)."""
-
-    def get(self, instance: str) -> Limits | None: ...
-
-    def put(self, instance: str, limits: Limits) -> None: ...
-
-
-class MemoryLimitsCache:
-    """A `LimitsCache` that lives as long as the process."""
-
-    def __init__(self) -> None:
-        self._limits: dict[str, Limits] = {}
-
-    def get(self, instance: str) -> Limits | None:
-        return self._limits.get(instance)
-
-    def put(self, instance: str, limits: Limits) -> None:
-        self._limits[instance] = limits
-
-
-@dataclass(frozen=True)
-class RateState:
-    """The last X-RateLimit-* numbers seen; `reset` is local epoch seconds (None: already passed)."""
-
-    remaining: int
-    limit: int
-    reset: float | None
 
 
 class MastodonPublisher:
@@ -167,7 +115,7 @@ class MastodonPublisher:
         self.instance: str = settings.instance.rstrip("/")
         self._token = access_token
         timeout = settings.timeout
-        self._fetch_image = fetch_image or (lambda url: fetch_image_httpx(url, timeout=timeout))
+        self._fetch_image = fetch_image or _default_fetch(timeout)
         self._limits_cache: LimitsCache = limits_cache or MemoryLimitsCache()
         self._clock = clock
         self._sleep = sleep
@@ -176,7 +124,7 @@ class MastodonPublisher:
         self._api: Mastodon | None = None
         self._limits: Limits | None = None
         self._account_id: str | None = None
-        self.last_rate: RateState | None = None
+        self.last_rate: RateInfo | None = None
 
     def __repr__(self) -> str:  # never the token
         return f"MastodonPublisher(instance={self.instance!r})"
@@ -263,7 +211,9 @@ class MastodonPublisher:
         return media_ids or None, tuple(dropped)
 
     def _upload(self, image: Image, data: bytes, mime_type: str, limits: Limits) -> str:
-        description = trim_description(image.alt, limits.description_limit) or None
+        from syndicate.platforms.media import trim_alt_text
+
+        description = trim_alt_text(image.alt, limits.description_limit) or None
         with self._calls(f"uploading image {image.url}", SCOPE_MEDIA) as api:
             media = api.media_post(data, mime_type=mime_type, description=description)
         media_id = str(media["id"])
@@ -329,101 +279,21 @@ class MastodonPublisher:
             raise self._translate(exc, what, scope) from exc
         finally:
             if api.ratelimit_lastcall != before:
-                self.last_rate = RateState(api.ratelimit_remaining, api.ratelimit_limit, api.ratelimit_reset)
+                self.last_rate = rate_info(api)
 
     def _translate(self, exc: Exception, what: str, scope: str | None = None) -> PlatformError:
-        """The one place a Mastodon.py error becomes a syndicate error."""
-        from mastodon import errors as me
-
-        status = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
-        server = exc.args[3] if len(exc.args) > 3 and isinstance(exc.args[3], str) else None
-        said = self._redact(f"{what}: {server or (exc.args[2] if status else '')}".rstrip(": "))
-        if isinstance(exc, me.MastodonRatelimitError) or status == 429:
-            reset = self._api.ratelimit_reset if self._api is not None else None
-            until = reset if reset is not None else self._clock() + RATE_FALLBACK_SECONDS
-            when = datetime.fromtimestamp(until, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-            return RateLimited(PLATFORM, f"{what}: rate limited by {self.instance} until {when}", until=until)
-        if isinstance(exc, me.MastodonNetworkError):  # connection errors and read timeouts
-            return Transient(PLATFORM, self._redact(f"{what}: {exc}"))
-        # Mastodon.py drops the error text of list endpoints (it casts the body to the list type it
-        # expected), so a 403 without text on a scoped call is read as the scope's absence too.
-        if status == 403 and scope and (server is None or OUTSIDE_SCOPES in server):
-            return AuthError(PLATFORM, f"{said}: the token in {TOKEN_VARIABLE} lacks the {scope} scope "
-                                       f"(make one with {SCOPES})", variable=TOKEN_VARIABLE, status=status)
-        if status in (401, 403):
-            return AuthError(PLATFORM, f"{said} (is the token in {TOKEN_VARIABLE} valid, with the scopes "
-                                       f"{SCOPES}?)", variable=TOKEN_VARIABLE, status=status)
-        if status is not None and status >= 500:
-            return Transient(PLATFORM, said, status=status)
-        if status == 422 and server and _NOT_PROCESSED in server:
-            return Transient(PLATFORM, said, status=status)
-        if status is not None:  # 404 (reply parent gone), 422 (too long, invalid), other 4xx
-            return Permanent(PLATFORM, said, status=status)
-        if isinstance(exc, me.MastodonAPIError):  # a 2xx whose body is not JSON: the write may have landed
-            return Transient(PLATFORM, f"{what}: {self.instance} answered with a body that is not JSON")
-        if isinstance(exc, (me.MastodonIllegalArgumentError, me.MastodonVersionError, me.MastodonIOError)):
-            return Permanent(PLATFORM, self._redact(f"{what}: {exc}"))
-        return Transient(PLATFORM, f"{what}: {type(exc).__name__}")
-
-    def _redact(self, text: str) -> str:
-        # Real tokens are ~43 characters; replacing a toy one ("t") would mangle every word.
-        return text.replace(self._token, "[redacted]") if len(self._token) >= 8 else text
+        reset = self._api.ratelimit_reset if self._api is not None else None
+        return translate(exc, what, scope, instance=self.instance, token=self._token, reset=reset, clock=self._clock)
 
 
 def _receipt(status: Mapping[str, Any]) -> Receipt:
     return Receipt(platform=PLATFORM, id=str(status["id"]), url=status.get("url") or status.get("uri") or "")
 
 
-def limits_from_instance(info: Mapping[str, Any]) -> Limits:
-    """Limits from a v2 or v1 Instance entity (`configuration.statuses`, `configuration.media_attachments`)."""
-    config = info.get("configuration") or {}
-    statuses = config.get("statuses") or {}
-    media = config.get("media_attachments") or {}
-    d = DEFAULT_LIMITS
-    return Limits(
-        max_characters=_int(statuses.get("max_characters")) or _int(info.get("max_toot_chars")) or d.max_characters,
-        characters_reserved_per_url=_int(statuses.get("characters_reserved_per_url"))
-        or d.characters_reserved_per_url,
-        max_media_attachments=_int(statuses.get("max_media_attachments")) or d.max_media_attachments,
-        description_limit=_int(media.get("description_limit")) or d.description_limit,
-        image_size_limit=_int(media.get("image_size_limit")),
-    )
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
 def iso639_1(language: str | None) -> str | None:
     """"pt-BR" → "pt": Mastodon wants an ISO 639-1 code; anything else is left to the server."""
     primary = (language or "").replace("_", "-").split("-")[0].lower()
     return primary if len(primary) == 2 and primary.isascii() and primary.isalpha() else None
-
-
-def trim_description(alt: str, limit: int) -> str:
-    """Alt text within the instance's limit (code points, as Rails counts), cut between words and graphemes."""
-    alt = alt.strip()
-    if len(alt) <= limit:
-        return alt
-    kept: list[str] = []
-    size = 0
-    for cluster in regex.findall(r"\X", alt):
-        if size + len(cluster) > limit - 1:  # room for the ellipsis
-            break
-        kept.append(cluster)
-        size += len(cluster)
-    cut = "".join(kept)
-    space = cut.rfind(" ")
-    if space > len(cut) * 0.8:
-        cut = cut[:space]
-    return cut.rstrip() + "…"
-
-
-def html_to_text(content: str) -> str:
-    """A status's HTML back to the text that was posted (paragraphs, line breaks, full link URLs)."""
-    text = re.sub(r"<br\s*/?>", "\n", content)
-    text = re.sub(r"</p>\s*<p>", "\n\n", text)
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 _REMOTE_MENTION = re.compile(r"(?<![\w/])@(\w+)@[\w.-]*\w")
@@ -434,9 +304,14 @@ def _comparable(text: str) -> str:
     return " ".join(_REMOTE_MENTION.sub(r"@\1", text).split())
 
 
-def fetch_image_httpx(url: str, *, timeout: float = 20.0, max_bytes: int = MAX_IMAGE_BYTES,
-                      policy: FetchPolicy | None = None) -> bytes:
-    """GET an image with a timeout and a size cap (`policy` None: no non-public address)."""
+def _default_fetch(timeout: float, policy: FetchPolicy | None = None) -> Callable[[str], bytes]:
     from syndicate.platforms.media import fetch_image
 
-    return fetch_image(url, platform=PLATFORM, timeout=timeout, max_bytes=max_bytes, policy=policy)
+    return partial(fetch_image, platform=PLATFORM, timeout=timeout, max_bytes=MAX_IMAGE_BYTES, policy=policy)
+
+
+def open_publisher(settings: Settings, environ: Mapping[str, str], store: Store,
+                   policy: FetchPolicy) -> MastodonPublisher:
+    """The `Opener` (platforms/base.py): the instance's limits live in the state store between runs."""
+    return MastodonPublisher(settings.mastodon, access_token_from_env(environ), limits_cache=StoreLimits(store),
+                             fetch_image=_default_fetch(settings.mastodon.timeout, policy))

@@ -1,6 +1,6 @@
 """HTTP plumbing for the X adapter: the one `requests.Session` tweepy and our media calls share.
 
-Imported lazily by `platforms/x.py` (it imports requests and tweepy).
+Imported lazily by `platforms/x/publisher.py` (it imports requests).
 
 Why a Session subclass. `tweepy.Client.request` hard-codes the host
 (`host = "https://api.twitter.com"`) and calls
@@ -23,6 +23,20 @@ Secret hygiene in logs. tweepy, requests_oauthlib and oauthlib log request
 headers and the OAuth client (consumer key, access token) at DEBUG.
 `redact_logs(secrets)` attaches one filter to exactly those loggers that
 replaces any registered secret in a record with `***`.
+
+Media endpoints. tweepy 4.17 has no v2 media upload (its `API.media_upload` targets the retired
+v1.1 host), so these two calls go straight through the adapter's `XSession`
+with the same OAuth signing tweepy uses (docs/platforms.md §1.2 and §1.7):
+
+* `POST /2/media/upload`: multipart `media` (raw bytes) + `media_category`
+  (required): `tweet_gif` for a GIF, `tweet_image` for JPG/PNG/WEBP. The
+  schema (`MediaUploadRequest`) allows only `media`, `media_category` and
+  `additional_owners`, and no other field: the MIME type travels only as the
+  multipart part's Content-Type, sniffed from the bytes. Images up to 5 MB.
+* `POST /2/media/metadata`: `{"id", "metadata": {"alt_text": {"text"}}}`, text ≤ 1000.
+
+https://docs.x.com/x-api/media/upload-media ·
+https://docs.x.com/x-api/media/metadata-create
 """
 
 from __future__ import annotations
@@ -36,10 +50,12 @@ from urllib.parse import quote
 
 import requests
 
-__all__ = ["BEARER_PLACEHOLDER", "TWEEPY_HOST", "BearerAuth", "XSession", "redact_logs", "template_path"]
+__all__ = ["ALT_TEXT_LIMIT", "BEARER_PLACEHOLDER", "TWEEPY_HOST", "BearerAuth", "XSession", "media_category",
+           "redact_logs", "set_alt_text", "template_path", "upload_image"]
 
 TWEEPY_HOST = "https://api.twitter.com"
 BEARER_PLACEHOLDER = "syndicate-oauth2-user-token-placeholder"
+ALT_TEXT_LIMIT = 1000
 
 ResponseHook = Callable[[str, "requests.Response"], None]
 
@@ -75,7 +91,7 @@ class XSession(requests.Session):
         self._bearer = BearerAuth(bearer_token) if bearer_token else None
         self._on_response = on_response
 
-    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if isinstance(url, str) and url.startswith(TWEEPY_HOST):
             url = self.api_base + url[len(TWEEPY_HOST) :]
         if kwargs.get("timeout") is None:
@@ -87,7 +103,7 @@ class XSession(requests.Session):
             kwargs["auth"] = self._bearer
         response = super().request(method, url, *args, **kwargs)
         if self._on_response is not None:
-            self._on_response(method.upper(), response)
+            self._on_response(response.request.method or "", response)
         return response
 
     def __repr__(self) -> str:
@@ -156,3 +172,41 @@ def redact_logs(secrets: Iterable[str]) -> None:
             for name in _LEAKY_LOGGERS:
                 logging.getLogger(name).addFilter(_REDACTOR)
             _installed = True
+
+
+def media_category(mime_type: str) -> str:
+    """X's `media_category` for an image of this (sniffed) type: GIFs have their own."""
+    return "tweet_gif" if mime_type == "image/gif" else "tweet_image"
+
+
+def upload_image(session: Any, url: str, auth: Any, data: bytes, mime_type: str) -> str:
+    """One-shot upload; returns the media id (a string of digits). `mime_type` comes from the bytes."""
+    from syndicate.platforms.x.errors import HTTPStatusError
+
+    response = session.post(
+        url,
+        files={"media": ("image", data, mime_type)},
+        data={"media_category": media_category(mime_type)},  # nothing else: see the module docstring
+        auth=auth,
+    )
+    if not 200 <= response.status_code < 300:
+        raise HTTPStatusError(response)
+    media_id = (response.json().get("data") or {}).get("id")
+    if not media_id:
+        from syndicate.errors import Transient
+
+        raise Transient("x", "media upload: X answered without data.id")
+    return str(media_id)
+
+
+def set_alt_text(session: Any, url: str, auth: Any, media_id: str, alt: str) -> None:
+    from syndicate.platforms.media import trim_alt_text
+    from syndicate.platforms.x.errors import HTTPStatusError
+
+    response = session.post(
+        url,
+        json={"id": media_id, "metadata": {"alt_text": {"text": trim_alt_text(alt, ALT_TEXT_LIMIT)}}},
+        auth=auth,
+    )
+    if not 200 <= response.status_code < 300:
+        raise HTTPStatusError(response)

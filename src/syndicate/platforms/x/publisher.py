@@ -8,15 +8,16 @@ What we rely on is summarised, with sources, in docs/platforms.md §1 (in this r
 
 How tweepy is pointed at `settings.api_base`: `tweepy.Client.request` hard-codes
 `https://api.twitter.com` but sends everything through its public `session`
-attribute. We give it our own `requests.Session` subclass (`_x_client.XSession`)
+attribute. We give it our own `requests.Session` subclass (`x/client.py`, `XSession`)
 that rebases that host onto `api_base` before the request is signed, and adds
 the timeout tweepy never sets. tweepy itself is not patched. Media upload and
 alt text (absent from tweepy 4.17) use the same session and signing.
 
 tweepy, requests and requests_oauthlib are imported inside the constructor, so
 importing this module is cheap. Every failure is translated in one context
-manager (`_x_errors.translate`). X has no idempotency key: after a timeout,
-`find()` looks for the post among the account's latest ones before anyone resends.
+manager (`x/errors.py`, `translate`). X has no idempotency key: after a timeout, the
+delivery engine calls `find()`, which looks for the post among the account's latest ones,
+before anyone resends.
 """
 
 from __future__ import annotations
@@ -30,21 +31,25 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from syndicate.errors import (
     AuthError,
-    Duplicate,
     PlatformError,
     RateLimited,
     Transient,
     Unknown,
 )
 from syndicate.model import Limits, Post, Receipt, ReplyTo
-from syndicate.platforms._x_rate import RateInfo
-from syndicate.platforms.base import AccountInfo, PartIdentity
+from syndicate.platforms.base import AccountInfo, PartIdentity, RateInfo
+from syndicate.platforms.secrets import read_secret
 from syndicate.settings import XSettings
+
+if TYPE_CHECKING:
+    from syndicate.netguard import FetchPolicy
+    from syndicate.settings import Settings
+    from syndicate.store import Store
 
 __all__ = [
     "ENV_ACCESS_TOKEN",
@@ -54,9 +59,9 @@ __all__ = [
     "ENV_OAUTH2_TOKEN",
     "MAX_CHARACTERS",
     "OAUTH2_SCOPES",
-    "RateInfo",
     "XCredentials",
     "XPublisher",
+    "open_publisher",
 ]
 
 log = logging.getLogger(__name__)
@@ -82,6 +87,7 @@ OAUTH2_SCOPES = "tweet.read tweet.write users.read media.write"
 
 MAX_CHARACTERS = 280
 MAX_IMAGES = 4
+MAX_IMAGE_BYTES = 5 * 1024 * 1024  # POST /2/media/upload takes images up to 5 MB
 FIND_DEPTH = 20  # recent posts `find` looks through (X allows 5..100)
 
 
@@ -118,10 +124,10 @@ class XCredentials:
         OAuth 1.0a variables are required. Raises AuthError naming what is missing.
         """
         env = os.environ if environ is None else environ
-        token = _read_secret(env, ENV_OAUTH2_TOKEN)
+        token = read_secret(env, ENV_OAUTH2_TOKEN, platform="x")
         if token:
             return cls(bearer_user_token=token)
-        values = {name: _read_secret(env, name) for name in OAUTH1_VARS}
+        values = {name: read_secret(env, name, platform="x") for name in OAUTH1_VARS}
         missing = [name for name, value in values.items() if not value]
         if missing:
             raise AuthError(
@@ -131,22 +137,6 @@ class XCredentials:
                 variable=missing[0],
             )
         return cls(*(values[name] or "" for name in OAUTH1_VARS))
-
-
-def _read_secret(env: Mapping[str, str], name: str) -> str | None:
-    value = env.get(name, "").strip()
-    if value:
-        return value
-    path = env.get(f"{name}_FILE", "").strip()
-    if not path:
-        return None
-    try:
-        content = Path(path).read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise AuthError("x", f"{name}_FILE={path}: cannot read it ({exc.strerror})", variable=f"{name}_FILE") from exc
-    if not content:
-        raise AuthError("x", f"{name}_FILE={path}: the file is empty", variable=f"{name}_FILE")
-    return content
 
 
 _URLISH = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*)?", re.IGNORECASE)
@@ -193,6 +183,7 @@ class XPublisher:
                     OAUTH1_VARS,
                     (credentials.consumer_key, credentials.consumer_secret,
                      credentials.access_token, credentials.access_token_secret),
+                    strict=True,
                 )
                 if not value
             ]
@@ -201,7 +192,7 @@ class XPublisher:
         import requests_oauthlib  # lazy: see module docstring
         import tweepy
 
-        from syndicate.platforms import _x_client
+        from syndicate.platforms.x import client
 
         self.settings = settings
         self._clock = clock
@@ -210,8 +201,8 @@ class XPublisher:
         self._me: _Me | None = None
         self.rates: dict[str, RateInfo] = {}  # "POST /2/tweets" → the last rate headers seen
         self._api_base = settings.api_base.rstrip("/")
-        _x_client.redact_logs(credentials.secrets())
-        self._session = _x_client.XSession(
+        client.redact_logs(credentials.secrets())
+        self._session = client.XSession(
             self._api_base,
             timeout=settings.timeout,
             bearer_token=credentials.bearer_user_token,
@@ -223,7 +214,7 @@ class XPublisher:
                 consumer_secret=credentials.consumer_secret,
                 access_token=credentials.access_token,
                 access_token_secret=credentials.access_token_secret,
-                wait_on_rate_limit=False,  # deliver.py decides about waiting, within its budget
+                wait_on_rate_limit=False,  # delivery/engine.py decides about waiting, within its budget
             )
             self._auth: Any = requests_oauthlib.OAuth1(
                 credentials.consumer_key,
@@ -233,11 +224,11 @@ class XPublisher:
             )
         else:
             # The real token stays in XSession; tweepy only ever sees (and logs) the placeholder.
-            self._client = tweepy.Client(bearer_token=_x_client.BEARER_PLACEHOLDER, wait_on_rate_limit=False)
-            self._auth = _x_client.BearerAuth(credentials.bearer_user_token or "")
+            self._client = tweepy.Client(bearer_token=client.BEARER_PLACEHOLDER, wait_on_rate_limit=False)
+            self._auth = client.BearerAuth(credentials.bearer_user_token or "")
         self._client.session.close()  # tweepy's own session is never used
         self._client.session = self._session
-        self._fetch_image = fetch_image or self._default_fetch
+        self._fetch_image = fetch_image or self._default_fetch()
 
     def __repr__(self) -> str:
         return f"XPublisher(api_base={self._api_base!r}, handle={self.settings.handle!r})"
@@ -251,12 +242,9 @@ class XPublisher:
             kwargs["in_reply_to_tweet_id"] = reply_to.parent.id
         if media_ids:
             kwargs["media_ids"] = media_ids
-        try:
-            with self._translate(f"post part {identity.part} of {identity.dispatch_id}"):
-                response = self._client.create_tweet(**kwargs)
-        except Duplicate as exc:
-            existing = self._find_quietly(post, identity, reply_to)
-            raise Duplicate("x", exc.reason, existing=existing, status=exc.status) from exc
+        # A Duplicate (403 "duplicate content") propagates as is: the engine looks the post up, once.
+        with self._translate(f"post part {identity.part} of {identity.dispatch_id}"):
+            response = self._client.create_tweet(**kwargs)
         data = response.data if isinstance(response.data, dict) else {}
         tweet_id = str(data.get("id") or "")
         if not tweet_id.isdigit():
@@ -324,7 +312,7 @@ class XPublisher:
     # -- internals ------------------------------------------------------------
 
     def _translate(self, action: str) -> AbstractContextManager[None]:
-        from syndicate.platforms._x_errors import translate
+        from syndicate.platforms.x.errors import translate
 
         if self._user_auth:
             variable = ENV_ACCESS_TOKEN
@@ -342,8 +330,8 @@ class XPublisher:
     def _record_rate(self, method: str, response: Any) -> None:
         from urllib.parse import urlsplit
 
-        from syndicate.platforms._x_client import template_path
-        from syndicate.platforms._x_rate import parse_rate
+        from syndicate.platforms.x.client import template_path
+        from syndicate.platforms.x.errors import parse_rate
 
         info = parse_rate(response.headers)
         if info is not None:
@@ -371,39 +359,39 @@ class XPublisher:
     def _receipt(self, tweet_id: str) -> Receipt:
         return Receipt(platform="x", id=tweet_id, url=f"https://x.com/{self._handle()}/status/{tweet_id}")
 
-    def _find_quietly(self, post: Post, identity: PartIdentity, reply_to: ReplyTo | None) -> Receipt | None:
-        try:
-            return self.find(post, identity=identity, reply_to=reply_to)
-        except PlatformError as exc:
-            log.info("x: duplicate refused, and finding the original failed: %s", exc.reason)
-            return None
+    def _default_fetch(self) -> Callable[[str], bytes]:
+        from syndicate.platforms.media import fetch_image
 
-    def _default_fetch(self, url: str) -> bytes:
-        from syndicate.platforms._x_media import default_fetch_image
-
-        return default_fetch_image(url, timeout=self.settings.timeout)
+        return partial(fetch_image, platform="x", timeout=self.settings.timeout)
 
     def _upload_images(self, post: Post) -> tuple[list[str], tuple[str, ...]]:
         """Media ids of the post's images, and a line for each image dropped (the post goes anyway)."""
-        from syndicate.platforms import _x_media
         from syndicate.platforms.media import Dropped, prepare_image
+        from syndicate.platforms.x import client
 
         media_ids: list[str] = []
         dropped: list[str] = []
         for image in post.images[:MAX_IMAGES]:
-            ready = prepare_image(image.url, self._fetch_image, max_bytes=_x_media.MAX_IMAGE_BYTES)
+            ready = prepare_image(image.url, self._fetch_image, max_bytes=MAX_IMAGE_BYTES)
             if isinstance(ready, Dropped):
                 log.warning("x: posting without %s", ready.line)
                 dropped.append(ready.line)
                 continue
             data, mime = ready
             with self._translate(f"upload image {image.url}"):
-                media_id = _x_media.upload_image(self._session, self._url(MEDIA_UPLOAD), self._auth, data, mime)
+                media_id = client.upload_image(self._session, self._url(MEDIA_UPLOAD), self._auth, data, mime)
                 if image.alt.strip():
-                    _x_media.set_alt_text(self._session, self._url(MEDIA_METADATA), self._auth, media_id, image.alt)
+                    client.set_alt_text(self._session, self._url(MEDIA_METADATA), self._auth, media_id, image.alt)
             media_ids.append(media_id)
         return media_ids, tuple(dropped)
 
     def _url(self, path: str) -> str:
         return self._api_base + path
 
+
+def open_publisher(settings: Settings, environ: Mapping[str, str], store: Store, policy: FetchPolicy) -> XPublisher:
+    """The `Opener` (platforms/base.py): X keeps nothing between runs, so `store` is unused."""
+    from syndicate.platforms.media import fetch_image
+
+    return XPublisher(settings.x, XCredentials.from_env(environ),
+                      fetch_image=partial(fetch_image, platform="x", timeout=settings.x.timeout, policy=policy))

@@ -1,4 +1,4 @@
-"""The one place where X's failures become `syndicate.errors` (imported lazily: it imports tweepy).
+"""The one place where X's answers become `syndicate.errors` and `RateInfo` (imported lazily: it imports tweepy).
 
     tweepy.TooManyRequests / 429     → RateLimited(until = reset epoch; 24 h reset if that cap is spent)
     tweepy.TwitterServerError / 5xx  → Transient
@@ -18,12 +18,17 @@
 X's v2 errors are problem JSON (`title`, `detail`, `type`, sometimes an
 `errors` array); some answers still use the legacy `{"errors":[{"code", "message"}]}`.
 See docs/platforms.md §1.5 and §1.6. Messages never include credentials.
+
+Rate-limit headers: X sends `x-rate-limit-limit|remaining|reset` (reset in Unix epoch
+seconds) on every v2 answer, and sometimes 24-hour caps as `x-user-limit-24hour-*` and
+`x-app-limit-24hour-*` (optional: absent on some pay-per-use accounts). X sends no
+`Retry-After`. See docs/platforms.md §1.4.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,9 +45,9 @@ from syndicate.errors import (
     ReplyRefused,
     Transient,
 )
-from syndicate.platforms._x_rate import blocked_until
+from syndicate.platforms.base import RateInfo, header_int
 
-__all__ = ["HTTPStatusError", "error_from_response", "translate"]
+__all__ = ["DEFAULT_BACKOFF", "HTTPStatusError", "blocked_until", "error_from_response", "parse_rate", "translate"]
 
 PLATFORM = "x"
 DUPLICATE_TEXT = "duplicate content"
@@ -55,6 +60,8 @@ REPLY_REFUSED_TEXTS = (
 REPLY_REFUSED_TYPE = "/problems/not-authorized-for-resource"
 CREDITS_TYPE = "/problems/credits"  # 402 CreditsDepleted (docs/platforms.md §1.1)
 SPEND_CAP_TEXT = "spend cap"  # 403 "Monthly spend cap reached"
+# When a 429 carries no reset header at all we still need a time to come back.
+DEFAULT_BACKOFF = 60.0
 TOP_UP_HINT = (
     "X stops for this run and everything stays queued; add credits or raise the spend cap in the "
     "X developer console, and the next run posts"
@@ -182,3 +189,47 @@ def translate(
         raise Permanent(PLATFORM, f"{action}: request to X failed ({_short(exc)})") from exc
     except tweepy.TweepyException as exc:
         raise Permanent(PLATFORM, f"{action}: {_short(exc)}") from exc
+
+
+def parse_rate(headers: Mapping[str, str]) -> RateInfo | None:
+    """Read X's rate headers (case-insensitive mapping expected, e.g. requests' headers)."""
+    limit = header_int(headers, "x-rate-limit-limit")
+    remaining = header_int(headers, "x-rate-limit-remaining")
+    reset = header_int(headers, "x-rate-limit-reset")
+    days = []
+    for scope in ("user", "app"):
+        d_remaining = header_int(headers, f"x-{scope}-limit-24hour-remaining")
+        if d_remaining is not None:
+            d_limit = header_int(headers, f"x-{scope}-limit-24hour-limit")
+            d_reset = header_int(headers, f"x-{scope}-limit-24hour-reset")
+            days.append((d_remaining, d_limit, d_reset))
+    if limit is None and remaining is None and reset is None and not days:
+        return None
+    day_remaining, day_limit, day_reset = min(days, key=lambda d: d[0]) if days else (None, None, None)
+    return RateInfo(
+        limit=limit,
+        remaining=remaining,
+        reset=float(reset) if reset is not None else None,
+        day_limit=day_limit,
+        day_remaining=day_remaining,
+        day_reset=float(day_reset) if day_reset is not None else None,
+    )
+
+
+def blocked_until(headers: Mapping[str, str], now: float) -> float:
+    """When a 429 with these headers lets us try again (UTC epoch seconds).
+
+    An exhausted 24-hour cap wins over the 15-minute window: waiting for the
+    window reset would only earn another 429. Without any reset header we back
+    off DEFAULT_BACKOFF seconds.
+    """
+    candidates: list[float] = []
+    for scope in ("user", "app"):
+        if header_int(headers, f"x-{scope}-limit-24hour-remaining") == 0:
+            reset = header_int(headers, f"x-{scope}-limit-24hour-reset")
+            if reset is not None:
+                candidates.append(float(reset))
+    window_reset = header_int(headers, "x-rate-limit-reset")
+    if window_reset is not None and (not candidates or header_int(headers, "x-rate-limit-remaining") == 0):
+        candidates.append(float(window_reset))
+    return max(candidates) if candidates else now + DEFAULT_BACKOFF

@@ -5,21 +5,22 @@ replies), https://docs.bsky.app/docs/advanced-guides/rate-limits. What we rely o
 is summed up in docs/platforms.md §6 and docs/bluesky-pds.md.
 
 * **Log in once.** The session string (access + refresh JWT) is kept in a
-  `SessionStore` (SQLite, via `publishers.StoreSessions`) and reused; the SDK
+  `SessionStore` (the state store, via `StoreSessions`) and reused; the SDK
   refreshes it and tells us (`on_session_change`), and we save it again.
   `createSession` (password login: 30 per 5 min, 300 a day) runs only when no
   stored session exists or it can no longer be refreshed.
 * **Exactly once.** Each part's record key (a TID) is chosen before the first
   attempt and stored in the outbox; the record is written with
   `com.atproto.repo.createRecord` at that key. A second write at the same key is
-  refused with a 500, so after a 5xx or a timeout we look the key up
-  (`getRecord`) instead of guessing.
+  refused with a 500, so after a 5xx or a timeout the delivery engine looks the key
+  up (`find`: `getRecord`) before any resend, instead of guessing.
 * **Nothing is done for us.** Facets come from the composer (UTF-8 byte
   ranges); mentions are resolved to DIDs here; the link card's thumbnail is
   fetched, re-encoded under 1 MB and uploaded here. A post carries one embed:
   its images when it has any, else its link card.
 
-Errors are translated in one place (`_bsky_errors.translate`). The app password
+Errors are translated in one place (`bluesky/errors.py`, `translate`); the record is
+built in `bluesky/records.py`. The app password
 is only ever sent in `createSession`'s body; it is never logged or put in an
 error message.
 """
@@ -32,34 +33,32 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from syndicate.errors import (
     AuthError,
     ConfigError,
-    Duplicate,
     Permanent,
     PlatformError,
     Transient,
 )
 from syndicate.model import Card, Limits, Post, Receipt, ReplyTo
-from syndicate.platforms._bsky_errors import (
+from syndicate.platforms.base import AccountInfo, PartIdentity, RateInfo
+from syndicate.platforms.bluesky.errors import (
     APP_PASSWORD_VAR,
-    RateInfo,
     error_of,
     is_session_problem,
     parse_rate,
     translate,
 )
-from syndicate.platforms._bsky_records import (
+from syndicate.platforms.bluesky.records import (
     COLLECTION,
     MAX_IMAGES,
     ImageBlob,
     build_record,
     post_url,
 )
-from syndicate.platforms.base import AccountInfo, PartIdentity
+from syndicate.platforms.secrets import read_secret
 from syndicate.platforms.tid import TID_PATTERN, new_tid
 from syndicate.settings import BlueskySettings
 
@@ -68,14 +67,19 @@ if TYPE_CHECKING:
     from atproto import Client, Session, SessionEvent
     from atproto_client.models.blob_ref import BlobRef
 
+    from syndicate.netguard import FetchPolicy
+    from syndicate.settings import Settings
+    from syndicate.store import Store
+
 __all__ = [
     "APP_PASSWORD_VAR",
     "BlueskyPublisher",
     "MemorySessions",
-    "RateInfo",
     "SessionStore",
+    "StoreSessions",
     "app_password_from_env",
     "new_tid",
+    "open_publisher",
 ]
 
 log = logging.getLogger(__name__)
@@ -83,6 +87,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_CHARACTERS = 300  # graphemes; and 3000 UTF-8 bytes
 MAX_BYTES = 3000
+# Lexicon caps (docs/platforms.md §6.10): an image in `app.bsky.embed.images` ≤ 2,000,000 bytes,
+# a link card's thumb ≤ 1,000,000 bytes. Re-encoding is platforms/media.py's.
+IMAGE_MAX_BYTES = 2_000_000
+THUMB_MAX_BYTES = 1_000_000
 NOTE_REUSED = "stored session reused"
 NOTE_LOGGED_IN = "logged in (createSession)"
 
@@ -108,28 +116,31 @@ class MemorySessions:
         self.sessions[key] = session
 
 
+class StoreSessions:
+    """A SessionStore on the state store, so cron runs reuse one login."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def load(self, key: str) -> str | None:
+        return self.store.load_session(key)
+
+    def save(self, key: str, session: str) -> None:
+        self.store.save_session(key, session)
+
+
 def app_password_from_env(environ: Mapping[str, str] | None = None) -> str:
     """The app password from SYNDICATE_BLUESKY_APP_PASSWORD, or the file SYNDICATE_BLUESKY_APP_PASSWORD_FILE names."""
     env = os.environ if environ is None else environ
-    value = env.get(APP_PASSWORD_VAR, "").strip()
-    if value:
-        return value
-    file_var = f"{APP_PASSWORD_VAR}_FILE"
-    path = env.get(file_var, "").strip()
-    if not path:
+    value = read_secret(env, APP_PASSWORD_VAR, platform="bluesky")
+    if value is None:
         raise AuthError(
             "bluesky",
-            f"missing app password: set {APP_PASSWORD_VAR} (or {file_var} naming a file); "
+            f"missing app password: set {APP_PASSWORD_VAR} (or {APP_PASSWORD_VAR}_FILE naming a file); "
             "create one at bsky.app → Settings → Privacy and security → App passwords",
             variable=APP_PASSWORD_VAR,
         )
-    try:
-        content = Path(path).read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise AuthError("bluesky", f"{file_var}={path}: cannot read it ({exc.strerror})", variable=file_var) from exc
-    if not content:
-        raise AuthError("bluesky", f"{file_var}={path}: the file is empty", variable=file_var)
-    return content
+    return value
 
 
 class BlueskyPublisher:
@@ -151,13 +162,11 @@ class BlueskyPublisher:
             raise ConfigError("set the account's handle (e.g. handle = \"you.bsky.social\")", key="bluesky.handle")
         if not app_password:
             raise AuthError("bluesky", f"missing app password: set {APP_PASSWORD_VAR}", variable=APP_PASSWORD_VAR)
-        from syndicate.platforms._bsky_media import default_fetch_image
-
         self.settings = settings
         self._password = app_password
         self._sessions = sessions
         self._clock = clock
-        self._fetch_image = fetch_image or partial(default_fetch_image, timeout=settings.timeout)
+        self._fetch_image = fetch_image or _default_fetch(settings.timeout)
         self._service = settings.service.rstrip("/")
         #: Where the session lives in the SessionStore: one per service and account.
         self.session_key = f"{self._service} {settings.handle.lstrip('@').lower()}"
@@ -192,19 +201,9 @@ class BlueskyPublisher:
                 repo=self._did or self._handle, collection=COLLECTION, rkey=rkey, record=record)
             return client.com.atproto.repo.create_record(data)
 
-        try:
-            created = self._call(f"post {rkey}", create)
-        except Transient as exc:
-            # 5xx, timeout or a dropped connection: the write may have landed (now or in an
-            # earlier attempt: a second write at our key is itself a 500). Look before anyone resends.
-            found = self._find_quietly(rkey)
-            if found is None:
-                raise
-            if exc.status == 500:
-                raise Duplicate("bluesky", f"a post already exists at record key {rkey}",
-                                existing=found, status=500) from exc
-            log.info("bluesky: %s, but the post landed at %s", exc.reason, found.uri)
-            return replace(found, dropped=tuple(dropped))
+        # A 5xx, a timeout or a dropped connection is Transient: the write may have landed (a second
+        # write at our key is itself a 500). The engine looks the key up (`find`) before any resend.
+        created = self._call(f"post {rkey}", create)
         return replace(self._receipt(rkey, created.uri, created.cid), dropped=tuple(dropped))
 
     def find(self, post: Post, *, identity: PartIdentity, reply_to: ReplyTo | None = None) -> Receipt | None:
@@ -310,13 +309,6 @@ class BlueskyPublisher:
             return None
         return self._receipt(rkey, found.uri, found.cid)
 
-    def _find_quietly(self, rkey: str) -> Receipt | None:
-        try:
-            return self._find(rkey)
-        except PlatformError as exc:
-            log.info("bluesky: could not look up %s after a failed post: %s", rkey, exc.reason)
-            return None
-
     def _receipt(self, rkey: str, uri: str, cid: str | None) -> Receipt:
         return Receipt(platform="bluesky", id=rkey, url=post_url(self._handle, rkey), uri=uri, cid=cid)
 
@@ -345,29 +337,27 @@ class BlueskyPublisher:
 
     def _upload_images(self, post: Post, dropped: list[str]) -> list[ImageBlob]:
         """The post's images, uploaded; each one that cannot be used adds a line to `dropped`."""
-        from syndicate.platforms import _bsky_media
-        from syndicate.platforms.media import Dropped, prepare_image
+        from syndicate.platforms.media import Dropped, image_size, prepare_image
 
         out: list[ImageBlob] = []
         for image in post.images[:MAX_IMAGES]:
-            ready = prepare_image(image.url, self._fetch_image, max_bytes=_bsky_media.IMAGE_MAX_BYTES)
+            ready = prepare_image(image.url, self._fetch_image, max_bytes=IMAGE_MAX_BYTES)
             if isinstance(ready, Dropped):
                 log.warning("bluesky: posting without %s", ready.line)
                 dropped.append(ready.line)
                 continue
             data, mime = ready
-            width, height = _bsky_media.dimensions(data)
+            width, height = image_size(data) or (1, 1)  # `aspectRatio` is required; 1:1 when unknown
             out.append(ImageBlob(self._upload(f"image {image.url}", data, mime), image.alt, width, height))
         return out
 
     def _upload_thumb(self, card: Card, dropped: list[str]) -> BlobRef | None:
         """The card's thumbnail, or None: a card without a picture beats no post."""
-        from syndicate.platforms import _bsky_media
         from syndicate.platforms.media import Dropped, prepare_image
 
         if not card.image_url:
             return None
-        ready = prepare_image(card.image_url, self._fetch_image, max_bytes=_bsky_media.THUMB_MAX_BYTES,
+        ready = prepare_image(card.image_url, self._fetch_image, max_bytes=THUMB_MAX_BYTES,
                               what="card thumbnail")
         if isinstance(ready, Dropped):
             log.warning("bluesky: posting the card without %s", ready.line)
@@ -386,3 +376,16 @@ def _rkey(identity: PartIdentity) -> str:
         raise ValueError(f"part {identity.part} of {identity.dispatch_id} has no valid Bluesky record key "
                          f"(a TID chosen before the first attempt): {identity.rkey!r}")
     return identity.rkey
+
+
+def _default_fetch(timeout: float, policy: FetchPolicy | None = None) -> Callable[[str], bytes]:
+    from syndicate.platforms.media import fetch_image
+
+    return partial(fetch_image, platform="bluesky", timeout=timeout, policy=policy)
+
+
+def open_publisher(settings: Settings, environ: Mapping[str, str], store: Store,
+                   policy: FetchPolicy) -> BlueskyPublisher:
+    """The `Opener` (platforms/base.py): the session lives in the state store between runs."""
+    return BlueskyPublisher(settings.bluesky, app_password_from_env(environ), sessions=StoreSessions(store),
+                            fetch_image=_default_fetch(settings.bluesky.timeout, policy))

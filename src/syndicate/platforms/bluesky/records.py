@@ -69,7 +69,8 @@ def _facets(facets: Sequence[Facet], text: str, dids: Mapping[str, str]) -> list
     for f in facets:
         if not 0 <= f.byte_start < f.byte_end <= size:
             continue  # a range outside the text would make a broken link; the dev PDS doesn't check this
-        feature: models.AppBskyRichtextFacet.Link | models.AppBskyRichtextFacet.Tag | models.AppBskyRichtextFacet.Mention
+        feature: (models.AppBskyRichtextFacet.Link | models.AppBskyRichtextFacet.Tag
+                  | models.AppBskyRichtextFacet.Mention)
         if f.kind == "link":
             feature = models.AppBskyRichtextFacet.Link(uri=f.value)
         elif f.kind == "tag":
