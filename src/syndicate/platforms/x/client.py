@@ -92,7 +92,9 @@ class XSession(requests.Session):
         self._on_response = on_response
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        if isinstance(url, str) and url.startswith(TWEEPY_HOST):
+        if isinstance(url, bytes):  # requests accepts both; its own signature says str
+            url = url.decode()
+        if url.startswith(TWEEPY_HOST):
             url = self.api_base + url[len(TWEEPY_HOST) :]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
