@@ -92,8 +92,9 @@ class XSession(requests.Session):
         self._on_response = on_response
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        if isinstance(url, bytes):  # requests accepts both; its own signature says str
-            url = url.decode()
+        # requests accepts bytes for both; its own signature says str
+        method = method.decode() if isinstance(method, bytes) else method
+        url = url.decode() if isinstance(url, bytes) else url
         if url.startswith(TWEEPY_HOST):
             url = self.api_base + url[len(TWEEPY_HOST) :]
         if kwargs.get("timeout") is None:
