@@ -194,6 +194,20 @@ def due_dispatches(store: Store, platform: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def anything_due(store: Store, platforms: tuple[str, ...]) -> bool:
+    """Whether any of `platforms` has a part `due_dispatches` would return: one cheap query, so
+    an idle run decides "nothing to deliver" without loading the delivery engine."""
+    if not platforms:
+        return False
+    marks = ", ".join("?" * len(platforms))
+    row = store.conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE d.held = 0 "
+        f"AND p.platform IN ({marks}) AND p.state IN (?, ?, ?))",
+        (*platforms, PLANNED, SENDING, DEFERRED),
+    ).fetchone()
+    return bool(row[0])
+
+
 def month_spend(store: Store, platform: str, month_start: float) -> float:
     row = store.conn.execute(
         "SELECT COALESCE(SUM(cost), 0) FROM parts WHERE platform = ? AND state = ? AND sent_at >= ?",
