@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from syndicate.errors import ConfigError
-from syndicate.model import PLATFORMS
 from syndicate.settings import (
+    PLATFORMS,
     BlueskySettings,
     ComposeSettings,
     DeliverySettings,
