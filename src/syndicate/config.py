@@ -171,7 +171,7 @@ def _feed(v: _Validator, raw: dict[str, Any], i: int) -> FeedSettings:
         url = str(v.resolve_path(url))
     raw = {**raw, "url": url}
     raw.setdefault("name", raw.get("name") or url)
-    feed = v.dataclass_from(FeedSettings, raw, where, checks={"backfill": _at_least(0)})
+    feed: FeedSettings = v.dataclass_from(FeedSettings, raw, where, checks={"backfill": _at_least(0)})
     if feed.platforms is not None:
         for p in feed.platforms:
             if p not in PLATFORMS:
@@ -352,5 +352,5 @@ class _Validator:
                 return tuple(self.typed(v, args[0], key) for v in value)
             if len(value) != len(args):
                 raise ConfigError(f"expected a list of {len(args)} values, got {value!r}", path=self.path, key=key)
-            return tuple(self.typed(v, a, key) for v, a in zip(value, args))
+            return tuple(self.typed(v, a, key) for v, a in zip(value, args, strict=True))
         return self.typed(value, hint, key)

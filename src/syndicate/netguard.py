@@ -194,6 +194,7 @@ class DeferredTrustContext(ssl.SSLContext):
 
     _real: ssl.SSLContext | None
     _alpn: list[str] | None
+    _lock: threading.Lock
 
     def __new__(cls) -> DeferredTrustContext:
         self = super().__new__(cls, ssl.PROTOCOL_TLS_CLIENT)
@@ -218,10 +219,10 @@ class DeferredTrustContext(ssl.SSLContext):
             if self._real is not None:
                 self._real.set_alpn_protocols(self._alpn)
 
-    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:  # type: ignore[override]
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
         return self.real().wrap_socket(*args, **kwargs)
 
-    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:  # type: ignore[override]
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
         return self.real().wrap_bio(*args, **kwargs)
 
 

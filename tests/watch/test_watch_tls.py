@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from syndicate.errors import FeedError
-from syndicate.watch.fetch import fetch_feed, fetch_many, FeedRequest
+from syndicate.watch.fetch import FeedRequest, fetch_feed, fetch_many
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 

@@ -136,7 +136,7 @@ def parts_of(store: Store, dispatch_id: str, platform: str | None = None) -> lis
         sql += " AND platform = ?"
         args.append(platform)
     cur = store.conn.execute(sql + " ORDER BY platform, part", args)
-    return [_part(dict(zip([c[0] for c in cur.description], row))) for row in cur.fetchall()]
+    return [_part(dict(zip([c[0] for c in cur.description], row, strict=True))) for row in cur.fetchall()]
 
 
 def _part(row: dict[str, Any]) -> Part:

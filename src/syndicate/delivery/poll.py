@@ -20,7 +20,6 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-
 from typing import TYPE_CHECKING
 
 from syndicate.errors import FeedError
@@ -107,7 +106,7 @@ def poll(feeds: tuple[FeedSettings, ...], store: Store, *, ignore_state: bool = 
                                     last_modified=state.last_modified if state else None))
     fetched = fetch_many(requests, concurrency=concurrency, allow_private=allow_private)
     pass_ = _Pass()
-    for feed, outcome in zip(feeds, fetched):
+    for feed, outcome in zip(feeds, fetched, strict=True):
         if isinstance(outcome, FeedError):
             store.record_fetch(feed.url, feed.name, error=outcome.reason)
             result.errors.append(outcome)
