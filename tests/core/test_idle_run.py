@@ -84,3 +84,51 @@ instance = "http://127.0.0.1:9"
         assert second.stdout == ""  # cron mails any output: an idle run prints nothing
     finally:
         server.shutdown()
+
+
+def test_nothing_due_is_decided_as_the_engine_would(tmp_path: Path) -> None:
+    """`outbox.anything_due` (one query, before the engine loads) agrees with the engine's own
+    `due_dispatches` for every part state, held or not, and any choice of networks."""
+    from syndicate.commands.run import run_once
+    from syndicate.config import load_config
+    from syndicate.delivery import outbox
+    from syndicate.store import Store
+
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss([item(1)]))
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"""
+[state]
+path = "s.db"
+[[feeds]]
+url = "{feed}"
+backfill = 1
+[x]
+enabled = true
+[bluesky]
+enabled = true
+handle = "me.test"
+[mastodon]
+enabled = true
+instance = "http://127.0.0.1:9"
+""")
+    settings = load_config(cfg)
+    run_once(settings, deliver=False)  # queues the entry's parts on all three networks
+    store = Store.open(settings.state_path)
+    try:
+        assert store.conn.execute("SELECT COUNT(*) FROM parts").fetchone()[0] >= 3
+        states = (outbox.PLANNED, outbox.SENDING, outbox.SENT, outbox.FAILED, outbox.DEFERRED, outbox.SKIPPED,
+                  outbox.UNKNOWN)
+        checked = set()
+        for held in (0, 1):
+            for state in states:
+                with store.transaction() as c:
+                    c.execute("UPDATE dispatches SET held = ?", (held,))
+                    c.execute("UPDATE parts SET state = CASE WHEN platform = 'x' THEN ? ELSE 'sent' END", (state,))
+                for platforms in ((), ("x",), ("bluesky", "mastodon"), ("x", "bluesky", "mastodon")):
+                    engine = any(outbox.due_dispatches(store, p) for p in platforms)
+                    assert outbox.anything_due(store, platforms) is engine, (held, state, platforms)
+                    checked.add(engine)
+        assert checked == {True, False}  # both answers came up
+    finally:
+        store.close()
