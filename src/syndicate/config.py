@@ -10,7 +10,6 @@ variable to use instead.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import re
 import tomllib
@@ -21,11 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import platformdirs
-
 from syndicate.errors import ConfigError
-from syndicate.model import PLATFORMS
 from syndicate.settings import (
+    PLATFORMS,
     BlueskySettings,
     ComposeSettings,
     DeliverySettings,
@@ -54,10 +51,14 @@ _SECRET_KEYS = {"password", "app_password", "token", "access_token", "consumer_k
 
 
 def default_config_path() -> Path:
+    import platformdirs  # only when no --config, $SYNDICATE_CONFIG or [state] path says where
+
     return Path(platformdirs.user_config_dir(APP)) / "syndicate.toml"
 
 
 def default_state_path() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_state_dir(APP)) / "syndicate.db"
 
 
@@ -100,9 +101,10 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
 
     state = v.table(raw, "state")
     v.check_keys(state, ("path",), "state")
-    state_path = default_state_path()
     if "path" in state:
         state_path = v.resolve_path(v.typed(state["path"], str, "state.path", "a file path"))
+    else:
+        state_path = default_state_path()
 
     x = v.dataclass_from(XSettings, v.table(raw, "x"), "x", checks={"api_base": _http_url})
     bluesky = v.dataclass_from(BlueskySettings, v.table(raw, "bluesky"), "bluesky", checks={"service": _http_url})
@@ -279,6 +281,8 @@ def _template_check(validate: Callable[[str], str | None]) -> Callable[[Any, str
 
 
 def _did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
+    import difflib  # only for a mistake
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

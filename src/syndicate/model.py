@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-PLATFORMS: tuple[str, ...] = ("x", "bluesky", "mastodon")
+from syndicate.settings import PLATFORMS as PLATFORMS  # defined with the settings: config loads no model
+
 # How each network is named to people (messages, status, previews): the one table of them.
 PLATFORM_NAMES: dict[str, str] = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 

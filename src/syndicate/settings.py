@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The networks, in the order everything lists them. Here rather than in the model so that reading the
+# config (every command, the idle cron run too) does not build the model's dataclasses.
+PLATFORMS: tuple[str, ...] = ("x", "bluesky", "mastodon")
+
 DEFAULT_TEMPLATE = "{title}\n\n{summary}\n\n{url}\n\n{hashtags}"
 
 

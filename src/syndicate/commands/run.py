@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from syndicate.delivery import intake
+from syndicate.delivery import intake, outbox
 from syndicate.delivery.report import Event, RunReport
 from syndicate.errors import ConfigError, FeedError
 from syndicate.settings import Settings
@@ -80,7 +80,8 @@ def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = 
             for plan in prepared.accepted:
                 report.events.append(Event("queued", f"queued: {plan.dispatch.title} <{plan.dispatch.url}>",
                                            dispatch_id=plan.dispatch.id, url=plan.dispatch.url))
-            if deliver and settings.enabled_platforms():
+            # Nothing due (the usual cron run) never loads the engine, tenacity or an adapter.
+            if deliver and outbox.anything_due(store, settings.enabled_platforms()):
                 from syndicate.delivery.engine import deliver_due
 
                 # Card fetches spent part of the run's one budget: delivery gets what is left of it.

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syndicate.delivery import outbox
 from syndicate.delivery.poll import poll
 from syndicate.errors import FeedError
-from syndicate.model import Card, Dispatch, DispatchPlan, Limits
 from syndicate.netguard import FetchPolicy, with_fetch_notes
 from syndicate.settings import FeedSettings, Settings
 from syndicate.store import Store
+
+if TYPE_CHECKING:  # an idle run (every feed 304) composes nothing: the model and the pool load only for news
+    from concurrent.futures import Future
+
+    from syndicate.model import Card, Dispatch, DispatchPlan, Limits
 
 # Dispatches planned at once, i.e. article pages fetched at once for link cards: enough to hide a
 # slow site behind the others, few enough to be polite to one journalist's own server (most cards
@@ -45,6 +49,8 @@ def platforms_for(feed: FeedSettings, settings: Settings) -> tuple[str, ...]:
 
 def cached_limits(settings: Settings, store: Store) -> dict[str, Limits]:
     """Limits the publishers stored on earlier runs (a Mastodon instance's own); no network here."""
+    from syndicate.model import Limits
+
     out: dict[str, Limits] = {}
     if settings.mastodon.instance:
         raw = store.load_limits("mastodon", settings.mastodon.instance)
@@ -89,7 +95,8 @@ def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fet
     deadline = monotonic() + settings.delivery.max_run_seconds
     polled = poll(settings.feeds, store, ignore_state=ignore_state, allow_private=settings.fetch.allow_private)
     prepared = Prepared(errors=polled.errors)
-    limits = cached_limits(settings, store)
+    to_plan = [(fi, f) for fi in polled.feeds if platforms_for(fi.feed, settings) for f in fi.fresh]
+    limits = cached_limits(settings, store) if to_plan else {}
 
     def plan(feed: FeedSettings, dispatch: Dispatch) -> DispatchPlan:
         remaining = deadline - monotonic()  # read when the fetch would start, not when it was queued
@@ -100,9 +107,13 @@ def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fet
     rank = {(fi.feed.url, f.entry_id): i for i, (fi, f) in enumerate(polled.oldest_first())}
     now = time.time()
     accepted: list[tuple[int, DispatchPlan]] = []
-    with ThreadPoolExecutor(max_workers=CARD_CONCURRENCY, thread_name_prefix="plan") as pool:
-        plans = {(fi.feed.url, f.entry_id): pool.submit(plan, fi.feed, f.dispatch)
-                 for fi in polled.feeds if platforms_for(fi.feed, settings) for f in fi.fresh}
+    with ExitStack() as stack:
+        plans: dict[tuple[str, str], Future[DispatchPlan]] = {}
+        if to_plan:  # a pass with nothing new (every feed 304) never loads the pool
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=CARD_CONCURRENCY, thread_name_prefix="plan"))
+            plans = {(fi.feed.url, f.entry_id): pool.submit(plan, fi.feed, f.dispatch) for fi, f in to_plan}
         for fi in polled.feeds:
             feed = fi.feed
             baseline = [(d.id, d.url, d.title) for d in fi.baseline]

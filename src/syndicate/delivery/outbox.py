@@ -17,11 +17,12 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from syndicate.jsonplan import dispatch_to_json, post_from_json, post_to_json
-from syndicate.model import DispatchPlan, Post
 from syndicate.store import Store
+
+if TYPE_CHECKING:
+    from syndicate.model import DispatchPlan, Post
 
 # Part states. 'unknown': an attempt may or may not have landed and we could not tell: held, not resent.
 PLANNED, SENDING, SENT, FAILED, DEFERRED, SKIPPED, UNKNOWN = (
@@ -89,6 +90,8 @@ def accept(store: Store, plan: DispatchPlan, *, held: bool = False, feed_url: st
     """Write the dispatch, its parts and the seen entry in one transaction. The entry is keyed by the
     configured feed URL (default: the one the dispatch was read from) and its id there (default: the
     dispatch id)."""
+    from syndicate.jsonplan import dispatch_to_json, post_to_json  # not on an idle run's path (nothing accepted)
+
     now = time.time() if now is None else now
     d = plan.dispatch
     if new_rkey is None:
@@ -137,6 +140,8 @@ def parts_of(store: Store, dispatch_id: str, platform: str | None = None) -> lis
 
 
 def _part(row: dict[str, Any]) -> Part:
+    from syndicate.jsonplan import post_from_json
+
     return Part(
         dispatch_id=row["dispatch_id"], platform=row["platform"], part=row["part"], of_parts=row["of_parts"],
         state=row["state"], key=row["key"], rkey=row["rkey"], post=post_from_json(json.loads(row["post"])),
@@ -192,6 +197,20 @@ def due_dispatches(store: Store, platform: str) -> list[str]:
         (platform, PLANNED, SENDING, DEFERRED),
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def anything_due(store: Store, platforms: tuple[str, ...]) -> bool:
+    """Whether any of `platforms` has a part `due_dispatches` would return: one cheap query, so
+    an idle run decides "nothing to deliver" without loading the delivery engine."""
+    if not platforms:
+        return False
+    marks = ", ".join("?" * len(platforms))
+    row = store.conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE d.held = 0 "
+        f"AND p.platform IN ({marks}) AND p.state IN (?, ?, ?))",
+        (*platforms, PLANNED, SENDING, DEFERRED),
+    ).fetchone()
+    return bool(row[0])
 
 
 def month_spend(store: Store, platform: str, month_start: float) -> float:

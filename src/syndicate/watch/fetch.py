@@ -30,7 +30,6 @@ import os
 import re
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -156,6 +155,10 @@ def fetch_many(
             return exc
 
     def run(shared: httpx.Client) -> list[FetchResult | FeedError]:
+        if workers == 1:  # one at a time is what a pool of one does; skip loading the pool
+            return [one(r, shared) for r in requests]
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
             return list(pool.map(lambda r: one(r, shared), requests))
 
