@@ -11,7 +11,6 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -249,6 +248,3 @@ def _logging(verbose: int) -> None:
 def main() -> None:
     cli(prog_name="syndicate")
 
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -64,16 +64,8 @@ class PollResult:
         return sorted(pairs, key=lambda pair: pair[1].dispatch.published or _EPOCH)
 
     @property
-    def new(self) -> list[tuple[FeedSettings, Dispatch]]:
-        return [(fi.feed, f.dispatch) for fi, f in self.oldest_first()]
-
-    @property
     def baseline(self) -> int:
         return sum(len(fi.baseline) for fi in self.feeds)
-
-    @property
-    def unchanged(self) -> int:
-        return sum(fi.unchanged for fi in self.feeds)
 
 
 def dispatch_id(entry_id: str, feed_url: str, taken: set[str], store: Store | None) -> str:
