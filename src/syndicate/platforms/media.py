@@ -23,7 +23,8 @@ instance's `description_limit`).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,9 +32,10 @@ import regex
 from PIL import Image, ImageOps
 
 if TYPE_CHECKING:
+    from syndicate.model import Image as PostImage
     from syndicate.netguard import FetchPolicy
 
-__all__ = ["FETCH_MAX_BYTES", "Dropped", "fetch_image", "fit_image", "image_size", "prepare_image",
+__all__ = ["FETCH_MAX_BYTES", "Dropped", "fetch_image", "fit_image", "image_size", "prepare_image", "usable_images",
            "sniff_image_type", "trim_alt_text"]
 
 FETCH_MAX_BYTES = 20 * 1024 * 1024  # what we download at most; re-encoding brings it under each platform's cap
@@ -179,6 +181,19 @@ def prepare_image(url: str, fetch: Callable[[str], bytes], *, max_bytes: int,
     if image_size(data) is None:
         return Dropped(url, "not a PNG, JPEG, GIF or WebP image", what)
     return Dropped(url, f"still larger than {max_bytes:,} bytes after re-encoding", what)
+
+
+def usable_images(images: Iterable[PostImage], fetch: Callable[[str], bytes], *, max_bytes: int, platform: str,
+                  dropped: list[str]) -> Iterator[tuple[PostImage, bytes, str]]:
+    """(image, bytes, mime type) for each of `images` ready to upload, in order. One that cannot be used is
+    left out and its line added to `dropped`: the post goes without it (`prepare_image`), on every network."""
+    for image in images:
+        ready = prepare_image(image.url, fetch, max_bytes=max_bytes)
+        if isinstance(ready, Dropped):
+            logging.getLogger(f"syndicate.platforms.{platform}").warning("%s: posting without %s", platform, ready.line)
+            dropped.append(ready.line)
+            continue
+        yield image, *ready
 
 
 def fetch_image(url: str, *, platform: str, timeout: float = 20.0, max_bytes: int = FETCH_MAX_BYTES,

@@ -337,16 +337,11 @@ class BlueskyPublisher:
 
     def _upload_images(self, post: Post, dropped: list[str]) -> list[ImageBlob]:
         """The post's images, uploaded; each one that cannot be used adds a line to `dropped`."""
-        from syndicate.platforms.media import Dropped, image_size, prepare_image
+        from syndicate.platforms.media import image_size, usable_images
 
         out: list[ImageBlob] = []
-        for image in post.images[:MAX_IMAGES]:
-            ready = prepare_image(image.url, self._fetch_image, max_bytes=IMAGE_MAX_BYTES)
-            if isinstance(ready, Dropped):
-                log.warning("bluesky: posting without %s", ready.line)
-                dropped.append(ready.line)
-                continue
-            data, mime = ready
+        for image, data, mime in usable_images(post.images[:MAX_IMAGES], self._fetch_image,
+                                               max_bytes=IMAGE_MAX_BYTES, platform="bluesky", dropped=dropped):
             width, height = image_size(data) or (1, 1)  # `aspectRatio` is required; 1:1 when unknown
             out.append(ImageBlob(self._upload(f"image {image.url}", data, mime), image.alt, width, height))
         return out

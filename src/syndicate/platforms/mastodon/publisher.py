@@ -190,10 +190,7 @@ class MastodonPublisher:
 
     def _upload_images(self, images: tuple[Image, ...]) -> tuple[list[str] | None, tuple[str, ...]]:
         """Media ids of the images (None: none left), and a line for each one dropped (the post goes anyway)."""
-        from syndicate.platforms.media import (  # lazy: Pillow loads only for images
-            Dropped,
-            prepare_image,
-        )
+        from syndicate.platforms.media import usable_images  # lazy: Pillow loads only for images
 
         limits = self.limits()
         if len(images) > limits.max_media_attachments:
@@ -201,13 +198,10 @@ class MastodonPublisher:
                         self.instance, limits.max_media_attachments, limits.max_media_attachments, len(images))
         media_ids: list[str] = []
         dropped: list[str] = []
-        for image in images[: limits.max_media_attachments]:
-            ready = prepare_image(image.url, self._fetch_image, max_bytes=limits.image_size_limit or MAX_IMAGE_BYTES)
-            if isinstance(ready, Dropped):
-                log.warning("mastodon: posting without %s", ready.line)
-                dropped.append(ready.line)
-                continue
-            media_ids.append(self._upload(image, *ready, limits))
+        for image, data, mime in usable_images(images[: limits.max_media_attachments], self._fetch_image,
+                                               max_bytes=limits.image_size_limit or MAX_IMAGE_BYTES,
+                                               platform="mastodon", dropped=dropped):
+            media_ids.append(self._upload(image, data, mime, limits))
         return media_ids or None, tuple(dropped)
 
     def _upload(self, image: Image, data: bytes, mime_type: str, limits: Limits) -> str:

@@ -366,18 +366,13 @@ class XPublisher:
 
     def _upload_images(self, post: Post) -> tuple[list[str], tuple[str, ...]]:
         """Media ids of the post's images, and a line for each image dropped (the post goes anyway)."""
-        from syndicate.platforms.media import Dropped, prepare_image
+        from syndicate.platforms.media import usable_images
         from syndicate.platforms.x import client
 
         media_ids: list[str] = []
         dropped: list[str] = []
-        for image in post.images[:MAX_IMAGES]:
-            ready = prepare_image(image.url, self._fetch_image, max_bytes=MAX_IMAGE_BYTES)
-            if isinstance(ready, Dropped):
-                log.warning("x: posting without %s", ready.line)
-                dropped.append(ready.line)
-                continue
-            data, mime = ready
+        for image, data, mime in usable_images(post.images[:MAX_IMAGES], self._fetch_image,
+                                               max_bytes=MAX_IMAGE_BYTES, platform="x", dropped=dropped):
             with self._translate(f"upload image {image.url}"):
                 media_id = client.upload_image(self._session, self._url(MEDIA_UPLOAD), self._auth, data, mime)
                 if image.alt.strip():
