@@ -64,6 +64,11 @@ class PollResult:
         return sorted(pairs, key=lambda pair: pair[1].dispatch.published or _EPOCH)
 
     @property
+    def new(self) -> list[tuple[FeedSettings, Dispatch]]:
+        """Every new entry of the pass with its feed, oldest first (tests/core/test_poll.py reads it)."""
+        return [(fi.feed, f.dispatch) for fi, f in self.oldest_first()]
+
+    @property
     def baseline(self) -> int:
         return sum(len(fi.baseline) for fi in self.feeds)
 
