@@ -70,7 +70,7 @@ def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = 
         store = Store.open(settings.state_path)
         try:
             started = monotonic()
-            prepared = intake.prepare(settings, store, monotonic=monotonic)
+            prepared = intake.prepare(settings, store, monotonic=monotonic, wall=clock.wall if clock else time.time)
             report.baseline = prepared.baseline
             report.accepted = len(prepared.accepted)
             for err in prepared.errors:
