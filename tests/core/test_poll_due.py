@@ -297,3 +297,51 @@ def test_a_schema_3_state_file_upgrades_in_place_and_its_feeds_are_due(tmp_path:
     assert (state.not_before, state.changed_at, state.ttl) == (None, 2.0, None)  # changed at its last good fetch
     assert due_at(FeedSettings("https://a.example/feed", "a"), FetchSettings(), state) == 2.0  # due at once
     store.close()
+
+
+# -- the config keys -------------------------------------------------------------------------
+
+def _parse(text: str, tmp_path: Path) -> Settings:
+    import tomllib
+
+    from syndicate.config import parse_config
+
+    return parse_config(tomllib.loads(text), path=tmp_path / "syndicate.toml")
+
+
+def test_config_reads_interval_max_interval_and_concurrency(tmp_path: Path) -> None:
+    settings = _parse('[[feeds]]\nurl = "https://a.example/feed"\ninterval = "15m"\n'
+                      '[[feeds]]\nurl = "https://b.example/feed"\n'
+                      '[fetch]\nmax_interval = "2h"\nconcurrency = 4\n', tmp_path)
+    assert [f.interval for f in settings.feeds] == [900.0, 0.0]
+    assert (settings.fetch.max_interval, settings.fetch.concurrency) == (7200.0, 4)
+    defaults = _parse('[[feeds]]\nurl = "https://a.example/feed"\n', tmp_path).fetch
+    assert (defaults.max_interval, defaults.concurrency) == (3600.0, 16)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('[[feeds]]\nurl = "https://a.example/feed"\ninterval = "soon"\n',
+     'feeds[0].interval: expected a duration of at least a minute like "24h", "90m" or "2d", got \'soon\''),
+    ('[fetch]\nmax_interval = "10s"\n', "fetch.max_interval: expected a duration of at least a minute"),
+    ("[fetch]\nconcurrency = 0\n", "fetch.concurrency: expected a number ≥ 1, got 0"),
+    ('[fetch]\nconcurrency = "many"\n', "fetch.concurrency: expected a whole number, got 'many'"),
+])
+def test_schedule_config_mistakes_are_named(tmp_path: Path, text: str, expected: str) -> None:
+    from syndicate.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        _parse(text, tmp_path)
+    assert expected in str(caught.value) and "syndicate.toml" in str(caught.value)
+
+
+def test_status_shows_each_feeds_next_due_time(tmp_path: Path, server: FeedServer) -> None:
+    from syndicate.commands.status import render_status
+
+    soon = FeedSettings(server.route("/a.xml", conditional(body_with(3))), "a")
+    later = FeedSettings(server.route("/b.xml", conditional(body_with(3))), "b", interval=HOUR)
+    p = Poller(tmp_path, (soon, later))
+    p.at(0)
+    p.store.close()
+    text = render_status(p.settings, now=T0 + MIN)
+    assert "  a: last fetch 2030-03-17 17:46 UTC, ok, next due now" in text
+    assert "  b: last fetch 2030-03-17 17:46 UTC, ok, next due 2030-03-17 18:46:40 UTC" in text

@@ -47,7 +47,8 @@ def _when_exact(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def render_status(settings: Settings, *, limit: int = 20) -> str:
+def render_status(settings: Settings, *, limit: int = 20, now: float | None = None) -> str:
+    """`now`: wall time for the feeds' next due times (tests pass a virtual one)."""
     if not settings.state_path.exists():
         return f"State file: {settings.state_path} (not created yet: no run so far)\n"
     store = Store.open_readonly(settings.state_path)
@@ -65,7 +66,7 @@ def render_status(settings: Settings, *, limit: int = 20) -> str:
         out.append("")
         out.append("Feeds:")
         configured = {feed.url: feed for feed in settings.feeds}
-        now = datetime.now(UTC).timestamp()
+        now = datetime.now(UTC).timestamp() if now is None else now
         for f in store.feeds():
             state = f"error: {f['last_error']}" if f["last_error"] else "ok"
             out.append(f"  {f['name']}: last fetch {_when(f['last_fetch_at'])}, {state}, "
