@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from syndicate.delivery import outbox
 from syndicate.delivery.budget import month_start
+from syndicate.delivery.schedule import due_at
 from syndicate.errors import SyndicateError
 from syndicate.model import PLATFORM_NAMES as NAMES
-from syndicate.delivery.schedule import due_at
 from syndicate.settings import FeedSettings, Settings
 from syndicate.store import FeedState, Store
 
