@@ -6,6 +6,7 @@ does not fetch a at all, and still fetches b (due every run)."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
@@ -80,7 +81,8 @@ instance = "http://127.0.0.1:9"
     clean = run_cli(config, "run", env=env)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert len(server.requests_to("/a.xml")) == 2  # still due after the kill: fetched again
-    idle = run_cli(config, "run", env=env)
+    idle = run_cli(config, "run", "--json", env=env)
     assert idle.returncode == 0, idle.stdout + idle.stderr
+    assert json.loads(idle.stdout)["not_due"] == 1  # the run's report says so
     assert len(server.requests_to("/a.xml")) == 2  # its max-age was committed with it: not due, no request
     assert len(server.requests_to("/b.xml")) == 3  # b is due every run
