@@ -130,7 +130,11 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
         checks={"max_posts_per_run": _at_least(1), "max_run_seconds": _at_least(1),
                 "min_spacing_seconds": _at_least(0), "quiet_hours": _quiet_hours, "timezone": _timezone},
     )
-    fetch = v.dataclass_from(FetchSettings, v.table(raw, "fetch"), "fetch", checks={"allow_private": _networks})
+    fetch_raw = dict(v.table(raw, "fetch"))
+    if "max_interval" in fetch_raw:
+        fetch_raw["max_interval"] = _duration(fetch_raw["max_interval"], "fetch.max_interval", v.path)
+    fetch = v.dataclass_from(FetchSettings, fetch_raw, "fetch",
+                             checks={"allow_private": _networks, "concurrency": _at_least(1)})
 
     feeds_raw = raw.get("feeds", [])
     if not isinstance(feeds_raw, list) or not all(isinstance(f, dict) for f in feeds_raw):
@@ -172,6 +176,8 @@ def _feed(v: _Validator, raw: dict[str, Any], i: int) -> FeedSettings:
     else:
         url = str(v.resolve_path(url))
     raw = {**raw, "url": url}
+    if "interval" in raw:
+        raw["interval"] = _duration(raw["interval"], f"{where}.interval", v.path)
     raw.setdefault("name", raw.get("name") or url)
     feed: FeedSettings = v.dataclass_from(FeedSettings, raw, where, checks={"backfill": _at_least(0)})
     if feed.platforms is not None:

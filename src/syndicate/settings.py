@@ -39,6 +39,7 @@ class FeedSettings:
     platforms: tuple[str, ...] | None = None  # None: every enabled platform
     backfill: int = 1  # on first sight, post this many of the newest entries; the rest are baseline
     hold: bool = False  # hold every dispatch of this feed until `syndicate release ID`
+    interval: float = 0.0  # seconds between fetches at least (config: "15m"); 0: every run
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,13 @@ class DeliverySettings:
 
 @dataclass(frozen=True)
 class FetchSettings:
-    """[fetch]: what URLs taken from feed content (cards, images, redirects) may reach."""
+    """[fetch]: how feeds are polled, and what URLs taken from feed content (cards, images,
+    redirects) may reach."""
 
     allow_private: tuple[str, ...] = ()  # CIDRs, e.g. ("10.0.0.0/8",): private addresses let through
+    concurrency: int = 16  # feeds fetched at once
+    # A feed quiet for a long time is polled less often, up to this (config: "1h"); see delivery/schedule.py.
+    max_interval: float = 3600.0  # seconds
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The state file: one SQLite database a user can open with `sqlite3` and read.
 
 Tables (see MIGRATIONS for the exact schema):
-  feeds        one row per feed URL: HTTP validators, last fetch, last error
+  feeds        one row per feed URL: HTTP validators, last fetch, last error, what schedules the next fetch
   entries      every entry ever seen, per feed (feed URL, entry id), its canonical URL, and why:
                baseline or queued (then with the id of the dispatch accepted from it)
   dispatches   accepted dispatches and their plan (JSON), held or not
@@ -130,6 +130,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE parts ADD COLUMN deferred_since REAL;  -- unix time; NULL: not deferred since queued
     """,
+    # 4: feeds are polled when due (delivery/schedule.py): what the server asked for and when the
+    # feed last brought a new entry. Feeds known before count as changed at their last good fetch,
+    # so an upgrade starts no backoff at once.
+    """
+    ALTER TABLE feeds ADD COLUMN not_before REAL;   -- unix time the server asked us to wait until (capped)
+    ALTER TABLE feeds ADD COLUMN changed_at REAL;   -- unix time the feed last brought an entry not seen before
+    ALTER TABLE feeds ADD COLUMN ttl REAL;          -- seconds: RSS <ttl> at the last full read
+    UPDATE feeds SET changed_at = COALESCE(last_ok_at, first_seen_at);
+    """,
 )
 VERSION = len(MIGRATIONS)
 
@@ -142,6 +151,10 @@ class FeedState:
     last_ok_at: float | None
     last_error: str | None
     ids_global_until: float | None = None  # see migration 2
+    last_fetch_at: float | None = None
+    not_before: float | None = None  # see migration 4
+    changed_at: float | None = None
+    ttl: float | None = None
 
 
 class Store:
@@ -231,23 +244,29 @@ class Store:
 
     def feed_state(self, url: str) -> FeedState | None:
         row = self.conn.execute(
-            "SELECT url, etag, last_modified, last_ok_at, last_error, ids_global_until FROM feeds WHERE url = ?",
-            (url,)
+            "SELECT url, etag, last_modified, last_ok_at, last_error, ids_global_until, last_fetch_at, not_before, "
+            "changed_at, ttl FROM feeds WHERE url = ?", (url,)
         ).fetchone()
         return FeedState(*row) if row else None
 
     def record_fetch(self, url: str, name: str, *, etag: str | None = None, last_modified: str | None = None,
-                     error: str | None = None, now: float | None = None) -> None:
+                     error: str | None = None, now: float | None = None, not_before: float | None = None,
+                     changed: bool = False, ttl: float | None = None) -> None:
+        """A fetch of the feed: its validators, or its error; and what schedules the next one
+        (`not_before`: the server asked us to wait until then; `changed`: it brought a new entry;
+        `ttl`: its RSS <ttl> in seconds)."""
         now = time.time() if now is None else now
         with self.transaction() as c:
             c.execute("INSERT OR IGNORE INTO feeds (url, name, first_seen_at) VALUES (?, ?, ?)", (url, name, now))
             if error is None:
                 c.execute("UPDATE feeds SET name = ?, etag = ?, last_modified = ?, last_fetch_at = ?, "
-                          "last_ok_at = ?, last_error = NULL WHERE url = ?",
-                          (name, etag, last_modified, now, now, url))
+                          "last_ok_at = ?, last_error = NULL, not_before = ?, ttl = ?, "
+                          "changed_at = CASE WHEN ? THEN ? ELSE COALESCE(changed_at, ?) END WHERE url = ?",
+                          (name, etag, last_modified, now, now, not_before, ttl, changed, now, now, url))
             else:
-                c.execute("UPDATE feeds SET name = ?, last_fetch_at = ?, last_error = ? WHERE url = ?",
-                          (name, now, error, url))
+                c.execute("UPDATE feeds SET name = ?, last_fetch_at = ?, last_error = ?, not_before = ?, "
+                          "changed_at = COALESCE(changed_at, ?) WHERE url = ?",
+                          (name, now, error, not_before, now, url))
 
     def seen(self, feed_url: str, entry_id: str, url: str) -> bool:
         """An entry is known when its id in this feed *or* its canonical URL (in any feed) was seen:

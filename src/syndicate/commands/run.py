@@ -70,9 +70,10 @@ def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = 
         store = Store.open(settings.state_path)
         try:
             started = monotonic()
-            prepared = intake.prepare(settings, store, monotonic=monotonic)
+            prepared = intake.prepare(settings, store, monotonic=monotonic, wall=clock.wall if clock else time.time)
             report.baseline = prepared.baseline
             report.accepted = len(prepared.accepted)
+            report.not_due = prepared.not_due
             for err in prepared.errors:
                 report.events.append(_feed_event(err))
             for line in prepared.unposted:

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 from syndicate.delivery import outbox
 from syndicate.delivery.budget import month_start
+from syndicate.delivery.schedule import due_at
 from syndicate.errors import SyndicateError
 from syndicate.model import PLATFORM_NAMES as NAMES
-from syndicate.settings import Settings
-from syndicate.store import Store
+from syndicate.settings import FeedSettings, Settings
+from syndicate.store import FeedState, Store
 
 
 class UnknownDispatch(SyndicateError):
@@ -35,7 +36,19 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else "-"
 
 
-def render_status(settings: Settings, *, limit: int = 20) -> str:
+def _next_due(feed: FeedSettings | None, settings: Settings, state: FeedState | None, now: float) -> str:
+    if feed is None:
+        return "not in the config (not fetched)"
+    when = due_at(feed, settings.fetch, state)
+    return "next due now" if when is None or when <= now else f"next due {_when_exact(when)}"
+
+
+def _when_exact(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def render_status(settings: Settings, *, limit: int = 20, now: float | None = None) -> str:
+    """`now`: wall time for the feeds' next due times (tests pass a virtual one)."""
     if not settings.state_path.exists():
         return f"State file: {settings.state_path} (not created yet: no run so far)\n"
     store = Store.open_readonly(settings.state_path)
@@ -52,9 +65,12 @@ def render_status(settings: Settings, *, limit: int = 20) -> str:
             out.append(f"X spend this month: {spent:.3f}" + (f" of {budget:.3f}" if budget is not None else ""))
         out.append("")
         out.append("Feeds:")
+        configured = {feed.url: feed for feed in settings.feeds}
+        now = datetime.now(UTC).timestamp() if now is None else now
         for f in store.feeds():
             state = f"error: {f['last_error']}" if f["last_error"] else "ok"
-            out.append(f"  {f['name']}: last fetch {_when(f['last_fetch_at'])}, {state}")
+            out.append(f"  {f['name']}: last fetch {_when(f['last_fetch_at'])}, {state}, "
+                       f"{_next_due(configured.get(f['url']), settings, store.feed_state(f['url']), now)}")
         out.append("")
         out.append("Recent dispatches:")
         rows = store.conn.execute(

@@ -38,6 +38,7 @@ class Prepared:
     errors: list[FeedError] = field(default_factory=list)
     baseline: int = 0
     unposted: list[str] = field(default_factory=list)  # one line per feed whose new entries go nowhere
+    not_due: int = 0  # feeds not fetched this pass: not due yet
 
 
 def platforms_for(feed: FeedSettings, settings: Settings) -> tuple[str, ...]:
@@ -81,7 +82,7 @@ def plan_for(feed: FeedSettings, dispatch: Dispatch, settings: Settings, limits:
 
 
 def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fetch_cards: bool = True,
-            monotonic: Callable[[], float] = time.monotonic) -> Prepared:
+            monotonic: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time) -> Prepared:
     """Poll every feed, compose what is new, and commit each feed's intake in one transaction.
 
     A feed's validators, baseline and accepted dispatches are written together, after its cards are
@@ -90,11 +91,13 @@ def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fet
     lost. The pass's dispatches are planned at once on a bounded pool (the card fetch is the slow
     part); no card fetch starts after the run's budget (`[delivery] max_run_seconds`, from the
     start of this call) is spent: the composer then builds the card from the feed's own fields.
-    Feeds commit in config order, each as soon as its own plans are in.
+    Feeds commit in config order, each as soon as its own plans are in. Only due feeds are
+    fetched (`schedule.py`; `ignore_state` fetches all); `wall` is the clock that schedule reads.
     """
     deadline = monotonic() + settings.delivery.max_run_seconds
-    polled = poll(settings.feeds, store, ignore_state=ignore_state, allow_private=settings.fetch.allow_private)
-    prepared = Prepared(errors=polled.errors)
+    now = wall()
+    polled = poll(settings.feeds, store, ignore_state=ignore_state, fetch=settings.fetch, now=now)
+    prepared = Prepared(errors=polled.errors, not_due=len(polled.not_due))
     to_plan = [(fi, f) for fi in polled.feeds if platforms_for(fi.feed, settings) for f in fi.fresh]
     limits = cached_limits(settings, store) if to_plan else {}
 
@@ -105,7 +108,6 @@ def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fet
 
     # Delivery order is acceptance order: oldest first across the whole pass, though feeds commit one by one.
     rank = {(fi.feed.url, f.entry_id): i for i, (fi, f) in enumerate(polled.oldest_first())}
-    now = time.time()
     accepted: list[tuple[int, DispatchPlan]] = []
     with ExitStack() as stack:
         plans: dict[tuple[str, str], Future[DispatchPlan]] = {}
@@ -133,7 +135,8 @@ def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fet
                                              accepted_at=now + rank[key] * 1e-6))
                 accepted.append((rank[key], dispatch_plan))
             outbox.accept_feed(store, feed_url=feed.url, feed_name=feed.name, validators=(fi.etag, fi.last_modified),
-                               baseline=baseline, accepted=batch, read_in_full=not fi.unchanged, now=now)
+                               baseline=baseline, accepted=batch, read_in_full=not fi.unchanged, now=now,
+                               schedule=outbox.FeedSchedule(fi.not_before, fi.changed, fi.ttl))
     prepared.accepted = [p for _, p in sorted(accepted, key=lambda rp: rp[0])]
     return prepared
 

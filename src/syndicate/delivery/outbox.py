@@ -66,17 +66,29 @@ class Accepted:
     accepted_at: float | None = None  # orders delivery (oldest first); default: now
 
 
+@dataclass(frozen=True)
+class FeedSchedule:
+    """What a fetch says about the next one (see delivery/schedule.py)."""
+
+    not_before: float | None = None  # the server asked for no fetch before this (unix time, capped)
+    changed: bool = False  # the feed brought an entry not seen before
+    ttl: float | None = None  # RSS <ttl>, seconds
+
+
 def accept_feed(store: Store, *, feed_url: str, feed_name: str, validators: tuple[str | None, str | None] | None,
                 baseline: list[tuple[str, str, str]], accepted: list[Accepted], read_in_full: bool = False,
-                new_rkey: Callable[[], str] | None = None, now: float | None = None) -> None:
+                new_rkey: Callable[[], str] | None = None, now: float | None = None,
+                schedule: FeedSchedule | None = None) -> None:
     """One feed's intake in one transaction: its validators (ETag, Last-Modified; None: leave the feed
-    unrecorded, so the next run refetches it in full), its baseline entries (entry id, url, title)
-    and its accepted dispatches with their parts. `read_in_full`: the feed answered with its entries
-    (not a 304)."""
+    unrecorded, so the next run refetches it in full — and finds it due), its schedule, its baseline
+    entries (entry id, url, title) and its accepted dispatches with their parts. `read_in_full`: the
+    feed answered with its entries (not a 304)."""
     now = time.time() if now is None else now
+    schedule = schedule or FeedSchedule()
     with store.transaction():
         if validators is not None:
-            store.record_fetch(feed_url, feed_name, etag=validators[0], last_modified=validators[1], now=now)
+            store.record_fetch(feed_url, feed_name, etag=validators[0], last_modified=validators[1], now=now,
+                               not_before=schedule.not_before, changed=schedule.changed, ttl=schedule.ttl)
             if read_in_full:
                 store.ids_per_feed_from_now(feed_url)
         store.mark_seen([(entry_id, url, feed_url, title) for entry_id, url, title in baseline], "baseline", now=now)

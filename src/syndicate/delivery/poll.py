@@ -12,20 +12,25 @@ entries (fetching link cards) and then commits each feed's validators, baseline
 and accepted dispatches in one transaction (`outbox.accept_feed`). A run killed
 before that commit leaves the feed as if it had not been fetched: the next run
 sends no validators, gets a 200 and finds the same entries new.
+
+Only feeds that are due are fetched (`schedule.py`); a feed that is not due costs no request.
+What a fetch says about the next one (the server's caching headers, `<ttl>`, `Retry-After`)
+travels in `FeedIntake` to that same commit; an error records its own (a 429's Retry-After) here.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from syndicate.delivery.schedule import is_due, server_floor
 from syndicate.errors import FeedError
-from syndicate.settings import FeedSettings
+from syndicate.settings import FeedSettings, FetchSettings
 from syndicate.store import FeedState, Store
-from syndicate.watch.fetch import FeedRequest, FetchResult, fetch_many
+from syndicate.watch.fetch import FeedRequest, FeedThrottled, FetchResult, fetch_many
 
 if TYPE_CHECKING:  # the model (its dataclasses cost an idle run ~13 ms) loads with the parser, on a 200
     from syndicate.model import Dispatch
@@ -51,12 +56,20 @@ class FeedIntake:
     unchanged: bool  # answered 304 (or nothing to parse)
     baseline: list[Dispatch] = field(default_factory=list)  # first sight: seen, never posted
     fresh: list[Fresh] = field(default_factory=list)
+    not_before: float | None = None  # the server asked for no fetch before this (schedule.server_floor)
+    ttl: float | None = None  # RSS <ttl> in seconds (kept from the last full read on a 304)
+
+    @property
+    def changed(self) -> bool:
+        """It brought an entry not seen before: the backoff starts over (schedule.py)."""
+        return bool(self.fresh or self.baseline)
 
 
 @dataclass
 class PollResult:
     feeds: list[FeedIntake] = field(default_factory=list)  # the feeds fetched fine, in config order
     errors: list[FeedError] = field(default_factory=list)
+    not_due: list[FeedSettings] = field(default_factory=list)  # not fetched: their time has not come
 
     def oldest_first(self) -> list[tuple[FeedIntake, Fresh]]:
         """Every new entry of the pass, oldest first across feeds (the order they are accepted in)."""
@@ -65,7 +78,7 @@ class PollResult:
 
     @property
     def new(self) -> list[tuple[FeedSettings, Dispatch]]:
-        """Every new entry of the pass with its feed, oldest first."""
+        """Every new entry of the pass with its feed, oldest first (tests/core/test_poll.py reads it)."""
         return [(fi.feed, f.dispatch) for fi, f in self.oldest_first()]
 
     @property
@@ -89,29 +102,41 @@ def dispatch_id(entry_id: str, feed_url: str, taken: set[str], store: Store | No
 
 
 def poll(feeds: tuple[FeedSettings, ...], store: Store, *, ignore_state: bool = False,
-         concurrency: int = 16, allow_private: Sequence[str] = ()) -> PollResult:
-    """Fetch every feed concurrently; return what each brought and one error per broken feed.
+         fetch: FetchSettings | None = None, now: float | None = None) -> PollResult:
+    """Fetch every due feed, at most `fetch.concurrency` at once; return what each brought and one
+    error per broken feed. `ignore_state` fetches every feed, due or not, as if never seen.
+    `now`: wall time (tests pass a virtual one).
 
     Only feed errors are written to `store`; everything else waits for `outbox.accept_feed`.
     """
+    fetch = fetch or FetchSettings()
+    now = time.time() if now is None else now
     result = PollResult()
     states = {feed.url: None if ignore_state else store.feed_state(feed.url) for feed in feeds}
-    requests = []
+    due = []
     for feed in feeds:
+        if ignore_state or is_due(feed, fetch, states[feed.url], now):
+            due.append(feed)
+        else:
+            result.not_due.append(feed)
+    requests = []
+    for feed in due:
         state = states[feed.url]
         requests.append(FeedRequest(feed.url, etag=state.etag if state else None,
                                     last_modified=state.last_modified if state else None))
-    fetched = fetch_many(requests, concurrency=concurrency, allow_private=allow_private)
+    fetched = fetch_many(requests, concurrency=fetch.concurrency, allow_private=fetch.allow_private)
     pass_ = _Pass()
-    for feed, outcome in zip(feeds, fetched, strict=True):
+    for feed, outcome in zip(due, fetched, strict=True):
         if isinstance(outcome, FeedError):
-            store.record_fetch(feed.url, feed.name, error=outcome.reason)
+            asked = outcome.retry_after if isinstance(outcome, FeedThrottled) else None
+            store.record_fetch(feed.url, feed.name, error=outcome.reason, not_before=server_floor(now, asked), now=now)
             result.errors.append(outcome)
             continue
         try:
-            result.feeds.append(_intake(feed, outcome, states[feed.url], store, pass_, ignore_state=ignore_state))
+            result.feeds.append(_intake(feed, outcome, states[feed.url], store, pass_, ignore_state=ignore_state,
+                                        now=now))
         except FeedError as exc:
-            store.record_fetch(feed.url, feed.name, error=exc.reason)
+            store.record_fetch(feed.url, feed.name, error=exc.reason, now=now)
             result.errors.append(exc)
     return result
 
@@ -125,18 +150,20 @@ class _Pass:
 
 
 def _intake(feed: FeedSettings, fetched: FetchResult, state: FeedState | None, store: Store, pass_: _Pass, *,
-            ignore_state: bool) -> FeedIntake:
+            ignore_state: bool, now: float) -> FeedIntake:
     if fetched.status == 304 or fetched.content is None:
+        ttl = state.ttl if state else None  # a 304 is the body we read last time: its <ttl> still holds
         return FeedIntake(feed, etag=fetched.etag or (state.etag if state else None),
                           last_modified=fetched.last_modified or (state.last_modified if state else None),
-                          unchanged=True)
+                          unchanged=True, not_before=server_floor(now, fetched.fresh_for, ttl), ttl=ttl)
     from syndicate.watch.parse import (
         parse_feed,  # feedparser loads only when a feed changed (not on 304)
     )
 
     parsed = parse_feed(fetched.content, url=fetched.final_url or feed.url, feed_name=feed.name,
                         content_type=fetched.content_type)
-    intake = FeedIntake(feed, etag=fetched.etag, last_modified=fetched.last_modified, unchanged=False)
+    intake = FeedIntake(feed, etag=fetched.etag, last_modified=fetched.last_modified, unchanged=False,
+                        not_before=server_floor(now, fetched.fresh_for, parsed.ttl), ttl=parsed.ttl)
     fresh: list[Dispatch] = []
     for d in parsed.dispatches:
         if not ignore_state and (d.url in pass_.urls or store.seen(feed.url, d.id, d.url)):

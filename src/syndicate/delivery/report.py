@@ -29,6 +29,7 @@ class RunReport:
     locked_out: bool = False
     baseline: int = 0
     accepted: int = 0
+    not_due: int = 0  # feeds not fetched: not due yet (delivery/schedule.py)
 
     @property
     def exit_code(self) -> int:
@@ -40,7 +41,8 @@ class RunReport:
         if self.locked_out:
             return ["syndicate: another run is in progress on this state file; nothing done"] if verbose else []
         if verbose:
-            out.append(f"accepted {self.accepted} new dispatch(es); {self.baseline} entries marked as baseline")
+            out.append(f"accepted {self.accepted} new dispatch(es); {self.baseline} entries marked as baseline"
+                       + (f"; {self.not_due} feed(s) not due yet, not fetched" if self.not_due else ""))
         for e in self.events:
             if e.kind in QUIET_KINDS and not verbose:
                 continue  # cron mails any output: only posts, failures and what needs a person
@@ -53,6 +55,7 @@ class RunReport:
             "locked_out": self.locked_out,
             "accepted": self.accepted,
             "baseline": self.baseline,
+            "not_due": self.not_due,
             "events": [
                 {"kind": e.kind, "message": e.message, "platform": e.platform, "dispatch": e.dispatch_id,
                  "url": e.url, **e.data}

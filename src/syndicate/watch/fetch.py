@@ -31,6 +31,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -89,6 +90,17 @@ class FetchResult:
     last_modified: str | None
     content_type: str | None
     elapsed: float  # seconds
+    # How long the server says this answer stays fresh (Cache-Control max-age minus Age, else
+    # Expires minus Date), in seconds, uncapped; None: it says nothing, or no-cache / no-store.
+    fresh_for: float | None = None
+
+
+class FeedThrottled(FeedError):
+    """A 429 or 503: the server asked us to come back later (`retry_after` seconds; None: not said)."""
+
+    def __init__(self, url: str, message: str, retry_after: float | None) -> None:
+        super().__init__(url, message)
+        self.retry_after = retry_after
 
 
 def make_client(*, timeout: Timeouts = DEFAULT_TIMEOUTS, max_connections: int = 16,
@@ -202,9 +214,13 @@ def _fetch_http(url: str, etag: str | None, last_modified: str | None, client: h
         ctype = response.headers.get("content-type")
         new_etag = response.headers.get("etag")
         new_lm = response.headers.get("last-modified")
+        fresh_for = freshness(response.headers)
         if response.status_code == 304:
             return FetchResult(url, final_url, 304, None, new_etag or etag, new_lm or last_modified,
-                               ctype, time.monotonic() - started)
+                               ctype, time.monotonic() - started, fresh_for)
+        if response.status_code in (429, 503):
+            raise FeedThrottled(url, _status_reason(response),
+                                retry_after(response.headers.get("retry-after"), response.headers.get("date")))
         if not 200 <= response.status_code < 300:
             raise FeedError(url, _status_reason(response))
         length = response.headers.get("content-length", "")
@@ -219,7 +235,63 @@ def _fetch_http(url: str, etag: str | None, last_modified: str | None, client: h
         response.close()
     _refuse_html(url, body, ctype)
     return FetchResult(url, final_url, response.status_code, body, new_etag, new_lm, ctype,
-                       time.monotonic() - started)
+                       time.monotonic() - started, fresh_for)
+
+
+# -- what the server asks about the next fetch (RFC 9111 freshness, RFC 9110 Retry-After) ------
+
+
+def freshness(headers: httpx.Headers) -> float | None:
+    """Seconds the response stays fresh, by the server's own word; None when it says nothing or
+    forbids reuse (no-cache, no-store: no floor on the next fetch). Unparseable values count as
+    nothing said: a broken header must not stop a feed."""
+    directives = {}
+    for part in headers.get("cache-control", "").split(","):
+        name, _, value = part.strip().partition("=")
+        directives[name.strip().lower()] = value.strip().strip('"')
+    if "no-cache" in directives or "no-store" in directives:
+        return None
+    age = _seconds(headers.get("age")) or 0.0
+    if "max-age" in directives:
+        max_age = _seconds(directives["max-age"])
+        if max_age is not None:
+            return max(max_age - age, 0.0)
+    expires = _http_date(headers.get("expires"))
+    if headers.get("expires") is not None:
+        if expires is None:
+            return 0.0  # an invalid Expires means "already expired" (RFC 9111 5.3)
+        return max(expires - (_http_date(headers.get("date")) or time.time()) - age, 0.0)
+    return None
+
+
+def retry_after(value: str | None, date: str | None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP date (against the response's Date)."""
+    if value is None:
+        return None
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
+    when = _http_date(value)
+    if when is None:
+        return None
+    return max(when - (_http_date(date) or time.time()), 0.0)
+
+
+def _seconds(value: str | None) -> float | None:
+    value = (value or "").strip()
+    return float(value) if value.isdigit() else None
+
+
+def _http_date(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:  # HTTP dates are GMT
+        return parsed.replace(tzinfo=UTC).timestamp()
+    return parsed.timestamp()
 
 
 def _read_capped(url: str, response: httpx.Response, max_bytes: int, deadline: float,

@@ -74,6 +74,7 @@ class ParsedFeed:
     language: str | None
     link: str | None
     dispatches: tuple[Dispatch, ...]
+    ttl: float | None = None  # RSS <ttl>: seconds the feed asks readers to wait between fetches
 
 
 def parse_feed(content: bytes, *, url: str, feed_name: str,
@@ -119,7 +120,14 @@ def parse_feed(content: bytes, *, url: str, feed_name: str,
         language=language,
         link=site or None,
         dispatches=unique(dispatches),
+        ttl=_ttl(feed.get("ttl")),
     )
+
+
+def _ttl(value: object) -> float | None:
+    """RSS <ttl> is whole minutes; anything else is ignored (a broken hint must not stop a feed)."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) * 60.0 if text.isdigit() else None
 
 
 def _site_link(feed: Mapping[str, Any], url: str, relative: Mapping[str, str]) -> str:
