@@ -5,7 +5,8 @@ status, headers, body, a delay before answering, or a streamed body (`chunks`,
 sent with chunked transfer encoding, optionally with a pause between chunks).
 The server records what actually arrived (`seen`), how many bytes it managed to
 send per path (`sent`), and the most requests it ever had in flight at once
-(`max_in_flight`), so tests assert on the wire, not on our own code's say-so.
+(`max_in_flight`: received, not yet answered), so tests assert on the wire, not
+on our own code's say-so.
 
 Waits are interruptible: `stop()` releases every sleeping handler.
 """
@@ -127,11 +128,20 @@ def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802
             seen = Seen(self.path, {k.lower(): v for k, v in self.headers.items()})
             server._enter(seen)
+            self._in_flight = True
             try:
                 self._answer(seen)
             except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
                 self.close_connection = True  # the client gave up: that is what some tests want
             finally:
+                self._answered()
+
+        def _answered(self) -> None:
+            """A request stops counting as in flight when its answer starts: from then on the client
+            may read it whole and send its next request before this thread gets to run again, and a
+            count taken after the last write would see both (one more than the client ever had)."""
+            if self._in_flight:
+                self._in_flight = False
                 server._leave()
 
         def _answer(self, seen: Seen) -> None:
@@ -141,6 +151,7 @@ def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             reply = route(seen) if callable(route) else route
             if not server._wait(reply.delay):
                 return
+            self._answered()
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
