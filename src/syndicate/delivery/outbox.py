@@ -305,26 +305,21 @@ def retract(store: Store, dispatch_id: str, *, now: float | None = None) -> Retr
     now = time.time() if now is None else now
     with store.transaction() as c:
         c.execute("UPDATE dispatches SET retracted_at = ? WHERE id = ? AND retracted_at IS NULL", (now, dispatch_id))
-        for p in parts_of(store, dispatch_id):
-            landed = p.state == SENT
-            maybe = not landed and (p.attempts > 0 or p.state in (SENDING, UNKNOWN))
-            if landed or maybe:
-                # A part that may have landed gets a delete with no target: delivery looks it up first.
-                c.execute(
-                    "INSERT OR IGNORE INTO parts (dispatch_id, platform, action, part, of_parts, key, rkey, post, "
-                    "remote_id, remote_url, uri, cid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (p.dispatch_id, p.platform, DELETE, p.part, p.of_parts, p.key, p.rkey, _post_json(p.post),
-                     p.remote_id if landed else None, p.remote_url if landed else None,
-                     p.uri if landed else None, p.cid if landed else None, now))
-            if not landed and not (p.state == SKIPPED and p.last_error == RETRACTED):
-                _update(store, p, now, state=SKIPPED, last_error=RETRACTED, not_before=None)
+        # Copied in SQL, the post as stored: a delete row concerns exactly the post its part made.
+        # A part that may have landed gets a delete with no target: delivery looks it up first.
+        c.execute(
+            "INSERT OR IGNORE INTO parts (dispatch_id, platform, action, part, of_parts, key, rkey, post, "
+            "remote_id, remote_url, uri, cid, updated_at) "
+            "SELECT dispatch_id, platform, ?, part, of_parts, key, rkey, post, "
+            "CASE WHEN state = ? THEN remote_id END, CASE WHEN state = ? THEN remote_url END, "
+            "CASE WHEN state = ? THEN uri END, CASE WHEN state = ? THEN cid END, ? "
+            "FROM parts WHERE dispatch_id = ? AND action = ? AND (state IN (?, ?, ?) OR attempts > 0)",
+            (DELETE, SENT, SENT, SENT, SENT, now, dispatch_id, POST, SENT, SENDING, UNKNOWN))
+        c.execute(
+            "UPDATE parts SET state = ?, last_error = ?, not_before = NULL, updated_at = ? WHERE dispatch_id = ? "
+            "AND action = ? AND state != ? AND NOT (state = ? AND last_error IS ?)",
+            (SKIPPED, RETRACTED, now, dispatch_id, POST, SENT, SKIPPED, RETRACTED))
     return retraction(store, dispatch_id)
-
-
-def _post_json(post: Post) -> str:
-    from syndicate.jsonplan import post_to_json
-
-    return json.dumps(post_to_json(post), ensure_ascii=False)
 
 
 def retraction(store: Store, dispatch_id: str) -> Retraction:
