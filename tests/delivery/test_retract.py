@@ -231,3 +231,57 @@ def test_x_post_already_gone_counts_as_deleted(tmp_path: Path, answer: str) -> N
         assert {r["state"] for r in delete_rows(net.setup.state)} == {"sent"}
         lookups = [r for r in fake.requests if r.method == "GET" and r.path == f"/2/tweets/{root.id}"]
         assert len(lookups) == (1 if answer == "deleted-false" else 0)
+
+
+def test_mastodon_delete_throttle_defers_the_rest_to_a_later_run(tmp_path: Path, monkeypatch: Any) -> None:
+    """Mastodon allows 30 deletes per 30 min (here 2): the third answers 429; the rest of the
+    retraction waits for the reset, deferred (not failed), and the next run after it finishes."""
+    from delivery_support import VirtualClock, set_env
+
+    from syndicate.commands.retract import find_target, retract
+    from syndicate.config import load_config
+
+    clock = VirtualClock()
+    set_env(monkeypatch, cli_env(mastodon=MASTODON_CANARY))
+    with make_mastodon_fake(delete_limit=2, clock=clock.wall) as fake:
+        setup = _setup(tmp_path, "throttle", mastodon=fake.base_url)
+        net = Net(setup, {}, "mastodon", lambda: [s.text for s in fake.statuses],
+                  lambda: sum(1 for r in fake.requests if r.method == "DELETE"))
+        settings = load_config(setup.config)
+        from syndicate.commands.run import run_once
+
+        run_once(settings, clock=clock.deliver_clock())
+        assert len(story(net, "throttle")) == 4
+        report = retract(settings, find_target(settings, "throttle"), clock=clock.deliver_clock())
+        assert report.exit_code == 0, report.lines(verbose=1)
+        assert len(story(net, "throttle")) == 2
+        assert sorted(r["state"] for r in delete_rows(setup.state)) == ["deferred", "planned", "sent", "sent"]
+        assert any("2 of 4 post(s) deleted, 2 still queued" in e.message for e in report.events)
+        run_once(settings, clock=clock.deliver_clock())  # before the reset: nothing is sent
+        assert net.deletes() == 3
+        clock.jump(1800)
+        run_once(settings, clock=clock.deliver_clock())
+        assert story(net, "throttle") == [] and len(others(net, "throttle")) == 1
+        assert [r["state"] for r in delete_rows(setup.state)] == ["sent"] * 4
+        assert net.deletes() == 5  # 4 deleted, 1 refused with 429: none sent twice
+
+
+def test_x_deletes_wait_for_the_monthly_budget_and_are_never_dropped(tmp_path: Path) -> None:
+    """X bills a delete: over `monthly_budget` the rest of the retraction stays queued (status says
+    so) until the budget allows it; nothing is skipped."""
+    with make_x_fake() as fake:
+        setup = _setup(tmp_path, "budget", x_api=fake.base_url, x_extra={"monthly_budget": 0.085})
+        net = Net(setup, cli_env(x=True), "x", lambda: [t.text for t in fake.tweets],
+                  lambda: sum(1 for r in fake.requests if r.method == "DELETE"))
+        post_thread(net, "budget")  # 5 posts at 0.015 = 0.075
+        result = run_cli(setup.config, "retract", "budget", "--yes", env=net.env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert net.deletes() == 2 and len(story(net, "budget")) == 2  # 0.075 + 2 × 0.005 = 0.085
+        assert "2 of 4 post(s) deleted, 2 still queued" in result.stdout
+        assert sorted(r["state"] for r in delete_rows(setup.state)) == ["planned", "planned", "sent", "sent"]
+        status = run_cli(setup.config, "status", env=net.env)
+        assert "deleted 2 of 4, 2 pending, 0 failed" in status.stdout
+        setup.x_extra["monthly_budget"] = 1.0
+        setup.write()
+        assert run_cli(setup.config, "run", env=net.env).returncode == 0
+        assert story(net, "budget") == [] and net.deletes() == 4
