@@ -285,3 +285,54 @@ def test_x_deletes_wait_for_the_monthly_budget_and_are_never_dropped(tmp_path: P
         setup.write()
         assert run_cli(setup.config, "run", env=net.env).returncode == 0
         assert story(net, "budget") == [] and net.deletes() == 4
+
+
+def _on_a_terminal(config: Path, env: dict[str, str], *args: str, answer: bytes) -> tuple[int, str]:
+    """Run `syndicate ARGS` with a pseudo-terminal as stdin and stdout, type `answer`, return (exit, output)."""
+    import os
+    import pty
+    import select
+    import subprocess
+
+    from delivery_support import SYNDICATE
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([str(SYNDICATE), *args, "--config", str(config)], env=env, stdin=follower,
+                            stdout=follower, stderr=follower, close_fds=True)
+    os.close(follower)
+    out = b""
+    try:
+        while b"[y/N]" not in out:  # the question comes before anything is written
+            ready, _, _ = select.select([leader], [], [], 30)
+            assert ready, f"no question asked: {out!r}"
+            out += os.read(leader, 4096)
+        os.write(leader, answer + b"\n")
+        code = proc.wait(timeout=60)
+        while True:
+            ready, _, _ = select.select([leader], [], [], 0.5)
+            if not ready:
+                break
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(leader)
+        if proc.poll() is None:
+            proc.kill()
+    return code, out.decode(errors="replace")
+
+
+def test_on_a_terminal_it_asks_first(tmp_path: Path) -> None:
+    with mastodon_net(tmp_path, "ask") as (net, _):
+        post_thread(net, "ask")
+        code, out = _on_a_terminal(net.setup.config, net.env, "retract", "ask", answer=b"n")
+        assert code == 1 and "not retracted; nothing changed" in out, out
+        assert "delete 4 on Mastodon" in out  # the question says what would go
+        assert len(story(net, "ask")) == 4 and delete_rows(net.setup.state) == []
+        code, out = _on_a_terminal(net.setup.config, net.env, "retract", "ask", answer=b"y")
+        assert code == 0, out
+        assert story(net, "ask") == [] and net.deletes() == 4
