@@ -281,6 +281,14 @@ def test_x_deletes_wait_for_the_monthly_budget_and_are_never_dropped(tmp_path: P
         assert sorted(r["state"] for r in delete_rows(setup.state)) == ["planned", "planned", "sent", "sent"]
         status = run_cli(setup.config, "status", env=net.env)
         assert "deleted 2 of 4, 2 pending, 0 failed" in status.stdout
+        preview = run_cli(setup.config, "dry-run", env=net.env)
+        assert "Pending retraction: 'Story budget'" in preview.stdout and "deletes 2 on X" in preview.stdout
+        import json
+
+        as_json = json.loads(run_cli(setup.config, "dry-run", "--format", "json", env=net.env).stdout)
+        assert as_json["retractions"] == [{"id": "budget", "title": "Story budget",
+                                           "url": "http://127.0.0.1:9/dispatch/budget", "deletes": {"x": [1, 2]}}]
+        assert all(d["id"] != "budget" for d in as_json["dispatches"])
         setup.x_extra["monthly_budget"] = 1.0
         setup.write()
         assert run_cli(setup.config, "run", env=net.env).returncode == 0

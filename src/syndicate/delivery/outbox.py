@@ -342,3 +342,17 @@ def due_deletes(store: Store, platform: str) -> list[Part]:
         (platform, *DUE_STATES))
     names = [c[0] for c in cur.description]
     return [_part(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
+
+
+def pending_retractions(store: Store) -> list[dict[str, Any]]:
+    """Retracted dispatches with deletes still to carry out (what dry-run shows), oldest first:
+    {"id", "title", "url", "deletes": {platform: [part numbers]}}."""
+    rows = store.conn.execute(
+        "SELECT d.id, d.title, d.url, p.platform, p.part FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
+        f"WHERE p.action = 'delete' AND p.state IN ({','.join('?' * len(DUE_STATES))}) "
+        "ORDER BY d.retracted_at, d.rowid, p.platform, p.part", DUE_STATES).fetchall()
+    out: dict[str, dict[str, Any]] = {}
+    for dispatch_id, title, url, platform, part in rows:
+        entry = out.setdefault(dispatch_id, {"id": dispatch_id, "title": title, "url": url, "deletes": {}})
+        entry["deletes"].setdefault(platform, []).append(part)
+    return list(out.values())
