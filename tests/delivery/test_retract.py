@@ -257,8 +257,12 @@ def test_mastodon_delete_throttle_defers_the_rest_to_a_later_run(tmp_path: Path,
         assert len(story(net, "throttle")) == 2
         assert sorted(r["state"] for r in delete_rows(setup.state)) == ["deferred", "planned", "sent", "sent"]
         assert any("2 of 4 post(s) deleted, 2 still queued" in e.message for e in report.events)
-        run_once(settings, clock=clock.deliver_clock())  # before the reset: nothing is sent
+        # Before the reset no delete is sent, but posts go on: the delete throttle is not theirs.
+        late = Entry("late-one", "Late story", "A later note (late-one).", PUBLISHED + timedelta(hours=1))
+        write_feed(Path(setup.feed), [Entry("throttle", "Story throttle", thread_body("throttle"), PUBLISHED), late])
+        run_once(settings, clock=clock.deliver_clock())
         assert net.deletes() == 3
+        assert any("(late-one)" in t for t in net.texts()), "a post waited behind the deferred deletes"
         clock.jump(1800)
         run_once(settings, clock=clock.deliver_clock())
         assert story(net, "throttle") == [] and len(others(net, "throttle")) == 1

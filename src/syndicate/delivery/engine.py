@@ -204,10 +204,13 @@ class _Platform:
             for row in deletes or []:
                 self._delete(row)
         except _StopPlatform:
-            return
+            pass  # deletes wait (their own quota, or X's budget); posts have their own limits and checks
         except AuthError as exc:
             self.events.append(_auth_event(self.name, exc))
             return
+        # A delete's quota (Mastodon's 30 / 30 min, X's DELETE window) is not the posts': posts pace
+        # by what their own answers report, and a shared limit still answers 429 (RateLimited).
+        self.blocked_until = None
         started = 0
         for dispatch_id in due:
             if started >= self.settings.delivery.max_posts_per_run or self.clock.monotonic() >= self.deadline:
