@@ -348,3 +348,28 @@ def test_on_a_terminal_it_asks_first(tmp_path: Path) -> None:
         code, out = _on_a_terminal(net.setup.config, net.env, "retract", "ask", answer=b"y")
         assert code == 0, out
         assert story(net, "ask") == [] and net.deletes() == 4
+
+
+def test_bluesky_record_already_gone_counts_as_deleted(tmp_path: Path, pds: PdsHandle) -> None:
+    """A later part deleted by hand first: deleteRecord of a missing record succeeds (the lexicon's "or
+    ensure it doesn't exist"), so the retraction completes with every row sent."""
+    import httpx
+    from test_crash import bluesky_posts
+
+    with bluesky_net(tmp_path, "bsky-gone", pds) as (net, _):
+        post_thread(net, "bsky-gone")
+        account = pds.accounts["alice"]
+        part3 = next(p for p in bluesky_posts(pds, account.did, "bsky-gone")
+                     if p["text"] in story(net, "bsky-gone") and p["root"] and p["parent"]
+                     and p["parent"]["uri"] != p["root"]["uri"])
+        session = httpx.post(f"{pds.url}/xrpc/com.atproto.server.createSession",
+                             json={"identifier": account.handle, "password": account.password}, timeout=10).json()
+        httpx.post(f"{pds.url}/xrpc/com.atproto.repo.deleteRecord", timeout=10,
+                   headers={"Authorization": f"Bearer {session['accessJwt']}"},
+                   json={"repo": account.did, "collection": "app.bsky.feed.post",
+                         "rkey": part3["id"].rsplit("/", 1)[1]}).raise_for_status()
+        assert len(story(net, "bsky-gone")) == 3
+        result = run_cli(net.setup.config, "retract", "bsky-gone", "--yes", env=net.env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert story(net, "bsky-gone") == []
+        assert [r["state"] for r in delete_rows(net.setup.state)] == ["sent"] * 4
