@@ -242,9 +242,14 @@ def test_mastodon_delete_throttle_defers_the_rest_to_a_later_run(tmp_path: Path,
     from syndicate.config import load_config
 
     clock = VirtualClock()
+    # The throttle's windows are aligned to the epoch (as rack-attack's): pick a period (about 30 min)
+    # whose reset is minutes away, never within the run's budget (which would be waited out instead).
+    # Not a jump of the clock: Mastodon.py corrects resets for the server's Date, in real time.
+    now = clock.wall()
+    period = next(float(p) for p in range(1800, 1900) if 60 <= now % p <= p - 600)
     set_env(monkeypatch, cli_env(mastodon=MASTODON_CANARY))
-    with make_mastodon_fake(delete_limit=2, clock=clock.wall) as fake:
-        setup = _setup(tmp_path, "throttle", mastodon=fake.base_url)
+    with make_mastodon_fake(delete_limit=2, delete_period=period, clock=clock.wall) as fake:
+        setup = _setup(tmp_path, "throttle", mastodon=fake.base_url, delivery={"max_run_seconds": 60})
         net = Net(setup, {}, "mastodon", lambda: [s.text for s in fake.statuses],
                   lambda: sum(1 for r in fake.requests if r.method == "DELETE"))
         settings = load_config(setup.config)
@@ -263,7 +268,7 @@ def test_mastodon_delete_throttle_defers_the_rest_to_a_later_run(tmp_path: Path,
         run_once(settings, clock=clock.deliver_clock())
         assert net.deletes() == 3
         assert any("(late-one)" in t for t in net.texts()), "a post waited behind the deferred deletes"
-        clock.jump(1800)
+        clock.jump(period)
         run_once(settings, clock=clock.deliver_clock())
         assert story(net, "throttle") == [] and len(others(net, "throttle")) == 1
         assert [r["state"] for r in delete_rows(setup.state)] == ["sent"] * 4
