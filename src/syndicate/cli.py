@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -122,6 +122,10 @@ def dry_run(config_path: str | None, feed_url: str | None, show_all: bool, fmt: 
         from syndicate.preview.text import render_text
 
         click.echo(render_text(plan, color=sys.stdout.isatty()), nl=False)
+        from syndicate.commands.dryrun import retraction_lines
+
+        for line in retraction_lines(plan):
+            click.echo(printable(line))
     if html_path or open_browser:
         from syndicate.preview.html import write_html
 
@@ -195,7 +199,41 @@ def retry(config_path: str | None, dispatch_id: str) -> None:
     click.echo(printable(_or_exit_2(lambda: retry_dispatch(_settings(config_path), dispatch_id))))
 
 
-def _or_exit_2(action: Callable[[], str]) -> str:
+@cli.command()
+@_config_option
+@click.argument("id_or_url")
+@click.option("--yes", is_flag=True, help="Retract without asking (needed when stdin is not a terminal).")
+def retract(config_path: str | None, id_or_url: str, yes: bool) -> None:
+    """Delete every post of a dispatch on every network, and never post it again.
+
+    \b
+    ID_OR_URL is the dispatch id or its article URL (see `syndicate status`):
+        syndicate retract https://example.com/2026/pulled-story
+        syndicate retract 'tag:example.com,2026:42' --yes
+    Deletes that cannot go out now (rate limit, outage) stay queued for the next run.
+    """
+    from syndicate.commands.retract import Refused, confirm_or_refuse, find_target
+    from syndicate.commands.retract import retract as retract_dispatch
+
+    settings = _settings(config_path)
+    target = _or_exit_2(lambda: find_target(settings, id_or_url))
+    try:
+        confirm_or_refuse(target, yes=yes, interactive=sys.stdin.isatty(),
+                          ask=lambda q: click.confirm(printable(q), default=False))
+    except Refused as exc:
+        click.echo(printable(f"syndicate: {exc}"), err=True)
+        sys.exit(EXIT_CONFIG if exc.unasked else EXIT_FAILED)
+    report = retract_dispatch(settings, target)
+    for line in report.lines(verbose=1):
+        if not line.startswith("accepted "):
+            click.echo(printable(line), err=line.startswith("syndicate:"))
+    sys.exit(report.exit_code)
+
+
+_T = TypeVar("_T")
+
+
+def _or_exit_2(action: Callable[[], _T]) -> _T:
     """An unknown dispatch id or a missing state file is a usage error (exit 2), like a bad config."""
     from syndicate.commands.status import UnknownDispatch
 

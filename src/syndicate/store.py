@@ -5,8 +5,8 @@ Tables (see MIGRATIONS for the exact schema):
   entries      every entry ever seen, per feed (feed URL, entry id), its canonical URL, and why:
                baseline or queued (then with the id of the dispatch accepted from it)
   dispatches   accepted dispatches and their plan (JSON), held or not
-  parts        the outbox: one row per post part per platform, with its state machine
-               planned → sending → sent | failed | deferred | skipped | unknown
+  parts        the outbox: one row per intended change (post a part, delete it) per platform,
+               with its state machine planned → sending → sent | failed | deferred | skipped | unknown
   sessions     platform sessions to reuse (Bluesky), so cron runs don't log in every time
   limits       platform limits read from the servers (e.g. a Mastodon instance's max_characters)
 
@@ -138,6 +138,45 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE feeds ADD COLUMN changed_at REAL;   -- unix time the feed last brought an entry not seen before
     ALTER TABLE feeds ADD COLUMN ttl REAL;          -- seconds: RSS <ttl> at the last full read
     UPDATE feeds SET changed_at = COALESCE(last_ok_at, first_seen_at);
+    """,
+    # 5: a row is one intended change on one account, not only a post: `action` says which
+    # ('post' a part; 'delete' the post a part made, for `retract`). The key gains the action, so
+    # a part's post and its delete are two rows with the same states, lookups and pacing. A
+    # delete row's remote_id/remote_url/uri/cid name the post it deletes (NULL: an attempt may
+    # have landed, looked up first). A retracted dispatch is never posted again.
+    """
+    CREATE TABLE parts_v5 (
+        dispatch_id    TEXT NOT NULL REFERENCES dispatches(id),
+        platform       TEXT NOT NULL,
+        action         TEXT NOT NULL DEFAULT 'post',  -- 'post' | 'delete'
+        part           INTEGER NOT NULL,
+        of_parts       INTEGER NOT NULL,
+        state          TEXT NOT NULL DEFAULT 'planned',
+        key            TEXT NOT NULL,
+        rkey           TEXT,
+        post           TEXT NOT NULL,
+        attempts       INTEGER NOT NULL DEFAULT 0,
+        not_before     REAL,
+        remote_id      TEXT,
+        remote_url     TEXT,
+        uri            TEXT,
+        cid            TEXT,
+        cost           REAL NOT NULL DEFAULT 0,
+        sent_at        REAL,
+        last_error     TEXT,
+        updated_at     REAL NOT NULL,
+        deferred_since REAL,
+        PRIMARY KEY (dispatch_id, platform, action, part)
+    );
+    INSERT INTO parts_v5 (dispatch_id, platform, action, part, of_parts, state, key, rkey, post, attempts,
+                          not_before, remote_id, remote_url, uri, cid, cost, sent_at, last_error, updated_at,
+                          deferred_since)
+        SELECT dispatch_id, platform, 'post', part, of_parts, state, key, rkey, post, attempts, not_before,
+               remote_id, remote_url, uri, cid, cost, sent_at, last_error, updated_at, deferred_since FROM parts;
+    DROP TABLE parts;
+    ALTER TABLE parts_v5 RENAME TO parts;
+    CREATE INDEX parts_state ON parts(state, platform);
+    ALTER TABLE dispatches ADD COLUMN retracted_at REAL;  -- unix time of `syndicate retract`; NULL: not retracted
     """,
 )
 VERSION = len(MIGRATIONS)

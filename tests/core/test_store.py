@@ -105,7 +105,8 @@ def test_a_v1_state_file_upgrades_in_place(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     v1_columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(parts)"))  # later migrations add some
     parts_before = conn.execute(f"SELECT {v1_columns} FROM parts").fetchall()
-    dispatches_before = conn.execute("SELECT * FROM dispatches").fetchall()
+    v1_dispatch_columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(dispatches)"))
+    dispatches_before = conn.execute(f"SELECT {v1_dispatch_columns} FROM dispatches").fetchall()
     conn.close()
     store = Store.open(path)
     assert store.conn.execute("PRAGMA user_version").fetchone()[0] == VERSION
@@ -114,7 +115,10 @@ def test_a_v1_state_file_upgrades_in_place(tmp_path: Path) -> None:
     assert store.seen("https://b.example/feed", "x", "https://a.example/1")  # URL check stays global
     assert not store.seen("https://b.example/feed", "1", "https://b.example/1")  # ids are per feed now
     assert store.conn.execute(f"SELECT {v1_columns} FROM parts").fetchall() == parts_before  # outbox intact
-    assert store.conn.execute("SELECT * FROM dispatches").fetchall() == dispatches_before
+    assert store.conn.execute(f"SELECT {v1_dispatch_columns} FROM dispatches").fetchall() == dispatches_before
+    # Migration 4: every row that was there is a 'post'; nothing is retracted.
+    assert store.conn.execute("SELECT action FROM parts").fetchall() == [("post",)]
+    assert store.conn.execute("SELECT retracted_at FROM dispatches").fetchall() == [(None,)]
     assert store.conn.execute("SELECT dispatch_id FROM entries WHERE entry_id = '1'").fetchone() == ("1",)
     state = store.feed_state("https://b.example/feed")
     assert state is not None and state.etag == '"v1"' and state.ids_global_until is not None
@@ -153,4 +157,22 @@ def test_after_an_upgrade_old_entries_swallowed_by_the_global_id_stay_unposted(t
     assert sorted(f.entry_id for f in intake.fresh) == ["1", "2"]  # "1" is new here, though feed a had it
     assert sorted(f.dispatch.id for f in intake.fresh) == ["1~" + hashlib.sha256(str(feed_c).encode()).hexdigest()[:6],
                                                            "2"]  # feed a's dispatch "1" keeps its id
+    store.close()
+
+
+def test_a_post_and_its_delete_are_two_rows_after_migration_5(tmp_path: Path) -> None:
+    """Schemas 1-4 keyed parts by (dispatch, platform, part): a delete row for a sent part would have
+    collided with it. After migration 5 both live side by side, and retracting twice adds nothing."""
+    from syndicate.delivery import outbox
+
+    path = tmp_path / "s.db"
+    _v1_state(path)
+    store = Store.open(path)
+    store.conn.execute("UPDATE parts SET state = 'sent', remote_id = '111', attempts = 1, sent_at = 5")
+    for _ in range(2):
+        outbox.retract(store, "1", now=6.0)
+    rows = store.conn.execute("SELECT action, part, state, remote_id FROM parts ORDER BY action").fetchall()
+    assert rows == [("delete", 1, "planned", "111"), ("post", 1, "sent", "111")]
+    assert outbox.due_dispatches(store, "mastodon") == []
+    assert outbox.anything_due(store, ("mastodon",))  # the delete is due, though the dispatch is held
     store.close()

@@ -71,6 +71,10 @@ ENDPOINTS = (
         "exclude_replies": _BOOLEAN, "exclude_reblogs": _BOOLEAN, "pinned": _BOOLEAN, "tagged": "string",
     }),
     Endpoint("GET", r"/api/v1/statuses/\d+", "get status", ("read", "read:statuses"), True, {}),
+    # https://docs.joinmastodon.org/methods/statuses/#delete (delete_media: 4.4.0)
+    Endpoint("DELETE", r"/api/v1/statuses/\d+", "delete status", ("write", "write:statuses"), False, {
+        "delete_media": _BOOLEAN,
+    }),
     Endpoint("GET", r"/api/v2/instance", "instance (v2)", (), False, {}),
     Endpoint("GET", r"/api/v1/instance", "instance (v1)", (), False, {}),
 )

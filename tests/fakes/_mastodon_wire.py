@@ -186,6 +186,12 @@ def make_handler(dispatch: Callable[[Request], Response], closing: threading.Eve
         def do_HEAD(self) -> None:
             self._serve()
 
+        def do_DELETE(self) -> None:
+            self._serve()
+
+        def do_PUT(self) -> None:
+            self._serve()
+
         def send_response(self, code: int, message: str | None = None) -> None:
             # No automatic Date: `dispatch` sets it from the fake's clock, so the request log shows it too.
             self.log_request(code)

@@ -183,6 +183,8 @@ class FakeMastodon:
         statuses_period: float = 3 * 3600.0,
         media_limit: int = 30,
         media_period: float = 1800.0,
+        delete_limit: int = 30,
+        delete_period: float = 1800.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.version = version
@@ -197,6 +199,9 @@ class FakeMastodon:
         self.general = Bucket(rate_limit, rate_period)
         self.statuses_family = Bucket(statuses_limit, statuses_period)
         self.media_family = Bucket(media_limit, media_period)
+        # rack_attack `throttle_api_delete`: 30 deletes (and unreblogs) per 30 min per account.
+        self.deletes = Bucket(delete_limit, delete_period)
+        self.deleted: list[StoredStatus] = []  # in the order they were deleted
         self.accounts: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, str] = {}  # token -> account id
         self.token_scopes: dict[str, frozenset[str]] = {}  # token -> the OAuth scopes it was granted
@@ -484,6 +489,8 @@ class FakeMastodon:
             if status is None:
                 raise _Reply(404, NOT_FOUND)
             return Response(200, self.status_json(status))
+        if m == "DELETE" and len(parts) == 4 and parts[:3] == ["api", "v1", "statuses"]:
+            return self._delete_status(parts[3], req, ctx)
         if m == "GET" and len(parts) == 4 and parts[:3] == ["api", "v1", "media"]:
             return self._get_media(parts[3], req, ctx)
         raise _Reply(404, NOT_FOUND)
@@ -535,6 +542,23 @@ class FakeMastodon:
             self._idempotency[(account_id, key)] = (status.id, ctx.now)
         ctx.rate = self.statuses_family.state(account_id, ctx.now)
         return Response(200, self.status_json(status))
+
+    def _delete_status(self, status_id: str, req: Request, ctx: _Ctx) -> Response:
+        """`DELETE /api/v1/statuses/:id`: the status as it was, with its source `text` (for a redraft).
+        404 "Record not found" for one that is gone or not this account's. Over the delete
+        throttle: 429 with that throttle's headers (rack_attack's throttled responder)."""
+        account_id = self._auth(req, ctx)
+        if not self.deletes.hit(account_id, ctx.now):
+            limit, _, reset = self.deletes.state(account_id, ctx.now)
+            ctx.rate = (limit, 0, reset)
+            raise _Reply(429, TOO_MANY_REQUESTS)
+        status = next((s for s in self.statuses if s.id == status_id and s.account_id == account_id), None)
+        if status is None:
+            raise _Reply(404, NOT_FOUND)
+        body = {**self.status_json(status), "text": status.text}
+        self.statuses.remove(status)  # replies survive (server code: `has_many :replies`, no `dependent`)
+        self.deleted.append(status)
+        return Response(200, body)
 
     def _post_media(self, req: Request, ctx: _Ctx, *, synchronous: bool) -> Response:
         account_id = self._auth(req, ctx)

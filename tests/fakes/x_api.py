@@ -82,7 +82,7 @@ from fakes._x_wire import (
     problem,
 )
 from syndicate.compose.length import x_length
-from syndicate.platforms.x import MEDIA_METADATA, MEDIA_UPLOAD, TWEETS, USER_TWEETS, USERS_ME
+from syndicate.platforms.x import MEDIA_METADATA, MEDIA_UPLOAD, TWEET, TWEETS, USER_TWEETS, USERS_ME
 
 __all__ = [
     "CURRENT_REPLY_REFUSED_DETAIL", "DUPLICATE_DETAIL", "REPLY_REFUSED_DETAIL", "TOO_LONG_DETAIL", "StoredMedia", "StoredTweet", "XApiFake",
@@ -96,10 +96,14 @@ DEFAULT_LIMITS = {  # per user, docs/platforms.md §1.3 (pay-per-use era)
     "GET /2/users/:id/tweets": 900,
     f"POST {MEDIA_UPLOAD}": 500,
     f"POST {MEDIA_METADATA}": 500,
+    "DELETE /2/tweets/:id": 50,  # delete-post: 50 / 15 min per user (platforms-engagement.md §4)
+    "GET /2/tweets/:id": 900,  # post lookup: 900 / 15 min per user (rate-limits.mdx)
 }
 _TWITTER_EPOCH_MS = 1288834974657
 ALL_OAUTH2_SCOPES = frozenset({"tweet.read", "tweet.write", "users.read", "media.write", "offline.access"})
 _USER_TWEETS = re.compile(USER_TWEETS.replace("{id}", r"(?P<id>\d+)"))
+_TWEET = re.compile(TWEET.replace("{id}", r"(?P<id>\d+)"))
+NOT_DELETABLE_DETAIL = "You are not allowed to delete this Tweet."
 
 
 @dataclass
@@ -177,6 +181,12 @@ class XApiFake(FakeHTTPServer):
         self.route("GET", _USER_TWEETS.pattern, self._user_tweets)
         self.route("POST", MEDIA_UPLOAD, self._upload)
         self.route("POST", MEDIA_METADATA, self._metadata)
+        self.route("DELETE", _TWEET.pattern, self._delete_tweet)
+        self.route("GET", _TWEET.pattern, self._get_tweet)
+        self.deleted: list[StoredTweet] = []  # in the order they were deleted
+        # What DELETE answers for a post that is not there; X does not document it: "404" (a
+        # resource-not-found problem) or "deleted-false" (200 {"data": {"deleted": false}}).
+        self.delete_missing = "404"
 
     # -- configuration --------------------------------------------------------
 
@@ -280,6 +290,7 @@ class XApiFake(FakeHTTPServer):
 
     def _endpoint(self, request: Request) -> str:
         path = _USER_TWEETS.sub("/2/users/:id/tweets", request.path)
+        path = _TWEET.sub("/2/tweets/:id", path)
         return f"{request.method} {path}"
 
     def _authorized(self, request: Request) -> bool:
@@ -358,6 +369,35 @@ class XApiFake(FakeHTTPServer):
         return Response.json(201, {"data": {
             "id": stored.id, "text": display_text(stored.text), "edit_history_tweet_ids": [stored.id],
         }})
+
+    def _delete_tweet(self, request: Request, match: dict[str, str]) -> Response:
+        """`DELETE /2/tweets/:id` → `{"data": {"deleted": true}}` (deletePosts, DeletePostsResponse)."""
+        if self.read_only:
+            return problem(403, "Forbidden", OAUTH1_PERMISSIONS_DETAIL, "https://api.twitter.com/2/problems/oauth1-permissions")
+        with self.lock:
+            tweet = self.tweet(match["id"])
+            if tweet is None:
+                if self.delete_missing == "deleted-false":
+                    return Response.json(200, {"data": {"deleted": False}})
+                return problem(404, "Not Found Error", f"Could not find tweet with id: [{match['id']}].",
+                               "https://api.twitter.com/2/problems/resource-not-found")
+            if tweet.author_id != self.user["id"]:
+                return problem(403, "Forbidden", NOT_DELETABLE_DETAIL)
+            self.tweets.remove(tweet)
+            self.deleted.append(tweet)
+        return Response.json(200, {"data": {"deleted": True}})
+
+    def _get_tweet(self, request: Request, match: dict[str, str]) -> Response:
+        """`GET /2/tweets/:id`: a post that is not there is a 200 with a resource-not-found error."""
+        tweet = self.tweet(match["id"])
+        if tweet is None:
+            return Response.json(200, {"errors": [{
+                "value": match["id"], "detail": f"Could not find tweet with id: [{match['id']}].",
+                "title": "Not Found Error", "resource_type": "tweet", "parameter": "id",
+                "resource_id": match["id"], "type": "https://api.twitter.com/2/problems/resource-not-found",
+            }]})
+        return Response.json(200, {"data": {"id": tweet.id, "text": display_text(tweet.text),
+                                            "edit_history_tweet_ids": [tweet.id]}})
 
     def _may_reply_to(self, parent: StoredTweet) -> bool:
         """Self-serve replies: to our own posts, or where the parent's author mentioned us."""

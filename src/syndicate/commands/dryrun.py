@@ -2,7 +2,8 @@
 
 The state file is copied into memory (`Store.open_readonly`), the feeds are
 polled and new dispatches accepted into that copy exactly as `run` would, and
-then the outbox's pending plans are rendered. Nothing is written to disk and no
+then the outbox's pending plans are rendered, with the deletes of retracted
+dispatches still to carry out (`retractions`). Nothing is written to disk and no
 platform is contacted: the only requests are feed fetches and, for Bluesky link
 cards, the article pages (unless --no-cards).
 """
@@ -28,7 +29,20 @@ def dry_run_plan(settings: Settings, *, show_all: bool = False,
             dispatches = [dispatch_to_json(p) for p in prepared.accepted]
         else:
             dispatches = outbox.pending_plans(store)
+        retractions = [] if show_all else outbox.pending_retractions(store)
     finally:
         store.close()
     plan = plan_to_json(dispatches, accounts=intake.accounts(settings), generated_at=datetime.now(UTC))
+    plan["retractions"] = retractions
     return plan, prepared.errors
+
+
+def retraction_lines(plan: dict[str, Any]) -> list[str]:
+    """One line per retracted dispatch whose deletes the next run would carry out."""
+    from syndicate.model import PLATFORM_NAMES as NAMES
+
+    lines = []
+    for r in plan.get("retractions") or []:
+        where = ", ".join(f"{len(parts)} on {NAMES.get(p, p)}" for p, parts in sorted(r["deletes"].items()))
+        lines.append(f"Pending retraction: {r['title']!r} <{r['url']}> (id {r['id']}): deletes {where}")
+    return lines

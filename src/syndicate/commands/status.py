@@ -18,7 +18,7 @@ class UnknownDispatch(SyndicateError):
     (a mistyped [state] path): a usage error, exit 2."""
 
 
-def _open_existing(settings: Settings, command: str) -> Store:
+def open_existing(settings: Settings, command: str) -> Store:
     """The state file, which must already exist: a mistyped [state] path must not leave a new one behind."""
     if not settings.state_path.exists():
         where = f" (from {settings.path})" if settings.path else ""
@@ -54,8 +54,13 @@ def render_status(settings: Settings, *, limit: int = 20, now: float | None = No
     store = Store.open_readonly(settings.state_path)
     try:
         out = [f"State file: {settings.state_path}"]
-        counts = store.conn.execute("SELECT state, COUNT(*) FROM parts GROUP BY state ORDER BY state").fetchall()
+        counts = store.conn.execute("SELECT state, COUNT(*) FROM parts WHERE action = 'post' "
+                                    "GROUP BY state ORDER BY state").fetchall()
         out.append("Outbox: " + (", ".join(f"{n} {s}" for s, n in counts) if counts else "empty"))
+        deletes = store.conn.execute("SELECT state, COUNT(*) FROM parts WHERE action = 'delete' "
+                                     "GROUP BY state ORDER BY state").fetchall()
+        if deletes:
+            out.append("Deletes (retractions): " + ", ".join(f"{n} {s}" for s, n in deletes))
         held = store.conn.execute("SELECT COUNT(*) FROM dispatches WHERE held = 1").fetchone()[0]
         if held:
             out.append(f"Held for review: {held} (release with `syndicate release ID`)")
@@ -80,9 +85,17 @@ def render_status(settings: Settings, *, limit: int = 20, now: float | None = No
         if not rows:
             out.append("  (none yet)")
         for dispatch_id, title, url, is_held, accepted in rows:
+            retraction = outbox.retraction(store, dispatch_id)
             flag = " [HELD]" if is_held else ""
+            flag += " [RETRACTED]" if retraction.retracted_at else ""
             out.append(f"  {title}{flag}")
             out.append(f"    id {dispatch_id} · {url} · accepted {_when(accepted)}")
+            if retraction.retracted_at:
+                out.append("    " + _retraction_line(retraction))
+                for p in outbox.parts_of(store, dispatch_id, action=outbox.DELETE):
+                    if p.state in (outbox.FAILED, outbox.UNKNOWN, outbox.DEFERRED):
+                        out.append(f"    {NAMES.get(p.platform, p.platform):8} delete {p.part}/{p.of_parts} "
+                                   f"{p.state} — {p.last_error or ''}")
             for p in outbox.parts_of(store, dispatch_id):
                 line = f"    {NAMES.get(p.platform, p.platform):8} {p.part}/{p.of_parts} {p.state}"
                 if p.remote_url:
@@ -97,8 +110,21 @@ def render_status(settings: Settings, *, limit: int = 20, now: float | None = No
         store.close()
 
 
+def _retraction_line(r: outbox.Retraction) -> str:
+    """E.g. "retracted 2026-11-30 12:00 UTC: deleted 6 of 8, 2 pending, 0 failed; 1 part cancelled"."""
+    done, failed = r.deletes.get(outbox.SENT, 0), r.deletes.get(outbox.FAILED, 0)
+    held = r.deletes.get(outbox.UNKNOWN, 0)
+    pending = r.total - done - failed - held
+    line = f"retracted {_when(r.retracted_at)}: deleted {done} of {r.total}, {pending} pending, {failed} failed"
+    if held:
+        line += f", {held} held (`syndicate retry` looks again)"
+    if r.cancelled:
+        line += f"; {r.cancelled} part(s) cancelled, never posted"
+    return line
+
+
 def release_dispatch(settings: Settings, dispatch_id: str) -> str:
-    store = _open_existing(settings, "release")
+    store = open_existing(settings, "release")
     try:
         _require_dispatch(store, dispatch_id)
         cur = store.conn.execute("UPDATE dispatches SET held = 0 WHERE id = ? AND held = 1", (dispatch_id,))
@@ -109,23 +135,29 @@ def release_dispatch(settings: Settings, dispatch_id: str) -> str:
         store.close()
 
 
+# A row `retry` may touch: any delete, or a post of a dispatch that is not retracted.
+_NOT_RETRACTED = ("(action = 'delete' OR dispatch_id NOT IN "
+                  "(SELECT id FROM dispatches WHERE retracted_at IS NOT NULL))")
+
+
 def retry_dispatch(settings: Settings, dispatch_id: str) -> str:
-    """Failed, skipped (not budget) and unknown parts go back to planned.
+    """Failed, skipped (not budget) and unknown parts go back to planned. A retracted
+    dispatch's posts are never re-queued: only its deletes are.
 
     An `unknown` part may already be live: `retry` first looks it up (the part is
     re-queued as `sending`, which makes delivery call `find` before posting).
     """
-    store = _open_existing(settings, "retry")
+    store = open_existing(settings, "retry")
     try:
         _require_dispatch(store, dispatch_id)
         with store.transaction() as c:
             failed = c.execute(
-                "UPDATE parts SET state = 'planned', not_before = NULL WHERE dispatch_id = ? "
-                "AND (state = 'failed' OR (state = 'skipped' AND last_error NOT LIKE 'budget:%') "
+                "UPDATE parts SET state = 'planned', not_before = NULL WHERE dispatch_id = ? AND " + _NOT_RETRACTED +
+                " AND (state = 'failed' OR (state = 'skipped' AND last_error NOT LIKE 'budget:%') "
                 "OR (state = 'deferred'))", (dispatch_id,)).rowcount
             unknown = c.execute(
-                "UPDATE parts SET state = 'sending' WHERE dispatch_id = ? AND state = 'unknown'",
-                (dispatch_id,)).rowcount
+                "UPDATE parts SET state = 'sending' WHERE dispatch_id = ? AND " + _NOT_RETRACTED +
+                " AND state = 'unknown'", (dispatch_id,)).rowcount
         n = failed + unknown
         return f"Re-queued {n} part(s) of {dispatch_id}." if n else f"Nothing to retry for {dispatch_id!r}."
     finally:

@@ -4,6 +4,8 @@ Since April 2026 X bills each created post: `price_post` (0.015 by default),
 or `price_post_with_link` (0.20) when the text carries a URL as X detects
 them (twitter-text: with a scheme, `www.`, or a bare domain; not an IP
 address). See docs/platforms.md §1.1. Failed requests are not billed.
+A delete (`DELETE /2/tweets/:id`, "Content: Manage") costs X_PRICE_DELETE
+(../shared/docs/platforms-engagement.md §4: pricing.mdx and the docs' sliders.js).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from syndicate.settings import Settings
+
+X_PRICE_DELETE = 0.005  # per DELETE /2/tweets/:id request (a retraction), since April 2026
 
 
 def x_cost(text: str, settings: Settings) -> float:

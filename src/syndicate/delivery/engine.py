@@ -37,6 +37,15 @@ and the receipt names it (one line in the output). A platform with parts
 deferred for over STALL_AFTER and nothing sent since gets one line per run
 even without -v (cron mails it), with the latest error.
 
+Retractions: a dispatch's 'delete' rows (outbox.retract) go through the same states, the
+same error vocabulary and the same pacing, before the platform's posts in a run. A delete
+that may have landed (any earlier attempt) looks the post up (`Publisher.exists`) before it
+is sent again; a post already gone counts as deleted. A delete row without a target (its
+post part was cut off mid-attempt) first finds the post (`Publisher.find`); nothing found,
+nothing to delete. X bills a delete (budget.X_PRICE_DELETE): over `monthly_budget` the
+deletes wait, queued, rather than being dropped. Deletes are not held by quiet hours (a
+retraction should not wait for morning) nor spaced by min_spacing_seconds (nothing appears).
+
 No library sleeps on our behalf (tweepy's wait_on_rate_limit, Mastodon.py's "wait"):
 every wait happens here, against one monotonic deadline for the whole run.
 """
@@ -55,7 +64,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from tenacity.stop import stop_base
 
 from syndicate.delivery import outbox
-from syndicate.delivery.budget import month_start, x_cost
+from syndicate.delivery.budget import X_PRICE_DELETE, month_start, x_cost
 from syndicate.delivery.report import QUIET_KINDS, Event
 from syndicate.errors import (
     AuthError,
@@ -106,15 +115,17 @@ class _StopPlatform(Exception):
 
 
 def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Publisher] | None = None,
-                clock: Clock | None = None) -> list[Event]:
+                clock: Clock | None = None, posts: bool = True) -> list[Event]:
+    """Carry out what is due: delete rows, then posts (`posts=False`: deletes only, for `retract`)."""
     clock = clock or Clock()
     deadline = clock.monotonic() + settings.delivery.max_run_seconds
     events: list[Event] = []
-    if in_quiet_hours(settings, clock.wall()):
-        return events  # everything stays queued: quiet hours delay, never drop
+    # Quiet hours delay posts (everything stays queued, never dropped); deletes go on.
+    posts = posts and not in_quiet_hours(settings, clock.wall())
     for platform in settings.enabled_platforms():
-        due = outbox.due_dispatches(store, platform)
-        if not due:
+        due = outbox.due_dispatches(store, platform) if posts else []
+        deletes = outbox.due_deletes(store, platform)
+        if not due and not deletes:
             continue
         try:
             pub = publishers[platform] if publishers is not None else _open(platform, settings, store)
@@ -123,7 +134,7 @@ def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Pu
             continue
         first_event = len(events)
         try:
-            _Platform(platform, pub, settings, store, clock, deadline, events).run(due)
+            _Platform(platform, pub, settings, store, clock, deadline, events).run(due, deletes)
         except Exception as exc:  # a bug or an untranslated library error: the other platforms carry on
             if os.environ.get("SYNDICATE_RAISE_ERRORS"):
                 raise
@@ -186,8 +197,20 @@ class _Platform:
         self.name, self.pub, self.settings, self.store = name, pub, settings, store
         self.clock, self.deadline, self.events = clock, deadline, events
         self.blocked_until: float | None = None  # the platform's quota is used up until then
+        self.billed = False  # the last attempt sent a request the platform bills (an X delete)
 
-    def run(self, due: list[str]) -> None:
+    def run(self, due: list[str], deletes: list[outbox.Part] | None = None) -> None:
+        try:
+            for row in deletes or []:
+                self._delete(row)
+        except _StopPlatform:
+            pass  # deletes wait (their own quota, or X's budget); posts have their own limits and checks
+        except AuthError as exc:
+            self.events.append(_auth_event(self.name, exc))
+            return
+        # A delete's quota (Mastodon's 30 / 30 min, X's DELETE window) is not the posts': posts pace
+        # by what their own answers report, and a shared limit still answers 429 (RateLimited).
+        self.blocked_until = None
         started = 0
         for dispatch_id in due:
             if started >= self.settings.delivery.max_posts_per_run or self.clock.monotonic() >= self.deadline:
@@ -254,6 +277,72 @@ class _Platform:
                                          self.name, dispatch_id, receipt.url))
         return sent_any
 
+    # -- one delete row (a retraction) ----------------------------------------------------------
+
+    def _delete(self, row: outbox.Part) -> None:
+        if self.clock.monotonic() >= self.deadline:
+            raise _StopPlatform
+        if row.state == outbox.DEFERRED and row.not_before and row.not_before > self.clock.wall():
+            raise _StopPlatform  # the platform asked us to wait (rate limit, outage)
+        if self.name == "x" and not self._delete_within_budget(row):
+            raise _StopPlatform
+        self._window(row)
+        title = outbox.dispatch_title(self.store, row.dispatch_id)
+        label = f" {row.part}/{row.of_parts}" if row.of_parts > 1 else ""
+        try:
+            receipt = self._send(row, None)
+        except Permanent as exc:
+            outbox.mark(self.store, row, outbox.FAILED, exc.reason, now=self.clock.wall())
+            self.events.append(Event("failed", f"{NAMES[self.name]}: could not delete{label} {title!r}: {exc.reason}; "
+                                     f"`syndicate retry {row.dispatch_id}` tries again", self.name, row.dispatch_id))
+            return
+        if receipt is None:
+            return
+        what = f"deleted{label} {title!r} {receipt.url}" if receipt.id else f"nothing to delete for{label} {title!r}"
+        self.events.append(Event("deleted", f"{NAMES[self.name]}: {what}", self.name, row.dispatch_id,
+                                 receipt.url or None))
+
+    def _delete_within_budget(self, row: outbox.Part) -> bool:
+        budget = self.settings.x.monthly_budget
+        if budget is None:
+            return True
+        spent = outbox.month_spend(self.store, "x", month_start(self.clock.wall()))
+        if spent + X_PRICE_DELETE <= budget + 1e-9:
+            return True
+        # A retraction is never dropped: the deletes stay queued until the budget allows them.
+        self.events.append(Event("deferred", f"X: deleting {row.dispatch_id} waits: X spend this month {spent:.3f} "
+                                 f"+ {X_PRICE_DELETE:.3f} would pass monthly_budget {budget:.3f}",
+                                 "x", row.dispatch_id))
+        return False
+
+    def _carry_out_delete(self, row: outbox.Part, look: bool) -> Receipt:
+        """One attempt at a delete row: its target (found first when unknown), looked up first
+        when an earlier attempt may have landed; then deleted. A receipt with no id: nothing was there."""
+        if row.remote_id:
+            target = _receipt(self.name, row)
+            if look and not self._still_there(target):
+                return target  # an earlier attempt landed (or someone deleted it by hand)
+        else:
+            post_parts = outbox.parts_of(self.store, row.dispatch_id, self.name)
+            identity = PartIdentity(row.dispatch_id, row.part, row.key, row.rkey)
+            found = self._look(row, identity, self._reply_to(post_parts, row.part))
+            if found is None:
+                return Receipt(self.name, "", "")  # the post never landed: nothing to delete
+            target = found
+            outbox.set_target(self.store, row, target, now=self.clock.wall())
+        self.pub.delete(target)
+        self.billed = True
+        return target
+
+    def _still_there(self, target: Receipt) -> bool:
+        """`exists`, where a lookup that failed for a passing reason is Transient (as in `_look`)."""
+        try:
+            return self.pub.exists(target)
+        except Unknown as exc:
+            if isinstance(exc.__cause__, Transient):
+                raise Transient(self.name, f"could not look the post up yet: {exc.reason}", status=exc.status) from exc
+            raise
+
     def _reply_to(self, parts: list[outbox.Part], number: int) -> ReplyTo | None:
         if number == 1:
             return None
@@ -316,9 +405,13 @@ class _Platform:
 
         attempts = 0
 
+        self.billed = False
+
         def attempt() -> Receipt:
             nonlocal attempts
             attempts += 1
+            if part.action == outbox.DELETE:
+                return self._carry_out_delete(part, look_first or attempts > 1)
             if look_first or attempts > 1:
                 found = self._look(part, identity, reply_to)
                 if found is not None:
@@ -375,13 +468,19 @@ class _Platform:
             note = exc.reason if isinstance(exc, PaymentRequired) else "credentials refused"
             outbox.mark(self.store, part, part.state, note, now=self.clock.wall())
             raise
-        outbox.mark_sent(self.store, part, remote_id=receipt.id, remote_url=receipt.url, uri=receipt.uri,
-                         cid=receipt.cid, cost=self._cost(part), now=self.clock.wall())
+        gone = part.action == outbox.DELETE and not receipt.id
+        outbox.mark_sent(self.store, part, remote_id=receipt.id or None, remote_url=receipt.url or None,
+                         uri=receipt.uri, cid=receipt.cid, cost=self._cost(part),
+                         note="nothing to delete: the post never landed" if gone else None, now=self.clock.wall())
         self._pace()
         return receipt
 
     def _cost(self, part: outbox.Part) -> float:
-        return x_cost(part.post.text, self.settings) if self.name == "x" else 0.0
+        if self.name != "x":
+            return 0.0
+        if part.action == outbox.DELETE:
+            return X_PRICE_DELETE if self.billed else 0.0  # a post found gone was never deleted by us
+        return x_cost(part.post.text, self.settings)
 
     @property
     def _give_up_after(self) -> float:

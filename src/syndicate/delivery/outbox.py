@@ -22,12 +22,18 @@ from typing import TYPE_CHECKING, Any
 from syndicate.store import Store
 
 if TYPE_CHECKING:
-    from syndicate.model import DispatchPlan, Post
+    from syndicate.model import DispatchPlan, Post, Receipt
 
 # Part states. 'unknown': an attempt may or may not have landed and we could not tell: held, not resent.
 PLANNED, SENDING, SENT, FAILED, DEFERRED, SKIPPED, UNKNOWN = (
     "planned", "sending", "sent", "failed", "deferred", "skipped", "unknown")
 DONE_STATES = (SENT, FAILED, SKIPPED)
+DUE_STATES = (PLANNED, SENDING, DEFERRED)
+
+# What a row does (DESIGN: "a row is one intended change on one account"). A 'delete' row
+# goes through the same states as a 'post' row; 'sent' means the post is gone.
+POST, DELETE = "post", "delete"
+RETRACTED = "retracted"  # the note on a part that will never be posted: its dispatch was retracted
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class Part:
     cid: str | None
     last_error: str | None
     deferred_since: float | None = None  # first transient deferral since queued (give_up_after counts from it)
+    action: str = POST  # POST: publish `post`; DELETE: delete the post remote_id/uri names (None: look it up)
 
 
 def part_key(dispatch_id: str, platform: str, part: int) -> str:
@@ -135,15 +142,16 @@ def pending_plans(store: Store) -> list[dict[str, Any]]:
     """The stored plans of dispatches with parts still to send, oldest first (what dry-run shows)."""
     rows = store.conn.execute(
         "SELECT plan FROM dispatches d WHERE EXISTS (SELECT 1 FROM parts p WHERE p.dispatch_id = d.id "
-        f"AND p.state NOT IN ({','.join('?' * len(DONE_STATES))})) ORDER BY accepted_at, rowid",
+        f"AND p.action = 'post' AND p.state NOT IN ({','.join('?' * len(DONE_STATES))})) "
+        "AND d.retracted_at IS NULL ORDER BY accepted_at, rowid",
         DONE_STATES,
     ).fetchall()
     return [json.loads(r[0]) for r in rows]
 
 
-def parts_of(store: Store, dispatch_id: str, platform: str | None = None) -> list[Part]:
-    sql = "SELECT * FROM parts WHERE dispatch_id = ?"
-    args: list[Any] = [dispatch_id]
+def parts_of(store: Store, dispatch_id: str, platform: str | None = None, action: str = POST) -> list[Part]:
+    sql = "SELECT * FROM parts WHERE dispatch_id = ? AND action = ?"
+    args: list[Any] = [dispatch_id, action]
     if platform:
         sql += " AND platform = ?"
         args.append(platform)
@@ -159,7 +167,7 @@ def _part(row: dict[str, Any]) -> Part:
         state=row["state"], key=row["key"], rkey=row["rkey"], post=post_from_json(json.loads(row["post"])),
         attempts=row["attempts"], not_before=row["not_before"], remote_id=row["remote_id"],
         remote_url=row["remote_url"], uri=row["uri"], cid=row["cid"], last_error=row["last_error"],
-        deferred_since=row.get("deferred_since"),
+        deferred_since=row.get("deferred_since"), action=row.get("action", POST),
     )
 
 
@@ -169,8 +177,8 @@ def _update(store: Store, part: Part, now: float | None = None, **values: Any) -
     values["updated_at"] = time.time() if now is None else now
     cols = ", ".join(f"{k} = ?" for k in values)
     store.conn.execute(
-        f"UPDATE parts SET {cols} WHERE dispatch_id = ? AND platform = ? AND part = ?",
-        (*values.values(), part.dispatch_id, part.platform, part.part),
+        f"UPDATE parts SET {cols} WHERE dispatch_id = ? AND platform = ? AND action = ? AND part = ?",
+        (*values.values(), part.dispatch_id, part.platform, part.action, part.part),
     )
 
 
@@ -196,16 +204,24 @@ def mark_sent(store: Store, part: Part, *, remote_id: str | None, remote_url: st
             sent_at=now, not_before=None, last_error=note)
 
 
+def set_target(store: Store, part: Part, target: Receipt, *, now: float | None = None) -> None:
+    """A delete row's post, once found: a later attempt looks it up by id instead of searching."""
+    _update(store, part, now, remote_id=target.id, remote_url=target.url, uri=target.uri, cid=target.cid)
+
+
 def mark(store: Store, part: Part, state: str, reason: str | None, *, not_before: float | None = None,
          now: float | None = None) -> None:
     _update(store, part, now, state=state, last_error=reason, not_before=not_before)
 
 
 def due_dispatches(store: Store, platform: str) -> list[str]:
-    """Dispatch ids with parts still to send on `platform`, in the order they were accepted."""
+    """Dispatch ids with parts still to send on `platform`, in the order they were accepted.
+    A retracted dispatch is never among them (its unsent parts are skipped when it is retracted;
+    this holds even if a part were re-queued by hand)."""
     rows = store.conn.execute(
-        "SELECT d.id FROM dispatches d WHERE d.held = 0 AND EXISTS (SELECT 1 FROM parts p WHERE "
-        "p.dispatch_id = d.id AND p.platform = ? AND p.state IN (?, ?, ?)) ORDER BY d.accepted_at, d.rowid",
+        "SELECT d.id FROM dispatches d WHERE d.held = 0 AND d.retracted_at IS NULL AND EXISTS (SELECT 1 "
+        "FROM parts p WHERE p.dispatch_id = d.id AND p.platform = ? AND p.action = 'post' "
+        "AND p.state IN (?, ?, ?)) ORDER BY d.accepted_at, d.rowid",
         (platform, PLANNED, SENDING, DEFERRED),
     ).fetchall()
     return [r[0] for r in rows]
@@ -218,7 +234,8 @@ def anything_due(store: Store, platforms: tuple[str, ...]) -> bool:
         return False
     marks = ", ".join("?" * len(platforms))
     row = store.conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE d.held = 0 "
+        "SELECT EXISTS (SELECT 1 FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE "
+        "((p.action = 'post' AND d.held = 0 AND d.retracted_at IS NULL) OR p.action = 'delete') "
         f"AND p.platform IN ({marks}) AND p.state IN (?, ?, ?))",
         (*platforms, PLANNED, SENDING, DEFERRED),
     ).fetchone()
@@ -226,6 +243,7 @@ def anything_due(store: Store, platforms: tuple[str, ...]) -> bool:
 
 
 def month_spend(store: Store, platform: str, month_start: float) -> float:
+    """What `platform` billed since `month_start`: posts and deletes alike (X bills both)."""
     row = store.conn.execute(
         "SELECT COALESCE(SUM(cost), 0) FROM parts WHERE platform = ? AND state = ? AND sent_at >= ?",
         (platform, SENT, month_start),
@@ -234,7 +252,9 @@ def month_spend(store: Store, platform: str, month_start: float) -> float:
 
 
 def last_sent_at(store: Store, platform: str) -> float | None:
-    row = store.conn.execute("SELECT MAX(sent_at) FROM parts WHERE platform = ?", (platform,)).fetchone()
+    # Posts only: min_spacing_seconds keeps a timeline from filling in a burst; a delete adds nothing to it.
+    row = store.conn.execute("SELECT MAX(sent_at) FROM parts WHERE platform = ? AND action = 'post'",
+                             (platform,)).fetchone()
     return float(row[0]) if row[0] is not None else None
 
 
@@ -261,3 +281,90 @@ def stalled(store: Store, platform: str, *, older_than: float) -> tuple[int, flo
         "SELECT last_error FROM parts WHERE platform = ? AND state = ? AND last_error IS NOT NULL "
         "ORDER BY updated_at DESC LIMIT 1", (platform, DEFERRED)).fetchone()
     return int(row[0]), float(row[1]), error[0] if error else None
+
+
+# -- retractions: one 'delete' row per post that is (or may be) out there ----------------------
+
+@dataclass(frozen=True)
+class Retraction:
+    """How a dispatch's retraction stands: delete rows by state, and the parts it cancelled."""
+
+    retracted_at: float | None
+    deletes: dict[str, int]  # state → count of delete rows
+    cancelled: int  # post parts skipped because of the retraction (never posted)
+
+    @property
+    def total(self) -> int:
+        return sum(self.deletes.values())
+
+
+def find_dispatch(store: Store, id_or_url: str) -> str | None:
+    """The dispatch a user named: its id, its article URL, or an entry id or URL it was accepted from."""
+    row = store.conn.execute(
+        "SELECT id FROM dispatches WHERE id = ? OR url = ? ORDER BY accepted_at LIMIT 1", (id_or_url, id_or_url)
+    ).fetchone()
+    if row is None:
+        row = store.conn.execute(
+            "SELECT dispatch_id FROM entries WHERE dispatch_id IS NOT NULL AND (entry_id = ? OR url = ?) LIMIT 1",
+            (id_or_url, id_or_url)).fetchone()
+    return str(row[0]) if row else None
+
+
+def retract(store: Store, dispatch_id: str, *, now: float | None = None) -> Retraction:
+    """Mark the dispatch retracted and write, in one transaction, a delete row for every post
+    part that is out there or may be (an attempt was made); every other part is skipped, so it
+    is never posted. Idempotent: a second call adds nothing (rows are keyed by part)."""
+    now = time.time() if now is None else now
+    with store.transaction() as c:
+        c.execute("UPDATE dispatches SET retracted_at = ? WHERE id = ? AND retracted_at IS NULL", (now, dispatch_id))
+        # Copied in SQL, the post as stored: a delete row concerns exactly the post its part made.
+        # A part that may have landed gets a delete with no target: delivery looks it up first.
+        c.execute(
+            "INSERT OR IGNORE INTO parts (dispatch_id, platform, action, part, of_parts, key, rkey, post, "
+            "remote_id, remote_url, uri, cid, updated_at) "
+            "SELECT dispatch_id, platform, ?, part, of_parts, key, rkey, post, "
+            "CASE WHEN state = ? THEN remote_id END, CASE WHEN state = ? THEN remote_url END, "
+            "CASE WHEN state = ? THEN uri END, CASE WHEN state = ? THEN cid END, ? "
+            "FROM parts WHERE dispatch_id = ? AND action = ? AND (state IN (?, ?, ?) OR attempts > 0)",
+            (DELETE, SENT, SENT, SENT, SENT, now, dispatch_id, POST, SENT, SENDING, UNKNOWN))
+        c.execute(
+            "UPDATE parts SET state = ?, last_error = ?, not_before = NULL, updated_at = ? WHERE dispatch_id = ? "
+            "AND action = ? AND state != ? AND NOT (state = ? AND last_error IS ?)",
+            (SKIPPED, RETRACTED, now, dispatch_id, POST, SENT, SKIPPED, RETRACTED))
+    return retraction(store, dispatch_id)
+
+
+def retraction(store: Store, dispatch_id: str) -> Retraction:
+    row = store.conn.execute("SELECT retracted_at FROM dispatches WHERE id = ?", (dispatch_id,)).fetchone()
+    deletes = dict(store.conn.execute(
+        "SELECT state, COUNT(*) FROM parts WHERE dispatch_id = ? AND action = 'delete' GROUP BY state",
+        (dispatch_id,)).fetchall())
+    cancelled = store.conn.execute(
+        "SELECT COUNT(*) FROM parts WHERE dispatch_id = ? AND action = 'post' AND state = ? AND last_error = ?",
+        (dispatch_id, SKIPPED, RETRACTED)).fetchone()[0]
+    return Retraction(row[0] if row else None, deletes, int(cancelled))
+
+
+def due_deletes(store: Store, platform: str) -> list[Part]:
+    """Delete rows still to carry out on `platform`: oldest retraction first, and within a thread
+    the last part first, so that no reply is left hanging under a deleted root while we work."""
+    cur = store.conn.execute(
+        "SELECT p.* FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.platform = ? "
+        "AND p.action = 'delete' AND p.state IN (?, ?, ?) ORDER BY d.retracted_at, d.rowid, p.part DESC",
+        (platform, *DUE_STATES))
+    names = [c[0] for c in cur.description]
+    return [_part(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
+
+
+def pending_retractions(store: Store) -> list[dict[str, Any]]:
+    """Retracted dispatches with deletes still to carry out (what dry-run shows), oldest first:
+    {"id", "title", "url", "deletes": {platform: [part numbers]}}."""
+    rows = store.conn.execute(
+        "SELECT d.id, d.title, d.url, p.platform, p.part FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
+        f"WHERE p.action = 'delete' AND p.state IN ({','.join('?' * len(DUE_STATES))}) "
+        "ORDER BY d.retracted_at, d.rowid, p.platform, p.part", DUE_STATES).fetchall()
+    out: dict[str, dict[str, Any]] = {}
+    for dispatch_id, title, url, platform, part in rows:
+        entry = out.setdefault(dispatch_id, {"id": dispatch_id, "title": title, "url": url, "deletes": {}})
+        entry["deletes"].setdefault(platform, []).append(part)
+    return list(out.values())

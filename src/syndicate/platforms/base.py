@@ -13,6 +13,7 @@ and `rkey` (the Bluesky record key, a TID). `find()` answers "did an earlier
 attempt with this identity already land?" so a crashed or timed-out attempt
 is reconciled instead of resent. Only the engine calls `find()`, before any resend
 (delivery/engine.py): `publish()` never looks a post up itself, so a resend costs one lookup.
+A retraction deletes posts the same way: `delete()` once, and `exists()` before any resend.
 
 Opening: each network's package (`platforms/x`, `platforms/bluesky`, `platforms/mastodon`)
 exports `open_publisher(settings, environ, store, policy)` (the `Opener` below): it reads the
@@ -92,6 +93,16 @@ class Publisher(Protocol):
 
         Raises `Unknown` when that cannot be told (then the part is held, not resent).
         """
+        ...
+
+    def delete(self, target: Receipt) -> None:
+        """Delete a post this account made (`target`: its receipt as stored). A post that is
+        already gone counts as deleted: no error. Raises a `PlatformError` subclass otherwise."""
+        ...
+
+    def exists(self, target: Receipt) -> bool:
+        """Whether a post this account made is still there: the lookup before a delete that may
+        have landed is sent again. Raises `Unknown` when that cannot be told."""
         ...
 
     def check(self) -> AccountInfo:

@@ -33,6 +33,8 @@ OPERATIONS = {  # (method, path) the adapter calls
     ("get", "/2/users/{id}/tweets"),
     ("post", "/2/media/upload"),
     ("post", "/2/media/metadata"),
+    ("delete", "/2/tweets/{id}"),  # a retraction deletes each post
+    ("get", "/2/tweets/{id}"),  # and looks a post up before deleting it again
 }
 
 

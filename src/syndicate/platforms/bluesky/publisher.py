@@ -209,6 +209,18 @@ class BlueskyPublisher:
     def find(self, post: Post, *, identity: PartIdentity, reply_to: ReplyTo | None = None) -> Receipt | None:
         return self._find(_rkey(identity))
 
+    def delete(self, target: Receipt) -> None:
+        """`com.atproto.repo.deleteRecord` at the post's record key. Deleting a record that is
+        not there succeeds (the lexicon: "delete a record, or ensure it doesn't exist")."""
+        from atproto_client import models
+
+        rkey = target.id or (target.uri or "").rsplit("/", 1)[-1]
+        self._call(f"delete {rkey}", lambda c: c.com.atproto.repo.delete_record(models.ComAtprotoRepoDeleteRecord.Data(
+            repo=self._did or self._handle, collection=COLLECTION, rkey=rkey)))
+
+    def exists(self, target: Receipt) -> bool:
+        return self._find(target.id or (target.uri or "").rsplit("/", 1)[-1]) is not None
+
     def check(self) -> AccountInfo:
         from atproto_client import models
 

@@ -163,6 +163,28 @@ class MastodonPublisher:
                 return _receipt(status)
         return None
 
+    def delete(self, target: Receipt) -> None:
+        """`DELETE /api/v1/statuses/:id`. Mastodon answers 404 for a status that is gone (or not
+        ours, which a stored receipt never is): already deleted, so done."""
+        from mastodon.errors import MastodonNotFoundError
+
+        with self._calls(f"deleting status {target.id}", SCOPE_POST) as api:
+            try:
+                api.status_delete(target.id)
+            except MastodonNotFoundError:
+                log.debug("mastodon: status %s was already gone", target.id)
+
+    def exists(self, target: Receipt) -> bool:
+        """`GET /api/v1/statuses/:id`: 404 once the status is deleted."""
+        from mastodon.errors import MastodonNotFoundError
+
+        with self._calls(f"looking up status {target.id}", SCOPE_READ_STATUSES) as api:
+            try:
+                api.status(target.id)
+            except MastodonNotFoundError:
+                return False
+        return True
+
     def check(self) -> AccountInfo:
         """Every read `run` relies on, with this token: who we are, and our own latest statuses."""
         with self._calls("verifying the access token", SCOPE_ACCOUNT) as api:

@@ -68,6 +68,7 @@ log = logging.getLogger(__name__)
 
 # Endpoints (the fake server in tests/fakes/x_api.py serves these same constants).
 TWEETS = "/2/tweets"
+TWEET = "/2/tweets/{id}"  # DELETE (a retraction) and GET (is it still there?)
 USERS_ME = "/2/users/me"
 USER_TWEETS = "/2/users/{id}/tweets"
 MEDIA_UPLOAD = "/2/media/upload"
@@ -200,6 +201,7 @@ class XPublisher:
         self._user_auth = credentials.user_auth
         self._me: _Me | None = None
         self.rates: dict[str, RateInfo] = {}  # "POST /2/tweets" → the last rate headers seen
+        self._last_write = f"POST {TWEETS}"  # the endpoint whose quota paces the next write (post or delete)
         self._api_base = settings.api_base.rstrip("/")
         client.redact_logs(credentials.secrets())
         self._session = client.XSession(
@@ -236,6 +238,7 @@ class XPublisher:
     # -- Publisher ------------------------------------------------------------
 
     def publish(self, post: Post, *, identity: PartIdentity, reply_to: ReplyTo | None = None) -> Receipt:
+        self._last_write = f"POST {TWEETS}"
         media_ids, dropped = self._upload_images(post)
         kwargs: dict[str, Any] = {"text": post.text, "user_auth": self._user_auth}
         if reply_to is not None:
@@ -282,6 +285,42 @@ class XPublisher:
                 return self._receipt(str(tweet.id))
         return None
 
+    def delete(self, target: Receipt) -> None:
+        """`DELETE /2/tweets/:id` (billed like a post: budget.X_PRICE_DELETE). X answers
+        `{"data": {"deleted": true}}`; for a post that is gone the fake answers 404 (X's answer
+        there is not documented), taken as done. `deleted: false` is Transient: the engine looks
+        the post up (`exists`) before it sends the delete again."""
+        import tweepy
+
+        self._last_write = f"DELETE {TWEET.replace('{id}', ':id')}"
+        with self._translate(f"delete post {target.id}"):
+            try:
+                response = self._client.delete_tweet(target.id, user_auth=self._user_auth)
+            except tweepy.NotFound:
+                log.debug("x: post %s was already gone", target.id)
+                return
+        data = response.data if isinstance(response.data, dict) else {}
+        if data.get("deleted") is not True:
+            raise Transient("x", f"delete post {target.id}: X answered without deleted: true")
+
+    def exists(self, target: Receipt) -> bool:
+        """`GET /2/tweets/:id`: a post that is gone comes back as a 200 with a
+        `resource-not-found` error and no data (or a 404)."""
+        import tweepy
+
+        try:
+            with self._translate(f"look up post {target.id}"):
+                try:
+                    response = self._client.get_tweet(target.id, user_auth=self._user_auth)
+                except tweepy.NotFound:
+                    return False
+        except (RateLimited, AuthError):
+            raise
+        except PlatformError as exc:
+            raise Unknown("x", f"cannot tell whether post {target.id} is still there ({exc.reason})",
+                          status=exc.status) from exc
+        return response.data is not None
+
     def check(self) -> AccountInfo:
         """Every read `run` relies on, with these credentials: who we are (`GET /2/users/me`)
         and our latest posts (`GET /2/users/:id/tweets`, what `find` reads before a resend)."""
@@ -306,8 +345,8 @@ class XPublisher:
 
     @property
     def last_rate(self) -> RateInfo | None:
-        """Rate-limit headers of the last `POST /2/tweets` answer, for pacing."""
-        return self.rates.get(f"POST {TWEETS}")
+        """Rate-limit headers of the last write's endpoint (`POST /2/tweets`, or `DELETE /2/tweets/:id`), for pacing."""
+        return self.rates.get(self._last_write)
 
     # -- internals ------------------------------------------------------------
 
