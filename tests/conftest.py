@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from pgserver import PgServer, PostgresMissing, start_postgres
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +18,23 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
                 "SYNDICATE_X_ACCESS_TOKEN", "SYNDICATE_X_ACCESS_TOKEN_SECRET", "SYNDICATE_BLUESKY_APP_PASSWORD",
                 "SYNDICATE_MASTODON_ACCESS_TOKEN", "SYNDICATE_RAISE_ERRORS"):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One throwaway PostgreSQL cluster for the session, started on first use (tests/pgserver.py).
+    Not installed: the PostgreSQL tests are skipped, saying why."""
+    try:
+        server = start_postgres()
+    except PostgresMissing as exc:
+        pytest.skip(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    """A fresh empty database on the session's cluster."""
+    return pg_server.new_database()
