@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pgserver import PgServer, PostgresMissing, start_postgres
+from state_backends import StateTarget
 
 
 @pytest.fixture(autouse=True)
@@ -38,3 +40,11 @@ def pg_server() -> Iterator[PgServer]:
 def pg_url(pg_server: PgServer) -> str:
     """A fresh empty database on the session's cluster."""
     return pg_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_target(request: pytest.FixtureRequest, tmp_path: Path) -> StateTarget:
+    """A fresh state on each backend in turn: an SQLite file, a PostgreSQL database."""
+    if request.param == "postgresql":
+        return StateTarget("postgresql", tmp_path / "unused.db", request.getfixturevalue("pg_url"))
+    return StateTarget("sqlite", tmp_path / "s.db")

@@ -100,7 +100,11 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
     v.check_keys(raw, ("state", "feeds", "x", "bluesky", "mastodon", "compose", "delivery", "fetch"), "")
 
     state = v.table(raw, "state")
-    v.check_keys(state, ("path",), "state")
+    v.check_keys(state, ("path", "url"), "state")
+    state_url = _state_url(state["url"], v.path) if "url" in state else None
+    if state_url and "path" in state:
+        raise ConfigError("set either path (an SQLite file, one host) or url (PostgreSQL, several hosts), not both",
+                          path=v.path, key="state")
     if "path" in state:
         state_path = v.resolve_path(v.typed(state["path"], str, "state.path", "a file path"))
     else:
@@ -146,7 +150,16 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
             raise ConfigError(f"two feeds are named {name!r}: names must be unique", path=v.path, key="feeds")
 
     return Settings(path=path, state_path=state_path, feeds=feeds, x=x, bluesky=bluesky, mastodon=mastodon,
-                    compose=compose, delivery=delivery, fetch=fetch)
+                    compose=compose, delivery=delivery, fetch=fetch, state_url=state_url)
+
+
+def _state_url(value: object, path: str) -> str:
+    """[state] url: a PostgreSQL URL. The message never repeats the value (it may hold a password)."""
+    if not isinstance(value, str) or urlsplit(value).scheme not in ("postgresql", "postgres") \
+            or not urlsplit(value).hostname:
+        raise ConfigError('expected a PostgreSQL URL, e.g. url = "postgresql://syndicate@db.example:5432/syndicate" '
+                          "(the password: SYNDICATE_STATE_PASSWORD)", path=path, key="state.url")
+    return value
 
 
 def settings_for_feed(url: str) -> Settings:

@@ -105,6 +105,9 @@ class Settings:
     compose: dict[str, ComposeSettings] = field(default_factory=dict)  # per platform
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    # [state] url: a PostgreSQL database several hosts share (store_postgres.py); None: the SQLite file
+    # at state_path. May carry a password (or SYNDICATE_STATE_PASSWORD): show it via store.state_label.
+    state_url: str | None = None
 
     def enabled_platforms(self) -> tuple[str, ...]:
         return tuple(

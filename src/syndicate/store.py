@@ -1,4 +1,7 @@
-"""The state file: one SQLite database a user can open with `sqlite3` and read.
+"""The state: one SQLite file a user can open with `sqlite3` and read — or, for several hosts
+sharing the work, one PostgreSQL database ([state] url; store_postgres.py). One interface, one
+schema, the same SQL: callers write SQLite-flavoured statements, the PostgreSQL backend
+translates them (`store_postgres.translate`).
 
 Tables (see MIGRATIONS for the exact schema):
   feeds        one row per feed URL: HTTP validators, last fetch, last error, what schedules the next fetch
@@ -9,13 +12,20 @@ Tables (see MIGRATIONS for the exact schema):
                with its state machine planned → sending → sent | failed | deferred | skipped | unknown
   sessions     platform sessions to reuse (Bluesky), so cron runs don't log in every time
   limits       platform limits read from the servers (e.g. a Mastodon instance's max_characters)
+  delivery_claims  one row per account; on PostgreSQL a host delivering to it holds its row lock
 
 Every write commits at once (autocommit + explicit transactions), so a crash
 loses at most the step in flight. A transaction opened inside another joins it:
 a feed's validators, seen marks and accepted dispatches commit together. The
-schema version lives in PRAGMA user_version; migrations are append-only and
-run in one transaction on open. A database newer than this code is refused
-rather than damaged.
+schema version lives in PRAGMA user_version (PostgreSQL: the syndicate_schema
+table); migrations are append-only and run in one transaction on open (PostgreSQL:
+under an advisory lock, so hosts starting together migrate once). A database newer
+than this code is refused rather than damaged.
+
+Several hosts (PostgreSQL only; an SQLite file has one host, kept apart by run.py's lock
+file): a pass claims the feeds it fetches (`claim_feeds`: a lease on the feed's row,
+cleared when its fetch is recorded) and the accounts it delivers to (`claim_account`: a
+row lock held on a connection of its own while sending, released if the host dies).
 """
 
 from __future__ import annotations
@@ -24,13 +34,20 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from syndicate.errors import StoreError
+
+if TYPE_CHECKING:
+    from syndicate.settings import Settings
+
+# How long a host's claim on a feed lasts when it never records the fetch (it died): longer than
+# a pass takes, short enough that another host fetches the feed soon after.
+FEED_CLAIM_SECONDS = 900.0
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the initial schema.
@@ -178,6 +195,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX parts_state ON parts(state, platform);
     ALTER TABLE dispatches ADD COLUMN retracted_at REAL;  -- unix time of `syndicate retract`; NULL: not retracted
     """,
+    # 6: several hosts on one PostgreSQL state divide the work (unused on an SQLite file, which has
+    # one host): a feed claimed for a pass (cleared when its fetch is recorded), and one row per
+    # account that a delivering host keeps locked (store_postgres.account_claim).
+    """
+    ALTER TABLE feeds ADD COLUMN claimed_until REAL;  -- unix time a host's claim to fetch it runs out
+    CREATE TABLE delivery_claims (
+        account        TEXT PRIMARY KEY
+    );
+    """,
 )
 VERSION = len(MIGRATIONS)
 
@@ -196,13 +222,68 @@ class FeedState:
     ttl: float | None = None
 
 
-class Store:
-    """A connection to the state file. Open with `Store.open(path)` or `Store.open_readonly(path)`."""
+class Cursor(Protocol):
+    """What `Connection.execute` returns on both backends (sqlite3.Cursor, psycopg.Cursor)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None, *, readonly: bool) -> None:
+    @property
+    def rowcount(self) -> int: ...
+    @property
+    def description(self) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """The part of sqlite3.Connection callers use; store_postgres.Connection has the same."""
+
+    @property
+    def in_transaction(self) -> bool: ...
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+    def executemany(self, sql: str, seq: Any, /) -> Cursor: ...
+    def close(self) -> None: ...
+
+
+def open_state(settings: Settings, *, readonly: bool = False) -> Store:
+    """The configured state: the PostgreSQL database of [state] url, else the SQLite file.
+    `readonly`: nothing is ever written (dry-run, status)."""
+    if settings.state_url:
+        return Store.open_url(settings.state_url, readonly=readonly)
+    return Store.open_readonly(settings.state_path) if readonly else Store.open(settings.state_path)
+
+
+def state_label(settings: Settings) -> str:
+    """Where the state is, as it may be shown (a URL's password never is)."""
+    if settings.state_url:
+        return redacted_url(settings.state_url)
+    return str(settings.state_path)
+
+
+def redacted_url(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+
+
+class Store:
+    """A connection to the state. Open with `open_state(settings)`, or `Store.open(path)`,
+    `Store.open_readonly(path)`, `Store.open_url(url)`."""
+
+    def __init__(self, conn: Connection, path: Path | None, *, readonly: bool, url: str | None = None) -> None:
         self.conn = conn
         self.path = path
         self.readonly = readonly
+        self.url = url  # PostgreSQL: several hosts may share it; None: an SQLite file, one host
+
+    @property
+    def where(self) -> str:
+        """The state's name in messages (never a password)."""
+        return redacted_url(self.url) if self.url else str(self.path)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -244,10 +325,32 @@ class Store:
         store._migrate()
         return store
 
+    @classmethod
+    def open_url(cls, url: str, *, readonly: bool = False) -> Store:
+        """The PostgreSQL state at `url`. `readonly`: everything runs in one transaction that
+        `close` rolls back, so dry-run may 'write' and the database stays untouched."""
+        from syndicate import store_postgres
+
+        conn = store_postgres.Connection(store_postgres.connect(url), url)
+        store = cls(conn, None, readonly=readonly, url=url)
+        if readonly:
+            conn.execute("BEGIN")
+        try:
+            store._migrate()
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
     def close(self) -> None:
+        if self.url and self.readonly and self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
         self.conn.close()
 
     def _migrate(self) -> None:
+        if self.url:
+            self._migrate_postgres()
+            return
         try:
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
@@ -265,13 +368,32 @@ class Store:
                     self.conn.execute(statement)
             self.conn.execute(f"PRAGMA user_version = {VERSION}")
 
+    def _migrate_postgres(self) -> None:
+        from syndicate import store_postgres as pg
+
+        assert isinstance(self.conn, pg.Connection)
+        if pg.schema_version(self.conn) == VERSION:
+            return  # the usual open: no lock taken
+        with self.transaction():
+            version = pg.lock_schema(self.conn)
+            if version > VERSION:
+                raise StoreError(
+                    f"{self.where}: this state database has schema version {version}, newer than this syndicate "
+                    f"understands ({VERSION}); upgrade syndicate on every host instead of running an old one on it"
+                )
+            for number in range(version, VERSION):
+                for statement in _statements(MIGRATIONS[number]):
+                    self.conn.execute(statement)
+            pg.set_schema_version(self.conn, VERSION)
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """One atomic write. Inside another transaction it joins that one (the outer one commits)."""
         if self.conn.in_transaction:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        # SQLite: take the write lock now, not at the first write (no upgrade deadlock between readers).
+        self.conn.execute("BEGIN" if self.url else "BEGIN IMMEDIATE")
         try:
             yield self.conn
         except BaseException:
@@ -299,12 +421,12 @@ class Store:
             c.execute("INSERT OR IGNORE INTO feeds (url, name, first_seen_at) VALUES (?, ?, ?)", (url, name, now))
             if error is None:
                 c.execute("UPDATE feeds SET name = ?, etag = ?, last_modified = ?, last_fetch_at = ?, "
-                          "last_ok_at = ?, last_error = NULL, not_before = ?, ttl = ?, "
+                          "last_ok_at = ?, last_error = NULL, not_before = ?, ttl = ?, claimed_until = NULL, "
                           "changed_at = CASE WHEN ? THEN ? ELSE COALESCE(changed_at, ?) END WHERE url = ?",
                           (name, etag, last_modified, now, now, not_before, ttl, changed, now, now, url))
             else:
                 c.execute("UPDATE feeds SET name = ?, last_fetch_at = ?, last_error = ?, not_before = ?, "
-                          "changed_at = COALESCE(changed_at, ?) WHERE url = ?",
+                          "changed_at = COALESCE(changed_at, ?), claimed_until = NULL WHERE url = ?",
                           (name, now, error, not_before, now, url))
 
     def seen(self, feed_url: str, entry_id: str, url: str) -> bool:
@@ -350,6 +472,34 @@ class Store:
     def feeds(self) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT url, name, last_fetch_at, last_ok_at, last_error FROM feeds ORDER BY name")
         return [dict(zip([d[0] for d in cur.description], row, strict=True)) for row in cur]
+
+    # -- several hosts: who fetches a feed, who delivers to an account ---------------------------
+
+    def claim_feeds(self, wanted: Mapping[str, tuple[str, float | None]], *, now: float) -> set[str]:
+        """The feeds of `wanted` (url → (name, last_fetch_at as read)) this host fetches in this
+        pass. An SQLite file has one host at a time (run.py's lock file): all of them. PostgreSQL:
+        those no other host claimed or fetched since we read them (store_postgres.claim_feeds);
+        the claim ends when the fetch is recorded, or after FEED_CLAIM_SECONDS if it never is."""
+        if not self.url or self.readonly:
+            return set(wanted)
+        from syndicate import store_postgres as pg
+
+        assert isinstance(self.conn, pg.Connection)
+        return pg.claim_feeds(self.conn, wanted, now=now, until=now + FEED_CLAIM_SECONDS)
+
+    @contextmanager
+    def claim_account(self, account: str) -> Iterator[bool]:
+        """Deliver to `account` only while this yields True. SQLite: always (one host). PostgreSQL:
+        a row lock held on a connection of its own until the block ends; False while another
+        host holds it (that host is delivering to the account: its order, pacing and budget
+        stay one host's business)."""
+        if not self.url or self.readonly:
+            yield True
+            return
+        from syndicate import store_postgres as pg
+
+        with pg.account_claim(self.url, account) as got:
+            yield got
 
     # -- sessions and limits -----------------------------------------------------------------
 

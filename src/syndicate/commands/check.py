@@ -14,17 +14,18 @@ from syndicate.delivery.publishers import open_publisher
 from syndicate.errors import AuthError, PaymentRequired, PlatformError
 from syndicate.model import PLATFORM_NAMES as NAMES
 from syndicate.settings import Settings
-from syndicate.store import Store
+from syndicate.store import open_state, state_label
 
 
 def run_checks(settings: Settings) -> tuple[list[str], bool]:
-    lines = [f"Config: {settings.path} ok ({len(settings.feeds)} feed(s))", f"State file: {settings.state_path}"]
+    where = f"State database: {state_label(settings)}" if settings.state_url else f"State file: {settings.state_path}"
+    lines = [f"Config: {settings.path} ok ({len(settings.feeds)} feed(s))", where]
     platforms = settings.enabled_platforms()
     if not platforms:
         lines.append("No platform is enabled: set enabled = true under [x], [bluesky] or [mastodon].")
         return lines, False
     ok = True
-    store = Store.open(settings.state_path)
+    store = open_state(settings)
     try:
         for platform in platforms:
             name = NAMES[platform]

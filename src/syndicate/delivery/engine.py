@@ -27,6 +27,11 @@ What each error means here (see errors.py):
                 failed for a passing reason (5xx, timeout) is Transient, not Unknown.
   anything else a bug or an untranslated library error: that platform stops, the others go on.
 
+Several hosts (a PostgreSQL state): a platform's account is delivered to by one host at a
+time, the one holding its claim (`Store.claim_account`, a row lock on a connection of its own,
+released if the host dies); the others skip it for this run. Spacing and budgets read the
+shared parts table, so they hold across hosts.
+
 Pacing: when an answer says the quota is used up (remaining 0; X's 24-hour cap
 too), the next part waits for the reset if it falls within the run's budget,
 else it is deferred to it; so a burst does not run into a 429. No request starts
@@ -57,6 +62,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -122,7 +128,16 @@ def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Pu
     events: list[Event] = []
     # Quiet hours delay posts (everything stays queued, never dropped); deletes go on.
     posts = posts and not in_quiet_hours(settings, clock.wall())
+    claims = ExitStack()  # several hosts: one delivers to an account at a time (Store.claim_account)
+    with claims:
+        return _deliver(settings, store, publishers, clock, posts, deadline, events, claims)
+
+
+def _deliver(settings: Settings, store: Store, publishers: Mapping[str, Publisher] | None, clock: Clock, posts: bool,
+             deadline: float, events: list[Event], claims: ExitStack) -> list[Event]:
     for platform in settings.enabled_platforms():
+        if not claims.enter_context(store.claim_account(platform)):
+            continue  # another host is delivering to it now: order, pacing and budget stay its business
         due = outbox.due_dispatches(store, platform) if posts else []
         deletes = outbox.due_deletes(store, platform)
         if not due and not deletes:
