@@ -101,7 +101,7 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
 
     state = v.table(raw, "state")
     v.check_keys(state, ("path", "url"), "state")
-    state_url = _state_url(state["url"], v.path) if "url" in state else None
+    state_url = check_state_url(state["url"], v.path, "state.url") if "url" in state else None
     if state_url and "path" in state:
         raise ConfigError("set either path (an SQLite file, one host) or url (PostgreSQL, several hosts), not both",
                           path=v.path, key="state")
@@ -153,12 +153,13 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
                     compose=compose, delivery=delivery, fetch=fetch, state_url=state_url)
 
 
-def _state_url(value: object, path: str) -> str:
-    """[state] url: a PostgreSQL URL. The message never repeats the value (it may hold a password)."""
+def check_state_url(value: object, path: str | None, key: str) -> str:
+    """[state] url (or `migrate-state --to`): a PostgreSQL URL. The message never repeats the value
+    (it may hold a password)."""
     if not isinstance(value, str) or urlsplit(value).scheme not in ("postgresql", "postgres") \
             or not urlsplit(value).hostname:
         raise ConfigError('expected a PostgreSQL URL, e.g. url = "postgresql://syndicate@db.example:5432/syndicate" '
-                          "(the password: SYNDICATE_STATE_PASSWORD)", path=path, key="state.url")
+                          "(the password: SYNDICATE_STATE_PASSWORD)", path=path, key=key)
     return value
 
 

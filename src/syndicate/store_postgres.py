@@ -10,7 +10,7 @@ runs here unchanged. What it translates:
   :name (dict params)     %(name)s
   INSERT OR IGNORE        INSERT … ON CONFLICT DO NOTHING
   x IS ? / x IS NOT ?     IS [NOT] DISTINCT FROM %s (PostgreSQL's IS takes only NULL/TRUE/FALSE)
-  REAL / INTEGER / BLOB   DOUBLE PRECISION / BIGINT / BYTEA in DDL (SQLite integers are 64-bit)
+  REAL / INTEGER / BLOB   DOUBLE PRECISION / BIGINT / BYTEA (SQLite's are 8 bytes; also in CASTs)
   INTEGER PRIMARY KEY     BIGSERIAL PRIMARY KEY (SQLite fills it in like a rowid)
   CREATE TABLE            gains a `rowid BIGSERIAL` column: queries order by insertion with it
   strftime('%s','now')    EXTRACT(EPOCH FROM now())
@@ -231,16 +231,17 @@ def translate(sql: str, named: bool = False) -> str:
 
 
 def _words(chunk: str) -> str:
-    """Function spellings, outside quoted literals."""
+    """Type and function spellings, outside quoted literals (in DDL and CASTs alike: PostgreSQL's
+    REAL is 4 bytes and its INTEGER 4, SQLite's are 8)."""
     chunk = re.sub(r"\bIFNULL\s*\(", "COALESCE(", chunk, flags=re.I)
+    chunk = re.sub(r"\bINTEGER\s+PRIMARY\s+KEY(\s+AUTOINCREMENT)?\b", "BIGSERIAL PRIMARY KEY", chunk, flags=re.I)
+    chunk = re.sub(r"\bREAL\b", "DOUBLE PRECISION", chunk)
+    chunk = re.sub(r"\bINTEGER\b", "BIGINT", chunk)
+    chunk = re.sub(r"\bBLOB\b", "BYTEA", chunk)
     return chunk
 
 
 def _ddl(text: str) -> str:
-    text = re.sub(r"\bINTEGER\s+PRIMARY\s+KEY(\s+AUTOINCREMENT)?\b", "BIGSERIAL PRIMARY KEY", text, flags=re.I)
-    text = re.sub(r"\bREAL\b", "DOUBLE PRECISION", text)
-    text = re.sub(r"\bINTEGER\b", "BIGINT", text)
-    text = re.sub(r"\bBLOB\b", "BYTEA", text)
     text = re.sub(r"\)\s*WITHOUT\s+ROWID\s*$", ")", text, flags=re.I)
     if _CREATE_TABLE.match(text) and "BIGSERIAL PRIMARY KEY" not in text:
         # SQLite orders by `rowid`, its insertion order; here that is a column of its own.

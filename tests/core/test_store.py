@@ -11,7 +11,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from state_backends import StateTarget
 
 from syndicate.errors import StoreError
