@@ -22,6 +22,7 @@ from pathlib import Path
 PG_BIN = Path(os.environ.get("SYNDICATE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SUPERUSER = "postgres"
 CANARY_ROLE = "canary"  # the one role that must authenticate with a password (scram)
+CANARY_PASSWORD = "CANARYpgS3cret5e1f"  # distinctive: it must never appear in any output
 
 
 class PostgresMissing(RuntimeError):
@@ -67,7 +68,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_postgres(canary_password: str = "canary-pw") -> PgServer:
+def start_postgres(canary_password: str = CANARY_PASSWORD) -> PgServer:
     if not (PG_BIN / "initdb").exists() or not (PG_BIN / "pg_ctl").exists():
         raise PostgresMissing(f"PostgreSQL server binaries not found in {PG_BIN} (Debian: apt-get install "
                               "postgresql-15; or set SYNDICATE_PG_BIN)")

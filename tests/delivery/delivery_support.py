@@ -121,18 +121,24 @@ class Setup:
     delivery: dict[str, Any] = field(default_factory=dict)
     x_extra: dict[str, Any] = field(default_factory=dict)
     timeout: float = 10.0  # every platform's request timeout
+    state_url: str | None = None  # a PostgreSQL state (several hosts) instead of state.db
+    name: str = "syndicate.toml"  # the config file's name (hosts sharing a state each have their own)
+    feeds: list[str] = field(default_factory=list)  # more feeds beside `feed`
 
     @property
     def config(self) -> Path:
-        return self.dir / "syndicate.toml"
+        return self.dir / self.name
 
     @property
     def state(self) -> Path:
         return self.dir / "state.db"
 
     def write(self) -> Path:
-        lines = ["[state]", 'path = "state.db"', "", "[[feeds]]", f"url = {_toml(self.feed)}", 'name = "wire"',
+        state = f"url = {_toml(self.state_url)}" if self.state_url else 'path = "state.db"'
+        lines = ["[state]", state, "", "[[feeds]]", f"url = {_toml(self.feed)}", 'name = "wire"',
                  f"backfill = {self.backfill}", ""]
+        for i, url in enumerate(self.feeds, start=1):
+            lines += ["[[feeds]]", f"url = {_toml(url)}", f'name = "wire{i}"', f"backfill = {self.backfill}", ""]
         if self.x_api:
             lines += ["[x]", "enabled = true", f"api_base = {_toml(self.x_api)}", 'handle = "syndicate_test"',
                       f"timeout = {self.timeout}"]
@@ -198,18 +204,27 @@ def release(proc: subprocess.Popen[bytes]) -> None:
 
 # -- reading the state file (read-only, as a user would with sqlite3) ----------------------
 
-def parts(state: Path, platform: str | None = None) -> list[dict[str, Any]]:
+def parts(state: Path | str, platform: str | None = None) -> list[dict[str, Any]]:
+    """The outbox rows; `state`: the state file, or a PostgreSQL state's URL."""
+    sql = ("SELECT p.*, d.accepted_at, d.title FROM parts p JOIN dispatches d ON d.id = p.dispatch_id"
+           + (" WHERE p.platform = ?" if platform else "") + " ORDER BY d.accepted_at, d.rowid, p.part")
+    if isinstance(state, str):
+        import psycopg
+        from psycopg.rows import dict_row
+
+        from syndicate.store_postgres import translate
+
+        with psycopg.connect(state, row_factory=dict_row) as pg:
+            return [dict(r) for r in pg.execute(translate(sql), (platform,) if platform else ())]
     conn = sqlite3.connect(f"{state.resolve().as_uri()}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:
-        sql = ("SELECT p.*, d.accepted_at, d.title FROM parts p JOIN dispatches d ON d.id = p.dispatch_id"
-               + (" WHERE p.platform = ?" if platform else "") + " ORDER BY d.accepted_at, d.rowid, p.part")
         return [dict(r) for r in conn.execute(sql, (platform,) if platform else ())]
     finally:
         conn.close()
 
 
-def planned_texts(state: Path, platform: str) -> dict[str, list[str]]:
+def planned_texts(state: Path | str, platform: str) -> dict[str, list[str]]:
     """dispatch id → the texts of its parts on `platform`, in order, as the outbox planned them."""
     import json
 
@@ -270,7 +285,7 @@ def set_env(monkeypatch: Any, env: Mapping[str, str]) -> None:
             monkeypatch.setenv(k, v)
 
 
-def states(state: Path, platform: str) -> list[str]:
+def states(state: Path | str, platform: str) -> list[str]:
     return [p["state"] for p in parts(state, platform)]
 
 

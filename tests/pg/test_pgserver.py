@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from pgserver import CANARY_ROLE, PgServer
+from pgserver import CANARY_PASSWORD, CANARY_ROLE, PgServer
 
 
 def test_cluster_answers_and_gives_fresh_databases(pg_server: PgServer, pg_url: str) -> None:
@@ -19,5 +19,5 @@ def test_canary_role_needs_its_password(pg_server: PgServer, pg_url: str) -> Non
     url = pg_url.replace("postgres@", f"{CANARY_ROLE}@")
     with pytest.raises(psycopg.OperationalError, match="password"):
         psycopg.connect(url).close()
-    with psycopg.connect(url, password="canary-pw") as conn:
+    with psycopg.connect(url, password=CANARY_PASSWORD) as conn:
         assert conn.execute("SELECT current_user").fetchone() == (CANARY_ROLE,)
