@@ -160,15 +160,23 @@ def test_a_host_killed_after_part_k_was_stored_the_others_finish_the_thread_once
         a.communicate(timeout=120)
         assert a.returncode == -9, "host A was not killed"
         assert len(_mastodon_posts(fake, marker)) == k  # the server stored part k, then A died
+        told: list[str] = []  # what the surviving hosts reported posting
         for p in rest:
-            _, err = p.communicate(timeout=180)
+            out, err = p.communicate(timeout=180)
             assert p.returncode == 0, err.decode()
+            told += out.decode().splitlines()
         runs = 0  # a host that found Mastodon still claimed by A skipped it: the next cron run finishes it
         while any(p["state"] != "sent" for p in parts(pg_url)) and runs < 3:
             runs += 1
             result = run_cli(others[0].config, "run", env=env)
             assert result.returncode == 0, result.stdout + result.stderr
+            told += result.stdout.splitlines()
         mastodon = _mastodon_posts(fake, marker)
+    # The fakes answer a resent part with the post they have (X: duplicate content; Mastodon: the
+    # Idempotency-Key), so the server side alone would not show two hosts sending one part: each
+    # part must also have been sent (or, part k, found) by one host only.
+    posted = [line for line in told if ": posted" in line]
+    assert len(posted) == len(set(posted)) == 4 + (4 - k + 1), posted
     (planned,) = planned_texts(pg_url, "mastodon").values()
     assert [p["text"] for p in mastodon] == planned  # each part once, in order
     _chain(mastodon)
