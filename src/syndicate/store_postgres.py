@@ -169,10 +169,12 @@ def claim_feeds(conn: Connection, wanted: Mapping[str, tuple[str, float | None]]
         return set()
     mine: set[str] = set()
     urls = list(wanted)
+    known = {r[0] for r in conn.raw.execute("SELECT url FROM feeds WHERE url = ANY(%s)", (urls,))}
     with conn.raw.transaction():
+        # Only the rows missing: an insert that meets a row another host is updating would wait for it.
         with conn.raw.cursor() as cur:
             cur.executemany("INSERT INTO feeds (url, name, first_seen_at) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                            [(url, wanted[url][0], now) for url in urls])
+                            [(url, wanted[url][0], now) for url in urls if url not in known])
         rows = conn.raw.execute(
             "SELECT url, last_fetch_at, claimed_until FROM feeds WHERE url = ANY(%s) ORDER BY url "
             "FOR UPDATE SKIP LOCKED", (urls,)).fetchall()
