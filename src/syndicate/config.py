@@ -156,8 +156,7 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
 def check_state_url(value: object, path: str | None, key: str) -> str:
     """[state] url (or `migrate-state --to`): a PostgreSQL URL. The message never repeats the value
     (it may hold a password)."""
-    if not isinstance(value, str) or urlsplit(value).scheme not in ("postgresql", "postgres") \
-            or not urlsplit(value).hostname:
+    if not isinstance(value, str) or urlsplit(value).scheme not in ("postgresql", "postgres"):
         raise ConfigError('expected a PostgreSQL URL, e.g. url = "postgresql://syndicate@db.example:5432/syndicate" '
                           "(the password: SYNDICATE_STATE_PASSWORD)", path=path, key=key)
     return value
