@@ -48,3 +48,12 @@ def state_target(request: pytest.FixtureRequest, tmp_path: Path) -> StateTarget:
     if request.param == "postgresql":
         return StateTarget("postgresql", tmp_path / "unused.db", request.getfixturevalue("pg_url"))
     return StateTarget("sqlite", tmp_path / "s.db")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_url(request: pytest.FixtureRequest) -> str | None:
+    """For tests that run on both backends through a config: None (the SQLite file), then a PostgreSQL URL."""
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return None

@@ -133,6 +133,11 @@ class Setup:
     def state(self) -> Path:
         return self.dir / "state.db"
 
+    @property
+    def where(self) -> Path | str:
+        """The state to read back: the file, or the PostgreSQL URL."""
+        return self.state_url or self.state
+
     def write(self) -> Path:
         state = f"url = {_toml(self.state_url)}" if self.state_url else 'path = "state.db"'
         lines = ["[state]", state, "", "[[feeds]]", f"url = {_toml(self.feed)}", 'name = "wire"',
@@ -290,11 +295,24 @@ def states(state: Path | str, platform: str) -> list[str]:
 
 
 def assert_dry_run_writes_nothing(setup: Setup) -> None:
-    """`dry-run` (the same pipeline, on an in-memory copy) leaves the state file's bytes as they were."""
+    """`dry-run` (the same pipeline, on an in-memory copy; PostgreSQL: a rolled-back transaction) leaves
+    the state as it was."""
     from syndicate.commands.dryrun import dry_run_plan
     from syndicate.config import load_config
 
-    before = setup.state.read_bytes()
+    before = _snapshot(setup)
     dry_run_plan(load_config(setup.config), show_all=False, fetch_cards=False)
     dry_run_plan(load_config(setup.config), show_all=True, fetch_cards=False)
-    assert setup.state.read_bytes() == before
+    assert _snapshot(setup) == before
+
+
+def _snapshot(setup: Setup) -> Any:
+    """The state as it stands: the file's bytes, or every PostgreSQL table's rows."""
+    if not setup.state_url:
+        return setup.state.read_bytes()
+    import psycopg
+
+    with psycopg.connect(setup.state_url) as pg:
+        tables = [r[0] for r in pg.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_schema = 'public' ORDER BY table_name")]
+        return {t: sorted(map(repr, pg.execute(f'SELECT * FROM "{t}"').fetchall())) for t in tables}
