@@ -288,3 +288,25 @@ def test_the_state_password_is_never_shown(tmp_path: Path, pg_server: Any, masto
     for r in [*outputs, wrong, shown]:
         assert CANARY_PASSWORD not in r.stdout + r.stderr
     assert len(mastodon_fake.statuses) == 1
+
+
+def test_retract_on_a_shared_state_deletes_each_part_once(tmp_path: Path, pg_url: str,
+                                                         mastodon_fake: FakeMastodon) -> None:
+    """`syndicate retract` on PostgreSQL: the same delete rows and claims as `run` (no lock file)."""
+    marker = "RETRACTPG"
+    setup = Setup(tmp_path, feed="", mastodon=mastodon_fake.base_url, state_url=pg_url)
+    setup.feed = str(write_feed(tmp_path / "feed.xml", [Entry(marker, f"Story {marker}", thread_body(marker),
+                                                              PUBLISHED)]))
+    setup.write()
+    env = cli_env(mastodon=MASTODON_CANARY)
+    assert run_cli(setup.config, "run", env=env).returncode == 0
+    assert len(_mastodon_posts(mastodon_fake, marker)) == 4
+    for _ in range(2):  # again: nothing more to delete
+        result = run_cli(setup.config, "retract", marker, "--yes", env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert _mastodon_posts(mastodon_fake, marker) == []
+    assert sum(1 for r in mastodon_fake.requests if r.method == "DELETE") == 4
+    deletes = [p for p in parts(pg_url) if p["action"] == "delete"]
+    assert [p["state"] for p in deletes] == ["sent"] * 4
+    again = run_cli(setup.config, "run", env=env)  # the feed still lists it: never posted again
+    assert again.returncode == 0 and _mastodon_posts(mastodon_fake, marker) == []
