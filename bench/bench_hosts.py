@@ -16,7 +16,9 @@ Reported, as medians over REPEATS rounds:
               (12 feeds, one transaction), and the account claim divided by the parts one run
               sends to that account (the claim overhead per part)
   per part    in-process delivery of PARTS posts with no post delay, PostgreSQL vs SQLite state:
-              milliseconds per part (every state transition commits; PostgreSQL is a round trip away)
+              milliseconds per part (every state transition commits; PostgreSQL is a round trip away).
+              Not a verdict on the backends: the throwaway cluster runs with fsync off, the SQLite
+              file syncs its WAL as usual.
 
 Run:  .venv/bin/python bench/bench_hosts.py [--dispatches 60] [--delay 0.5] [--repeats 3]
 """
@@ -179,7 +181,8 @@ def main() -> None:
     print(f"  claim     account {account_ms:.2f} ms (= {account_ms / per_run:.3f} ms per part at {per_run} parts "
           f"per run), 12 feeds {feeds_ms:.2f} ms")
     print(f"  per part  {args.parts} posts in-process, no post delay: SQLite {backends['sqlite']:.2f} ms, "
-          f"PostgreSQL {backends['postgresql']:.2f} ms ({backends['postgresql'] / backends['sqlite']:.2f}x)")
+          f"PostgreSQL {backends['postgresql']:.2f} ms ({backends['postgresql'] / backends['sqlite']:.2f}x; the test "
+          "cluster runs with fsync off)")
 
 
 if __name__ == "__main__":
