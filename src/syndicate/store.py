@@ -329,7 +329,10 @@ class Store:
     def open_url(cls, url: str, *, readonly: bool = False) -> Store:
         """The PostgreSQL state at `url`. `readonly`: everything runs in one transaction that
         `close` rolls back, so dry-run may 'write' and the database stays untouched."""
-        from syndicate import store_postgres
+        try:
+            from syndicate import store_postgres
+        except ImportError as exc:  # a dependency, but a hand-made install may lack it
+            raise StoreError(f"[state] url needs the PostgreSQL driver: pip install 'psycopg[binary]' ({exc})") from None
 
         conn = store_postgres.Connection(store_postgres.connect(url), url)
         store = cls(conn, None, readonly=readonly, url=url)

@@ -15,6 +15,7 @@ runs here unchanged. What it translates:
   CREATE TABLE            gains a `rowid BIGSERIAL` column: queries order by insertion with it
   strftime('%s','now')    EXTRACT(EPOCH FROM now())
   IFNULL(                 COALESCE(
+  AND +t.col              AND t.col (SQLite's index hint is an error on text here)
 
 Anything SQLite-only beyond that (PRAGMA, sqlite_master, INSERT OR REPLACE) is refused with
 a message naming the statement, so a new query that needs a dialect rule fails its test on
@@ -240,7 +241,13 @@ def _words(chunk: str) -> str:
     chunk = re.sub(r"\bREAL\b", "DOUBLE PRECISION", chunk)
     chunk = re.sub(r"\bINTEGER\b", "BIGINT", chunk)
     chunk = re.sub(r"\bBLOB\b", "BYTEA", chunk)
-    return chunk
+    return _UNARY_PLUS.sub(r"\1", chunk)
+
+
+# SQLite's `+column` (a unary plus that keeps the planner off an index) is an error on text here:
+# a + right after a comparison, a parenthesis, a comma or a keyword, and right before a name.
+_UNARY_PLUS = re.compile(r"((?:[=<>(,]|\b(?:AND|OR|WHERE|ON|NOT|BY|SELECT|WHEN|THEN|ELSE))\s*)\+(?=[A-Za-z_])",
+                         re.I)
 
 
 def _ddl(text: str) -> str:

@@ -40,6 +40,12 @@ def test_ddl_types_and_rowid() -> None:
     assert translate("SELECT IFNULL(a, 0) FROM t WHERE n = 'IFNULL(x'") == "SELECT COALESCE(a, 0) FROM t WHERE n = 'IFNULL(x'"
 
 
+def test_unary_plus_index_hint_is_dropped_but_addition_stays() -> None:
+    assert translate("SELECT 1 FROM s WHERE s.d = p.d AND +s.platform = p.platform AND x = +y.z") == \
+        "SELECT 1 FROM s WHERE s.d = p.d AND s.platform = p.platform AND x = y.z"
+    assert translate("SELECT a + b, a +b, p.sent_at + ? FROM t") == "SELECT a + b, a +b, p.sent_at + %s FROM t"
+
+
 @pytest.mark.parametrize("sql", ["PRAGMA user_version", "SELECT name FROM sqlite_master",
                                  "INSERT OR REPLACE INTO t VALUES (1)"])
 def test_sqlite_only_sql_is_refused_by_name(sql: str) -> None:
