@@ -332,7 +332,8 @@ class Store:
         try:
             from syndicate import store_postgres
         except ImportError as exc:  # a dependency, but a hand-made install may lack it
-            raise StoreError(f"[state] url needs the PostgreSQL driver: pip install 'psycopg[binary]' ({exc})") from None
+            raise StoreError(f"[state] url needs the PostgreSQL driver: pip install 'psycopg[binary]' ({exc})") \
+                from None
 
         conn = store_postgres.Connection(store_postgres.connect(url), url)
         store = cls(conn, None, readonly=readonly, url=url)
