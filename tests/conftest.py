@@ -57,3 +57,14 @@ def state_url(request: pytest.FixtureRequest) -> str | None:
         url: str = request.getfixturevalue("pg_url")
         return url
     return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def both_backends(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a delivery test module on both backends (`pytestmark = pytest.mark.usefixtures("both_backends")`):
+    on PostgreSQL every `Setup` names the test's database and `parts()` reads it there."""
+    if request.param == "postgresql":
+        import delivery_support
+
+        monkeypatch.setattr(delivery_support, "DEFAULT_STATE_URL", request.getfixturevalue("pg_url"))
+    return str(request.param)

@@ -20,6 +20,9 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 SYNDICATE = Path(sys.executable).with_name("syndicate")  # the installed console script
+# Set by the `both_backends` fixture (tests/conftest.py) for a test on PostgreSQL: every Setup then
+# names this state, and `parts(setup.state)` reads it there (the file is never created).
+DEFAULT_STATE_URL: str | None = None
 
 # Canary secrets: distinctive values that must never appear in any output.
 X_CANARY = {
@@ -125,6 +128,10 @@ class Setup:
     name: str = "syndicate.toml"  # the config file's name (hosts sharing a state each have their own)
     feeds: list[str] = field(default_factory=list)  # more feeds beside `feed`
 
+    def __post_init__(self) -> None:
+        if self.state_url is None:
+            self.state_url = DEFAULT_STATE_URL
+
     @property
     def config(self) -> Path:
         return self.dir / self.name
@@ -211,6 +218,7 @@ def release(proc: subprocess.Popen[bytes]) -> None:
 
 def parts(state: Path | str, platform: str | None = None) -> list[dict[str, Any]]:
     """The outbox rows; `state`: the state file, or a PostgreSQL state's URL."""
+    state = _on_postgresql(state)
     sql = ("SELECT p.*, d.accepted_at, d.title FROM parts p JOIN dispatches d ON d.id = p.dispatch_id"
            + (" WHERE p.platform = ?" if platform else "") + " ORDER BY d.accepted_at, d.rowid, p.part")
     if isinstance(state, str):
@@ -227,6 +235,13 @@ def parts(state: Path | str, platform: str | None = None) -> list[dict[str, Any]
         return [dict(r) for r in conn.execute(sql, (platform,) if platform else ())]
     finally:
         conn.close()
+
+
+def _on_postgresql(state: Path | str) -> Path | str:
+    """A state file path stands for the test's PostgreSQL state under `both_backends`."""
+    if isinstance(state, Path) and DEFAULT_STATE_URL and not state.exists():
+        return DEFAULT_STATE_URL
+    return state
 
 
 def planned_texts(state: Path | str, platform: str) -> dict[str, list[str]]:
