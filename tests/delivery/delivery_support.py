@@ -218,9 +218,14 @@ def release(proc: subprocess.Popen[bytes]) -> None:
 
 def parts(state: Path | str, platform: str | None = None) -> list[dict[str, Any]]:
     """The outbox rows; `state`: the state file, or a PostgreSQL state's URL."""
-    state = _on_postgresql(state)
     sql = ("SELECT p.*, d.accepted_at, d.title FROM parts p JOIN dispatches d ON d.id = p.dispatch_id"
            + (" WHERE p.platform = ?" if platform else "") + " ORDER BY d.accepted_at, d.rowid, p.part")
+    return rows(state, sql, (platform,) if platform else ())
+
+
+def rows(state: Path | str, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Rows of an SQLite-flavoured query on the state (file or PostgreSQL), read-only, as dicts."""
+    state = _on_postgresql(state)
     if isinstance(state, str):
         import psycopg
         from psycopg.rows import dict_row
@@ -228,13 +233,36 @@ def parts(state: Path | str, platform: str | None = None) -> list[dict[str, Any]
         from syndicate.store_postgres import translate
 
         with psycopg.connect(state, row_factory=dict_row) as pg:
-            return [dict(r) for r in pg.execute(translate(sql), (platform,) if platform else ())]
+            return [dict(r) for r in pg.execute(translate(sql), params)]
     conn = sqlite3.connect(f"{state.resolve().as_uri()}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:
-        return [dict(r) for r in conn.execute(sql, (platform,) if platform else ())]
+        return [dict(r) for r in conn.execute(sql, params)]
     finally:
         conn.close()
+
+
+def execute(state: Path | str, sql: str, params: tuple[Any, ...] = ()) -> None:
+    """One SQLite-flavoured write on the state (file or PostgreSQL), committed: what a user might do by hand."""
+    state = _on_postgresql(state)
+    if isinstance(state, str):
+        import psycopg
+
+        from syndicate.store_postgres import translate
+
+        with psycopg.connect(state, autocommit=True) as pg:
+            pg.execute(translate(sql), params)
+        return
+    with sqlite3.connect(state) as conn:
+        conn.execute(sql, params)
+
+
+def open_store(state: Path | str) -> Any:
+    """A `Store` on the state (file or PostgreSQL)."""
+    from syndicate.store import Store
+
+    state = _on_postgresql(state)
+    return Store.open_url(state) if isinstance(state, str) else Store.open(state)
 
 
 def _on_postgresql(state: Path | str) -> Path | str:
