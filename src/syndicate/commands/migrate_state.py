@@ -85,8 +85,10 @@ def _copy(src: Store, dst: Store) -> Copied:
             rows = src.conn.execute(f"SELECT {', '.join(columns)} FROM \"{table}\" ORDER BY rowid").fetchall()
             written = 0
             with raw.cursor() as cur:
-                for row in rows:
-                    cur.execute(sql, row)
+                # executemany pipelines the rows (one round trip per batch, not per row): 200,000
+                # seen entries copy in seconds to a database across a network too.
+                for start in range(0, len(rows), 5000):
+                    cur.executemany(sql, rows[start:start + 5000])
                     written += max(cur.rowcount, 0)
             _advance_sequences(raw, table, columns)
             copied.tables[table] = (len(rows), written)
