@@ -310,3 +310,29 @@ def test_retract_on_a_shared_state_deletes_each_part_once(tmp_path: Path, pg_url
     assert [p["state"] for p in deletes] == ["sent"] * 4
     again = run_cli(setup.config, "run", env=env)  # the feed still lists it: never posted again
     assert again.returncode == 0 and _mastodon_posts(mastodon_fake, marker) == []
+
+
+def test_budget_and_spacing_hold_across_three_hosts(tmp_path: Path, pg_url: str, x_fake: XApiFake,
+                                                    mastodon_fake: FakeMastodon) -> None:
+    """X's monthly_budget and min_spacing_seconds are read from the shared outbox, and one host at a
+    time delivers to an account: three hosts together spend no more and post no closer together
+    than one host would."""
+    from dataclasses import replace
+
+    from delivery_support import entries
+
+    items = [replace(e, link=f"https://example.org/news/{e.guid}") for e in entries(4, prefix="share")]
+    base = Setup(tmp_path, feed=str(write_feed(tmp_path / "feed.xml", items)), x_api=x_fake.base_url,
+                 mastodon=mastodon_fake.base_url, state_url=pg_url, mode="teaser", backfill=4,
+                 x_extra={"monthly_budget": 0.45}, delivery={"min_spacing_seconds": 1.0, "max_posts_per_run": 10})
+    _queue(base)
+    results = _run_together(_hosts(base, 3), cli_env(x=True, mastodon=MASTODON_CANARY))
+    assert [code for code, _, _ in results] == [0, 0, 0], results
+    # Each post told by one host only (the fakes would answer a second sender with the same post).
+    posted = [line for _, out, _ in results for line in out.splitlines() if ": posted" in line]
+    assert len(posted) == len(set(posted)) == 6, posted
+    assert len(x_fake.tweets) == 2  # 0.20 + 0.20 fit in 0.45; the rest are skipped, not posted by another host
+    assert sorted(p["state"] for p in parts(pg_url, "x")) == ["sent", "sent", "skipped", "skipped"]
+    times = sorted(s.created_at for s in mastodon_fake.statuses)
+    assert len(times) == 4
+    assert all(b - a >= 0.99 for a, b in pairwise(times)), times  # spaced, though three hosts ran at once
