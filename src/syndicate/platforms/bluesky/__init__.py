@@ -6,6 +6,7 @@ Importing this package is cheap: atproto loads when the first call is made.
 """
 
 from syndicate.platforms.bluesky.errors import APP_PASSWORD_VAR
+from syndicate.platforms.bluesky.reader import open_reader
 from syndicate.platforms.bluesky.publisher import (
     BlueskyPublisher,
     MemorySessions,
@@ -23,4 +24,5 @@ __all__ = [
     "StoreSessions",
     "app_password_from_env",
     "open_publisher",
+    "open_reader",
 ]

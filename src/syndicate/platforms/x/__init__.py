@@ -4,6 +4,7 @@ headers → syndicate.errors and RateInfo), `client.py` (the session tweepy post
 Importing this package is cheap: tweepy and requests load when a publisher is built.
 """
 
+from syndicate.platforms.x.reader import open_reader
 from syndicate.platforms.x.publisher import (
     ENV_ACCESS_TOKEN,
     ENV_ACCESS_TOKEN_SECRET,
@@ -42,4 +43,5 @@ __all__ = [
     "XPublisher",
     "comparable_text",
     "open_publisher",
+    "open_reader",
 ]
