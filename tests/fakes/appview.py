@@ -36,11 +36,13 @@ POST = "app.bsky.feed.post"
 
 
 class FakeAppView(FakeHTTPServer):
-    def __init__(self, pds_url: str, repos: Mapping[str, str]) -> None:
-        """`repos`: DID → handle of every account whose posts the AppView indexes."""
+    def __init__(self, pds_url: str | None, repos: Mapping[str, str]) -> None:
+        """`repos`: DID → handle of every account whose posts the AppView indexes. Without a
+        `pds_url` the records come from `seed()` instead (the bench: no PDS, thousands of posts)."""
         super().__init__()
-        self.pds_url = pds_url.rstrip("/")
+        self.pds_url = pds_url.rstrip("/") if pds_url else None
         self.repos = dict(repos)
+        self.seeded: dict[str, dict[str, Any]] = {}
         self.counts: dict[str, dict[str, int]] = {}
         self.report_counts = True
         self.route("GET", GET_POSTS, self._get_posts)
@@ -53,9 +55,15 @@ class FakeAppView(FakeHTTPServer):
     def omit_counts(self) -> None:
         self.report_counts = False
 
+    def seed(self, uri: str, cid: str, value: dict[str, Any]) -> None:
+        with self.lock:
+            self.seeded[uri] = {"uri": uri, "cid": cid, "value": value}
+
     # -- reading the PDS ---------------------------------------------------------------
 
     def _record(self, uri: str) -> dict[str, Any] | None:
+        if self.pds_url is None:
+            return self.seeded.get(uri)
         did, collection, rkey = uri.removeprefix("at://").split("/", 2)
         r = httpx.get(f"{self.pds_url}/xrpc/com.atproto.repo.getRecord",
                       params={"repo": did, "collection": collection, "rkey": rkey}, timeout=10)
@@ -65,6 +73,8 @@ class FakeAppView(FakeHTTPServer):
         return found
 
     def _all_posts(self) -> list[dict[str, Any]]:
+        if self.pds_url is None:
+            return list(self.seeded.values())
         out: list[dict[str, Any]] = []
         for did in self.repos:
             cursor = None

@@ -121,15 +121,19 @@ def _snapshots_due(settings: Settings, store: Store, now: float) -> bool:
     platforms = [p for p in settings.enabled_platforms() if p != "x" or settings.x.stats]
     if not platforms:
         return False
-    marks = " UNION ALL ".join("SELECT ? AS after" for _ in settings.stats.after)
+    # The latest mark that has passed, as one CASE over the marks (latest first): no subquery per post.
+    after = sorted(settings.stats.after, reverse=True)
+    latest_mark = "CASE " + " ".join("WHEN p.sent_at + ? <= ? THEN p.sent_at + ?" for _ in after) + " END"
     row = store.conn.execute(
         f"SELECT EXISTS (SELECT 1 FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
-        f"WHERE p.action = 'post' AND p.state = 'sent' AND p.remote_id IS NOT NULL AND d.retracted_at IS NULL "
-        f"AND p.platform IN ({','.join('?' * len(platforms))}) AND p.sent_at >= ? "
-        f"AND (SELECT MAX(p.sent_at + m.after) FROM ({marks}) m WHERE p.sent_at + m.after <= ?) "
-        f"  > COALESCE((SELECT MAX(s.read_at) FROM snapshots s WHERE s.dispatch_id = p.dispatch_id "
-        f"              AND s.platform = p.platform AND s.part = p.part), -1))",
-        (*platforms, now - settings.stats.window_days * 86400, *settings.stats.after, now),
+        f"WHERE p.state = 'sent' AND p.platform IN ({','.join('?' * len(platforms))}) AND p.action = 'post' "
+        f"AND p.remote_id IS NOT NULL AND d.retracted_at IS NULL AND p.sent_at >= ? AND p.sent_at + ? <= ? "
+        # `+s.platform`: look the post's readings up by the primary key (dispatch first), not through
+        # the (platform, read_at) index, which would scan a network's every reading for each post.
+        f"AND {latest_mark} > COALESCE((SELECT MAX(s.read_at) FROM snapshots s WHERE s.dispatch_id = p.dispatch_id "
+        f"AND +s.platform = p.platform AND s.part = p.part), -1))",
+        (*platforms, now - settings.stats.window_days * 86400, after[-1], now,
+         *(v for a in after for v in (a, now, a))),
     ).fetchone()
     return bool(row[0])
 
