@@ -29,8 +29,8 @@ from syndicate.settings import (
     FeedSettings,
     FetchSettings,
     MastodonSettings,
-    StatsSettings,
     Settings,
+    StatsSettings,
     XSettings,
 )
 
@@ -108,7 +108,8 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
         state_path = default_state_path()
 
     x = v.dataclass_from(XSettings, v.table(raw, "x"), "x", checks={"api_base": _http_url})
-    bluesky = v.dataclass_from(BlueskySettings, v.table(raw, "bluesky"), "bluesky", checks={"service": _http_url, "appview": _http_url})
+    bluesky = v.dataclass_from(BlueskySettings, v.table(raw, "bluesky"), "bluesky",
+                               checks={"service": _http_url, "appview": _http_url})
     mastodon = v.dataclass_from(
         MastodonSettings,
         v.table(raw, "mastodon"),

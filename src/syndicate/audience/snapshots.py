@@ -133,7 +133,9 @@ def record_replies(store: Store, thread: Sequence[SentPost], replies: Sequence[R
 
 
 def _iso(t: float | None) -> str | None:
-    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if t is not None else None
+    if t is None:
+        return None
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _sum(values: Iterable[int | None]) -> int | None:

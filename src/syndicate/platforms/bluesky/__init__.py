@@ -6,7 +6,6 @@ Importing this package is cheap: atproto loads when the first call is made.
 """
 
 from syndicate.platforms.bluesky.errors import APP_PASSWORD_VAR
-from syndicate.platforms.bluesky.reader import open_reader
 from syndicate.platforms.bluesky.publisher import (
     BlueskyPublisher,
     MemorySessions,
@@ -15,6 +14,7 @@ from syndicate.platforms.bluesky.publisher import (
     app_password_from_env,
     open_publisher,
 )
+from syndicate.platforms.bluesky.reader import open_reader
 
 __all__ = [
     "APP_PASSWORD_VAR",

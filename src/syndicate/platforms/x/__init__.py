@@ -4,7 +4,6 @@ headers → syndicate.errors and RateInfo), `client.py` (the session tweepy post
 Importing this package is cheap: tweepy and requests load when a publisher is built.
 """
 
-from syndicate.platforms.x.reader import open_reader
 from syndicate.platforms.x.publisher import (
     ENV_ACCESS_TOKEN,
     ENV_ACCESS_TOKEN_SECRET,
@@ -24,6 +23,7 @@ from syndicate.platforms.x.publisher import (
     comparable_text,
     open_publisher,
 )
+from syndicate.platforms.x.reader import open_reader
 
 __all__ = [
     "ENV_ACCESS_TOKEN",
