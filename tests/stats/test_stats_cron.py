@@ -113,6 +113,12 @@ def test_x_is_not_read_unless_stats_is_on(tmp_path: Path, monkeypatch: pytest.Mo
         run_inproc(setup, clock)
         assert {s["platform"] for s in snapshots(setup.state)} == {"mastodon"}
         assert x.posts_read == 0 and not x.calls("GET", "/2/tweets")
+        from syndicate.commands.stats import gather
+        from syndicate.config import load_config
+
+        _, outcome = gather(load_config(setup.config), now=clock.wall())  # `syndicate stats` says why
+        assert outcome is not None and any("set [x] stats = true" in n for n in outcome.notes)
+        assert x.posts_read == 0
 
 
 def test_x_reads_stop_before_the_budget_would_be_passed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

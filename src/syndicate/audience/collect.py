@@ -67,6 +67,11 @@ def read(settings: Settings, store: Store, posts: Sequence[SentPost], *, now: fl
                           deadline=deadline)
         except SyndicateError as exc:
             outcome.errors.append(f"{platform}: engagement not read: {exc}")
+        except (ValueError, KeyError, TypeError) as exc:  # an answer not in the API's shape (SDK models)
+            outcome.errors.append(f"{platform}: engagement not read: unexpected answer ({type(exc).__name__})")
+    skipped = sorted({p.platform for p in posts} - set(allowed))
+    if "x" in skipped and settings.x.enabled:
+        outcome.notes.append("x: not read: set [x] stats = true to read X (each post read is billed)")
     return outcome
 
 
