@@ -13,6 +13,8 @@ Tables (see MIGRATIONS for the exact schema):
   sessions     platform sessions to reuse (Bluesky), so cron runs don't log in every time
   limits       platform limits read from the servers (e.g. a Mastodon instance's max_characters)
   delivery_claims  one row per account; on PostgreSQL a host delivering to it holds its row lock
+  snapshots    readings of a sent post's engagement over time (likes, reposts, replies, quotes)
+  replies      replies under our posts, as plain text
 
 Every write commits at once (autocommit + explicit transactions), so a crash
 loses at most the step in flight. A transaction opened inside another joins it:
@@ -195,7 +197,42 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX parts_state ON parts(state, platform);
     ALTER TABLE dispatches ADD COLUMN retracted_at REAL;  -- unix time of `syndicate retract`; NULL: not retracted
     """,
-    # 6: several hosts on one PostgreSQL state divide the work (unused on an SQLite file, which has
+    # 6: the loop back from followers (issue 12). A snapshot is one reading of one sent post's
+    # engagement, never overwritten: the rows of a post are its curve. NULL: the network does not
+    # report that figure. `account` names the account that made the post (today: its platform).
+    # `cost`: what the reading was billed (X bills each post read), counted against monthly_budget.
+    # A reply is stored once, by its id on its network.
+    """
+    CREATE TABLE snapshots (
+        dispatch_id    TEXT NOT NULL,
+        platform       TEXT NOT NULL,
+        account        TEXT NOT NULL,
+        part           INTEGER NOT NULL,
+        read_at        REAL NOT NULL,               -- unix time
+        likes          INTEGER,
+        reposts        INTEGER,
+        replies        INTEGER,
+        quotes         INTEGER,
+        cost           REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (dispatch_id, platform, account, part, read_at)
+    );
+    CREATE INDEX snapshots_read_at ON snapshots(platform, read_at);
+    CREATE TABLE replies (
+        platform       TEXT NOT NULL,
+        remote_id      TEXT NOT NULL,               -- the reply's id (Bluesky: its at:// URI)
+        dispatch_id    TEXT NOT NULL,
+        account        TEXT NOT NULL,
+        part           INTEGER NOT NULL,            -- the part it answers (or the thread's first)
+        author         TEXT NOT NULL,
+        text           TEXT NOT NULL,               -- plain text, HTML already made text
+        url            TEXT,
+        created_at     REAL,
+        stored_at      REAL NOT NULL,
+        PRIMARY KEY (platform, remote_id)
+    );
+    CREATE INDEX replies_dispatch ON replies(dispatch_id);
+    """,
+    # 7: several hosts on one PostgreSQL state divide the work (unused on an SQLite file, which has
     # one host): a feed claimed for a pass (cleared when its fetch is recorded), and one row per
     # account that a delivering host keeps locked (store_postgres.account_claim).
     """
