@@ -26,7 +26,7 @@ than this code is refused rather than damaged.
 
 Several hosts (PostgreSQL only; an SQLite file has one host, kept apart by run.py's lock
 file): a pass claims the feeds it fetches (`claim_feeds`: a lease on the feed's row,
-cleared when its fetch is recorded) and the accounts it delivers to (`claim_account`: a
+ending soon after its fetch is recorded) and the accounts it delivers to (`claim_account`: a
 row lock held on a connection of its own while sending, released if the host dies).
 """
 
@@ -50,6 +50,10 @@ if TYPE_CHECKING:
 # How long a host's claim on a feed lasts when it never records the fetch (it died): longer than
 # a pass takes, short enough that another host fetches the feed soon after.
 FEED_CLAIM_SECONDS = 900.0
+# Hosts' cron runs start a few seconds apart: runs that start within this long of the run that
+# fetched a feed count as the same pass and leave it alone (a feed due "every run" is fetched once
+# per cron tick, not once per host). Shorter than any cron period (a minute).
+FEED_PASS_SECONDS = 30.0
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the initial schema.
@@ -233,10 +237,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX replies_dispatch ON replies(dispatch_id);
     """,
     # 7: several hosts on one PostgreSQL state divide the work (unused on an SQLite file, which has
-    # one host): a feed claimed for a pass (cleared when its fetch is recorded), and one row per
+    # one host): a feed claimed for a pass (until shortly after its fetch is recorded), and one row per
     # account that a delivering host keeps locked (store_postgres.account_claim).
     """
-    ALTER TABLE feeds ADD COLUMN claimed_until REAL;  -- unix time a host's claim to fetch it runs out
+    ALTER TABLE feeds ADD COLUMN claimed_until REAL;  -- unix time a host's claim to fetch it (or its pass) ends
     CREATE TABLE delivery_claims (
         account        TEXT PRIMARY KEY
     );
@@ -462,13 +466,14 @@ class Store:
             c.execute("INSERT OR IGNORE INTO feeds (url, name, first_seen_at) VALUES (?, ?, ?)", (url, name, now))
             if error is None:
                 c.execute("UPDATE feeds SET name = ?, etag = ?, last_modified = ?, last_fetch_at = ?, "
-                          "last_ok_at = ?, last_error = NULL, not_before = ?, ttl = ?, claimed_until = NULL, "
+                          "last_ok_at = ?, last_error = NULL, not_before = ?, ttl = ?, claimed_until = ?, "
                           "changed_at = CASE WHEN ? THEN ? ELSE COALESCE(changed_at, ?) END WHERE url = ?",
-                          (name, etag, last_modified, now, now, not_before, ttl, changed, now, now, url))
+                          (name, etag, last_modified, now, now, not_before, ttl, now + FEED_PASS_SECONDS, changed,
+                           now, now, url))
             else:
                 c.execute("UPDATE feeds SET name = ?, last_fetch_at = ?, last_error = ?, not_before = ?, "
-                          "changed_at = COALESCE(changed_at, ?), claimed_until = NULL WHERE url = ?",
-                          (name, now, error, not_before, now, url))
+                          "changed_at = COALESCE(changed_at, ?), claimed_until = ? WHERE url = ?",
+                          (name, now, error, not_before, now, now + FEED_PASS_SECONDS, url))
 
     def seen(self, feed_url: str, entry_id: str, url: str) -> bool:
         """An entry is known when its id in this feed *or* its canonical URL (in any feed) was seen:
@@ -520,7 +525,8 @@ class Store:
         """The feeds of `wanted` (url → (name, last_fetch_at as read)) this host fetches in this
         pass. An SQLite file has one host at a time (run.py's lock file): all of them. PostgreSQL:
         those no other host claimed or fetched since we read them (store_postgres.claim_feeds);
-        the claim ends when the fetch is recorded, or after FEED_CLAIM_SECONDS if it never is."""
+        the claim ends FEED_PASS_SECONDS after the pass that recorded the fetch began, or after
+        FEED_CLAIM_SECONDS if the fetch is never recorded."""
         if not self.url or self.readonly:
             return set(wanted)
         from syndicate import store_postgres as pg

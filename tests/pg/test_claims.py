@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import psycopg
 
-from syndicate.store import FEED_CLAIM_SECONDS, Store
+from syndicate.store import FEED_CLAIM_SECONDS, FEED_PASS_SECONDS, Store
 
 FEED = "https://example.org/feed"
 
@@ -45,10 +45,11 @@ def test_a_due_feed_is_claimed_by_one_host_per_pass(pg_url: str) -> None:
     # a records the fetch: the lease ends, and b, which read the feed's state before, does not fetch it again.
     a.record_fetch(FEED, "f", etag='"1"', now=now + 2)
     assert b.claim_feeds({FEED: ("f", None)}, now=now + 3) == set()
-    # Read afresh (the next pass, once it is due again), it is b's.
+    # Read afresh: a run starting within FEED_PASS_SECONDS of a's pass is the same pass; the next one is b's.
     fresh = b.feed_state(FEED)
     assert fresh is not None and fresh.last_fetch_at == now + 2
-    assert b.claim_feeds({FEED: ("f", fresh.last_fetch_at)}, now=now + 60) == {FEED}
+    assert b.claim_feeds({FEED: ("f", fresh.last_fetch_at)}, now=now + 2 + FEED_PASS_SECONDS - 1) == set()
+    assert b.claim_feeds({FEED: ("f", fresh.last_fetch_at)}, now=now + 2 + FEED_PASS_SECONDS + 1) == {FEED}
     a.close(), b.close()
 
 
