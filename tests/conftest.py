@@ -63,16 +63,16 @@ def state_url(request: pytest.FixtureRequest) -> str | None:
 def both_backends(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
                   tmp_path: Path) -> Iterator[str]:
     """Run a delivery test module on both backends (`pytestmark = pytest.mark.usefixtures("both_backends")`):
-    on PostgreSQL every `Setup` names the test's database and `parts()` reads it there (and no state
+    on PostgreSQL every `Setup` gets a database of its own and `parts()` reads it there (and no state
     file may appear: a Setup made before this fixture would silently test SQLite twice)."""
     if request.param == "postgresql":
         import sys
 
-        url = request.getfixturevalue("pg_url")
+        server: PgServer = request.getfixturevalue("pg_server")
         # Imported as `delivery_support` (delivery tests) or `delivery.delivery_support` (others): both.
         for name in ("delivery_support", "delivery.delivery_support"):
             if name in sys.modules:
-                monkeypatch.setattr(sys.modules[name], "DEFAULT_STATE_URL", url)
+                monkeypatch.setattr(sys.modules[name], "NEW_STATE_URL", server.new_database)
     yield str(request.param)
     if request.param == "postgresql":
         assert not list(tmp_path.rglob("state.db")), "a state file was made under both_backends[postgresql]"

@@ -11,7 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -21,8 +21,10 @@ from xml.sax.saxutils import escape
 
 SYNDICATE = Path(sys.executable).with_name("syndicate")  # the installed console script
 # Set by the `both_backends` fixture (tests/conftest.py) for a test on PostgreSQL: every Setup then
-# names this state, and `parts(setup.state)` reads it there (the file is never created).
-DEFAULT_STATE_URL: str | None = None
+# gets a fresh database of its own (as it would a state file of its own), and `parts(setup.state)`
+# reads that database (the file is never created).
+NEW_STATE_URL: Callable[[], str] | None = None
+_POSTGRES_STATES: dict[Path, str] = {}  # a Setup's state file path → the database standing for it
 
 # Canary secrets: distinctive values that must never appear in any output.
 X_CANARY = {
@@ -129,8 +131,9 @@ class Setup:
     feeds: list[str] = field(default_factory=list)  # more feeds beside `feed`
 
     def __post_init__(self) -> None:
-        if self.state_url is None:
-            self.state_url = DEFAULT_STATE_URL
+        if self.state_url is None and NEW_STATE_URL is not None:
+            self.state_url = NEW_STATE_URL()
+            _POSTGRES_STATES[self.state] = self.state_url
 
     @property
     def config(self) -> Path:
@@ -267,8 +270,8 @@ def open_store(state: Path | str) -> Any:
 
 def _on_postgresql(state: Path | str) -> Path | str:
     """A state file path stands for the test's PostgreSQL state under `both_backends`."""
-    if isinstance(state, Path) and DEFAULT_STATE_URL and not state.exists():
-        return DEFAULT_STATE_URL
+    if isinstance(state, Path) and state in _POSTGRES_STATES:
+        return _POSTGRES_STATES[state]
     return state
 
 

@@ -81,7 +81,7 @@ def bluesky_net(tmp: Path, marker: str, pds: PdsHandle) -> Iterator[tuple[Net, A
     import delivery_support
     from test_crash import bluesky_posts
 
-    if delivery_support.DEFAULT_STATE_URL:
+    if delivery_support.NEW_STATE_URL:
         pytest.skip("the session's PDS keeps the SQLite run's posts of the same markers: Bluesky retractions "
                     "run on the SQLite backend (the PostgreSQL outbox is the same code, tested on X and Mastodon)")
     account = pds.accounts["alice"]
@@ -362,7 +362,7 @@ def test_on_a_terminal_it_asks_first(tmp_path: Path) -> None:
 def test_bluesky_record_already_gone_counts_as_deleted(tmp_path: Path, pds: PdsHandle) -> None:
     import delivery_support
 
-    if delivery_support.DEFAULT_STATE_URL:
+    if delivery_support.NEW_STATE_URL:
         pytest.skip("the session's PDS keeps the SQLite run's records of the same marker: SQLite backend only")
     """A later part deleted by hand first: deleteRecord of a missing record succeeds (the lexicon's "or
     ensure it doesn't exist"), so the retraction completes with every row sent."""
