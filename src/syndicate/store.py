@@ -50,10 +50,18 @@ if TYPE_CHECKING:
 # How long a host's claim on a feed lasts when it never records the fetch (it died): longer than
 # a pass takes, short enough that another host fetches the feed soon after.
 FEED_CLAIM_SECONDS = 900.0
-# Hosts' cron runs start a few seconds apart: runs that start within this long of the run that
-# fetched a feed count as the same pass and leave it alone (a feed due "every run" is fetched once
-# per cron tick, not once per host). Shorter than any cron period (a minute).
+# Hosts' cron runs start a few seconds apart: a run on another host that starts within this long
+# of the run that fetched a feed counts as the same pass and leaves it alone (a feed due "every
+# run" is fetched once per cron tick, not once per host). Shorter than any cron period (a minute).
+# A host's own runs are not held back: on one host the schedule alone decides, as with a file.
 FEED_PASS_SECONDS = 30.0
+HOST_VARIABLE = "SYNDICATE_HOST"  # this host's name among those sharing a state (default: its hostname)
+
+
+def host_name() -> str:
+    import socket
+
+    return os.environ.get(HOST_VARIABLE) or socket.gethostname()
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the initial schema.
@@ -240,7 +248,8 @@ MIGRATIONS: tuple[str, ...] = (
     # one host): a feed claimed for a pass (until shortly after its fetch is recorded), and one row per
     # account that a delivering host keeps locked (store_postgres.account_claim).
     """
-    ALTER TABLE feeds ADD COLUMN claimed_until REAL;  -- unix time a host's claim to fetch it (or its pass) ends
+    ALTER TABLE feeds ADD COLUMN claimed_until REAL;  -- unix time a host's claim to fetch it runs out
+    ALTER TABLE feeds ADD COLUMN fetched_by TEXT;     -- the host whose run fetched it last (PostgreSQL)
     CREATE TABLE delivery_claims (
         account        TEXT PRIMARY KEY
     );
@@ -320,6 +329,7 @@ class Store:
         self.path = path
         self.readonly = readonly
         self.url = url  # PostgreSQL: several hosts may share it; None: an SQLite file, one host
+        self.host = host_name() if url else None  # who fetched a feed, among hosts sharing the state
 
     @property
     def where(self) -> str:
@@ -466,14 +476,14 @@ class Store:
             c.execute("INSERT OR IGNORE INTO feeds (url, name, first_seen_at) VALUES (?, ?, ?)", (url, name, now))
             if error is None:
                 c.execute("UPDATE feeds SET name = ?, etag = ?, last_modified = ?, last_fetch_at = ?, "
-                          "last_ok_at = ?, last_error = NULL, not_before = ?, ttl = ?, claimed_until = ?, "
-                          "changed_at = CASE WHEN ? THEN ? ELSE COALESCE(changed_at, ?) END WHERE url = ?",
-                          (name, etag, last_modified, now, now, not_before, ttl, now + FEED_PASS_SECONDS, changed,
-                           now, now, url))
+                          "last_ok_at = ?, last_error = NULL, not_before = ?, ttl = ?, claimed_until = NULL, "
+                          "fetched_by = ?, changed_at = CASE WHEN ? THEN ? ELSE COALESCE(changed_at, ?) END "
+                          "WHERE url = ?",
+                          (name, etag, last_modified, now, now, not_before, ttl, self.host, changed, now, now, url))
             else:
                 c.execute("UPDATE feeds SET name = ?, last_fetch_at = ?, last_error = ?, not_before = ?, "
-                          "changed_at = COALESCE(changed_at, ?), claimed_until = ? WHERE url = ?",
-                          (name, now, error, not_before, now, now + FEED_PASS_SECONDS, url))
+                          "changed_at = COALESCE(changed_at, ?), claimed_until = NULL, fetched_by = ? WHERE url = ?",
+                          (name, now, error, not_before, now, self.host, url))
 
     def seen(self, feed_url: str, entry_id: str, url: str) -> bool:
         """An entry is known when its id in this feed *or* its canonical URL (in any feed) was seen:
@@ -525,14 +535,15 @@ class Store:
         """The feeds of `wanted` (url → (name, last_fetch_at as read)) this host fetches in this
         pass. An SQLite file has one host at a time (run.py's lock file): all of them. PostgreSQL:
         those no other host claimed or fetched since we read them (store_postgres.claim_feeds);
-        the claim ends FEED_PASS_SECONDS after the pass that recorded the fetch began, or after
-        FEED_CLAIM_SECONDS if the fetch is never recorded."""
+        the claim ends when the fetch is recorded (or after FEED_CLAIM_SECONDS if it never is), and
+        other hosts' runs starting within FEED_PASS_SECONDS of that run leave the feed alone."""
         if not self.url or self.readonly:
             return set(wanted)
         from syndicate import store_postgres as pg
 
         assert isinstance(self.conn, pg.Connection)
-        return pg.claim_feeds(self.conn, wanted, now=now, until=now + FEED_CLAIM_SECONDS)
+        return pg.claim_feeds(self.conn, wanted, now=now, until=now + FEED_CLAIM_SECONDS, host=self.host,
+                              pass_seconds=FEED_PASS_SECONDS)
 
     @contextmanager
     def claim_account(self, account: str) -> Iterator[bool]:

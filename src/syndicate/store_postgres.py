@@ -159,13 +159,15 @@ def account_claim(url: str, account: str) -> Iterator[bool]:
 
 
 def claim_feeds(conn: Connection, wanted: Mapping[str, tuple[str, float | None]], *, now: float,
-                until: float) -> set[str]:
+                until: float, host: str | None, pass_seconds: float) -> set[str]:
     """Claim the feeds this host will fetch in this pass, in one short transaction.
 
-    `wanted`: url → (name, last_fetch_at as this host read it). A feed is ours when no other
-    host's lease on it is running and nobody fetched it since we read its state (a host that
-    read before another's commit must not fetch it again). Rows locked by a host claiming at
-    this moment are skipped (SKIP LOCKED), not waited for. Feeds never seen get their row here."""
+    `wanted`: url → (name, last_fetch_at as this host read it). A feed is ours when no lease on
+    it is running (a run fetching it now), nobody fetched it since we read its state (a host
+    that read before another's commit must not fetch it again), and no other host's run that
+    started within `pass_seconds` before ours fetched it (that run was this pass). Rows locked
+    by a host claiming at this moment are skipped (SKIP LOCKED), not waited for. Feeds never
+    seen get their row here."""
     if not wanted:
         return set()
     mine: set[str] = set()
@@ -177,13 +179,15 @@ def claim_feeds(conn: Connection, wanted: Mapping[str, tuple[str, float | None]]
             cur.executemany("INSERT INTO feeds (url, name, first_seen_at) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
                             [(url, wanted[url][0], now) for url in urls if url not in known])
         rows = conn.raw.execute(
-            "SELECT url, last_fetch_at, claimed_until FROM feeds WHERE url = ANY(%s) ORDER BY url "
+            "SELECT url, last_fetch_at, claimed_until, fetched_by FROM feeds WHERE url = ANY(%s) ORDER BY url "
             "FOR UPDATE SKIP LOCKED", (urls,)).fetchall()
-        for url, last_fetch_at, claimed_until in rows:
+        for url, last_fetch_at, claimed_until, fetched_by in rows:
             if claimed_until is not None and claimed_until > now:
-                continue  # another host is fetching it in this pass
+                continue  # a run is fetching it now
             if last_fetch_at != wanted[url][1]:
-                continue  # fetched by another host since we read it: not due any more
+                continue  # fetched since we read it: not due any more
+            if fetched_by not in (None, host) and last_fetch_at is not None and now - last_fetch_at < pass_seconds:
+                continue  # another host's run of this same pass fetched it
             mine.add(url)
         if mine:
             conn.raw.execute("UPDATE feeds SET claimed_until = %s WHERE url = ANY(%s)", (until, list(mine)))

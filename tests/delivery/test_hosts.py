@@ -56,7 +56,9 @@ def _hosts(base: Setup, n: int) -> list[Setup]:
 
 
 def _run_together(hosts: list[Setup], env: dict[str, str]) -> list[tuple[int, str, str]]:
-    procs = [start_gated(h.config, "run", env=env) for h in hosts]
+    """`syndicate run` on each host at once (each named by SYNDICATE_HOST, as different machines are by
+    their hostnames); (exit status, stdout, stderr) of each."""
+    procs = [start_gated(h.config, "run", env={**env, "SYNDICATE_HOST": f"host{i}"}) for i, h in enumerate(hosts)]
     for p in procs:
         release(p)
     out = []
@@ -149,13 +151,14 @@ def test_a_host_killed_after_part_k_was_stored_the_others_finish_the_thread_once
         others = _hosts(both, 2)
         x_fake.faults.delay(1.0, n=4, method="POST", path="/2/tweets")
         env = cli_env(x=True, mastodon=MASTODON_CANARY)
-        a = start_gated(host_a.config, "run", env=env)
+        a = start_gated(host_a.config, "run", env={**env, "SYNDICATE_HOST": "a"})
         proxy.arm(post_numbers[k - 1], "after", a.pid)
         release(a)
         deadline = time.monotonic() + 60
         while proxy.count == 0 and a.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
-        rest = [start_gated(h.config, "run", env=env) for h in others]
+        rest = [start_gated(h.config, "run", env={**env, "SYNDICATE_HOST": f"host{i}"})
+                for i, h in enumerate(others)]
         for p in rest:
             release(p)
         a.communicate(timeout=120)
@@ -206,8 +209,8 @@ def test_three_hosts_twelve_slow_feeds_each_fetched_once_per_pass(tmp_path: Path
         hosts = _hosts(base, 3)
         env = cli_env(mastodon=MASTODON_CANARY)
         for passes in (1, 2):
-            if passes == 2:  # the next cron tick, minutes later: the last pass's claims have run out
-                execute(pg_url, "UPDATE feeds SET claimed_until = NULL")
+            if passes == 2:  # the next cron tick, a minute later: the last pass is over
+                execute(pg_url, "UPDATE feeds SET last_fetch_at = last_fetch_at - 60")
             results = _run_together(hosts, env)
             assert [code for code, _, _ in results] == [0, 0, 0], results
             fetched = {path: len(server.requests_to(path)) for path in paths}

@@ -39,17 +39,23 @@ def test_a_dead_hosts_account_claim_goes_with_its_connection(pg_url: str) -> Non
 
 def test_a_due_feed_is_claimed_by_one_host_per_pass(pg_url: str) -> None:
     a, b = Store.open_url(pg_url), Store.open_url(pg_url)
+    a.host, b.host = "host-a", "host-b"  # as SYNDICATE_HOST (default: the hostname) names them
     now = 1_000_000.0
     assert a.claim_feeds({FEED: ("f", None)}, now=now) == {FEED}  # a never-seen feed gets its row here
     assert b.claim_feeds({FEED: ("f", None)}, now=now + 1) == set()  # a's lease runs
     # a records the fetch: the lease ends, and b, which read the feed's state before, does not fetch it again.
     a.record_fetch(FEED, "f", etag='"1"', now=now + 2)
     assert b.claim_feeds({FEED: ("f", None)}, now=now + 3) == set()
-    # Read afresh: a run starting within FEED_PASS_SECONDS of a's pass is the same pass; the next one is b's.
+    # Read afresh: b's run starting within FEED_PASS_SECONDS of a's is the same pass; the next one is b's.
     fresh = b.feed_state(FEED)
     assert fresh is not None and fresh.last_fetch_at == now + 2
     assert b.claim_feeds({FEED: ("f", fresh.last_fetch_at)}, now=now + 2 + FEED_PASS_SECONDS - 1) == set()
-    assert b.claim_feeds({FEED: ("f", fresh.last_fetch_at)}, now=now + 2 + FEED_PASS_SECONDS + 1) == {FEED}
+    # a's own next run is not held back (on one host the schedule alone decides, as with a file).
+    assert a.claim_feeds({FEED: ("f", fresh.last_fetch_at)}, now=now + 3) == {FEED}
+    a.record_fetch(FEED, "f", etag='"2"', now=now + 3)
+    later = b.feed_state(FEED)
+    assert later is not None
+    assert b.claim_feeds({FEED: ("f", later.last_fetch_at)}, now=now + 3 + FEED_PASS_SECONDS + 1) == {FEED}
     a.close(), b.close()
 
 
