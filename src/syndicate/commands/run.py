@@ -82,7 +82,7 @@ def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = 
                 report.events.append(Event("queued", f"queued: {plan.dispatch.title} <{plan.dispatch.url}>",
                                            dispatch_id=plan.dispatch.id, url=plan.dispatch.url))
             # Nothing due (the usual cron run) never loads the engine, tenacity or an adapter.
-            if deliver and outbox.anything_due(store, settings.enabled_platforms()):
+            if deliver and outbox.anything_due(store, tuple(a.name for a in settings.enabled_accounts())):
                 from syndicate.delivery.engine import deliver_due
 
                 # Card fetches spent part of the run's one budget: delivery gets what is left of it.
@@ -96,12 +96,12 @@ def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = 
 
 def require_a_network(settings: Settings) -> None:
     """A run that can post nowhere must consume nothing: refuse it before the state file is touched."""
-    if settings.enabled_platforms():
+    if settings.enabled_accounts():
         return
     raise ConfigError(
         "no network is enabled, so nothing would be posted (and nothing is fetched or marked seen): set "
         "`enabled = true` under [x], [bluesky] or [mastodon] (with its handle/instance and credentials; "
-        "`syndicate check` verifies them)",
+        "`syndicate check` verifies them), or add an [[accounts]] table",
         path=str(settings.path) if settings.path else None,
     )
 

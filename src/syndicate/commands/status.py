@@ -8,7 +8,7 @@ from syndicate.delivery import outbox
 from syndicate.delivery.budget import month_start
 from syndicate.delivery.schedule import due_at
 from syndicate.errors import SyndicateError
-from syndicate.model import PLATFORM_NAMES as NAMES
+from syndicate.model import account_label
 from syndicate.settings import FeedSettings, Settings
 from syndicate.store import FeedState, Store
 
@@ -64,10 +64,18 @@ def render_status(settings: Settings, *, limit: int = 20, now: float | None = No
         held = store.conn.execute("SELECT COUNT(*) FROM dispatches WHERE held = 1").fetchone()[0]
         if held:
             out.append(f"Held for review: {held} (release with `syndicate release ID`)")
-        if settings.x.enabled:
-            spent = outbox.month_spend(store, "x", month_start(datetime.now(UTC).timestamp()))
-            budget = settings.x.monthly_budget
-            out.append(f"X spend this month: {spent:.3f}" + (f" of {budget:.3f}" if budget is not None else ""))
+        since = month_start(datetime.now(UTC).timestamp())
+        x_accounts = [a for a in settings.enabled_accounts() if a.platform == "x"]
+        for account in x_accounts:  # per account: each has its own monthly_budget
+            spent = outbox.month_spend(store, account.name, since)
+            budget = getattr(account.settings, "monthly_budget", None)
+            out.append(f"{account_label(account.name, 'x')} spend this month: {spent:.3f}"
+                       + (f" of {budget:.3f}" if budget is not None else ""))
+        app_budget = settings.x.app_monthly_budget
+        if x_accounts and (len(x_accounts) > 1 or app_budget is not None):  # X bills the app: all accounts
+            spent = outbox.month_spend(store, "", since, platform="x")
+            out.append(f"X app spend this month (every X account): {spent:.3f}"
+                       + (f" of {app_budget:.3f}" if app_budget is not None else ""))
         out.append("")
         out.append("Feeds:")
         configured = {feed.url: feed for feed in settings.feeds}
@@ -94,10 +102,10 @@ def render_status(settings: Settings, *, limit: int = 20, now: float | None = No
                 out.append("    " + _retraction_line(retraction))
                 for p in outbox.parts_of(store, dispatch_id, action=outbox.DELETE):
                     if p.state in (outbox.FAILED, outbox.UNKNOWN, outbox.DEFERRED):
-                        out.append(f"    {NAMES.get(p.platform, p.platform):8} delete {p.part}/{p.of_parts} "
+                        out.append(f"    {account_label(p.account_name, p.platform):8} delete {p.part}/{p.of_parts} "
                                    f"{p.state} — {p.last_error or ''}")
             for p in outbox.parts_of(store, dispatch_id):
-                line = f"    {NAMES.get(p.platform, p.platform):8} {p.part}/{p.of_parts} {p.state}"
+                line = f"    {account_label(p.account_name, p.platform):8} {p.part}/{p.of_parts} {p.state}"
                 if p.remote_url:
                     line += f" {p.remote_url}"
                 if p.state == outbox.DEFERRED and p.not_before:
