@@ -134,50 +134,59 @@ def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Pu
         if due or deletes:
             work.append((account, due, deletes))
     results: list[list[Event]] = [[] for _ in work]
+    side_by_side = len(work) > 1 and not store.readonly and store.path is not None
+    # Each worker's store connection and publisher are opened here, one after another: opening a
+    # publisher imports its SDK, and imports racing in threads can fail on SDKs' circular imports.
+    stores = [(store.reopen() or store) if side_by_side else store for _ in work]
+    opened: list[Publisher | None] = []
+    for (account, _, _), own, events in zip(work, stores, results, strict=True):
+        try:
+            opened.append(publishers[account.name] if publishers is not None else _open(account, settings, own))
+        except AuthError as exc:
+            events.append(_auth_event(account, exc))
+            opened.append(None)
 
-    def deliver(i: int, own_store: Store) -> None:
+    def deliver(i: int) -> None:
         account, due, deletes = work[i]
-        _deliver_account(account, due, deletes, settings, own_store, publishers, clock, deadline, app_budget,
-                         results[i])
+        pub = opened[i]
+        if pub is not None:
+            _deliver_account(account, pub, due, deletes, settings, stores[i], clock, deadline, app_budget, results[i])
 
-    if len(work) == 1 or store.reopen is None or store.readonly or store.path is None:
-        for i in range(len(work)):
-            deliver(i, store)
-    else:
-        import threading
+    try:
+        if not side_by_side:
+            for i in range(len(work)):
+                deliver(i)
+        else:
+            import threading
 
-        def worker(i: int) -> None:
-            own = store.reopen()
-            try:
-                deliver(i, own or store)
-            finally:
-                if own is not None:
-                    own.close()
-
-        threads = [threading.Thread(target=worker, args=(i,), name=f"deliver-{work[i][0].name}")
-                   for i in range(len(work))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+            threads = [threading.Thread(target=deliver, args=(i,), name=f"deliver-{work[i][0].name}")
+                       for i in range(len(work))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        for own in stores:
+            if own is not store:
+                own.close()
     return [e for events in results for e in events]
 
 
-def _deliver_account(account: Account, due: list[str], deletes: list[outbox.Part], settings: Settings,
-                     store: Store, publishers: Mapping[str, Publisher] | None, clock: Clock, deadline: float,
-                     app_budget: AppBudget, events: list[Event]) -> None:
-    """One account's worker: open its publisher, carry out its deletes and posts, report a stall."""
+def _deliver_account(account: Account, pub: Publisher, due: list[str], deletes: list[outbox.Part],
+                     settings: Settings, store: Store, clock: Clock, deadline: float, app_budget: AppBudget,
+                     events: list[Event]) -> None:
+    """One account's worker: carry out its deletes and posts, then report a stall."""
     label = account_label(account.name, account.platform)
-    try:
-        pub = publishers[account.name] if publishers is not None else _open(account, settings, store)
-    except AuthError as exc:
-        events.append(_auth_event(account, exc))
-        return
     try:
         _Platform(account, pub, settings, store, clock, deadline, events, app_budget).run(due, deletes)
     except Exception as exc:  # a bug or an untranslated library error: the other accounts carry on
         if os.environ.get("SYNDICATE_RAISE_ERRORS"):
-            raise
+            import threading
+            import traceback
+
+            if threading.current_thread() is threading.main_thread():
+                raise
+            traceback.print_exc()  # a worker thread: show it, and let the run report the rest
         log.debug("%s: unexpected error", account.name, exc_info=True)
         # Only the type: an untranslated error's text may quote a request. A part that was in
         # flight stays `sending`, so the next run looks it up before sending anything.
