@@ -73,8 +73,8 @@ def test_accounts_each_with_their_own_settings(tmp_path: Path) -> None:
     assert (ana.platform, ana.compose.mode, ana.delivery.quiet_hours) == ("bluesky", "thread", ("22:00", "07:00"))
     assert ana.delivery.max_posts_per_run == 7
     assert by_name["mastodon"].compose.mode == "teaser" and by_name["mastodon"].delivery.quiet_hours is None
-    assert getattr(by_name["ana-masto"].settings, "visibility") == "unlisted"
-    assert getattr(by_name["desk-x"].settings, "monthly_budget") == 2.5
+    assert by_name["ana-masto"].settings.visibility == "unlisted"
+    assert by_name["desk-x"].settings.monthly_budget == 2.5
     assert settings.x.app_monthly_budget == 10.0
     ana_feed, desk_feed = settings.feeds
     assert [a.name for a in accounts_for(ana_feed, settings)] == ["ana-bsky", "ana-masto", "desk-x"]
