@@ -279,3 +279,27 @@ def test_accounts_are_delivered_side_by_side(tmp_path: Path, pds: PdsHandle, mon
         assert titles([s.text for s in ana]) == ["Dispatch ana 001", "Dispatch ana 002", "Dispatch ana 003"]
         assert titles([s.text for s in ben]) == ["Dispatch ben 001", "Dispatch ben 002", "Dispatch ben 003"]
         assert ben[0].created_at < ana[-1].created_at and ana[0].created_at < ben[-1].created_at
+
+
+def test_a_missing_secret_names_the_account_and_its_variable_and_others_post(tmp_path: Path,
+                                                                             pds: PdsHandle) -> None:
+    with newsroom(tmp_path, pds) as room:
+        room.feed("ana", 1)
+        room.feed("ben", 1)
+        room.write(bluesky=False)
+        env = {k: v for k, v in room.env.items() if k != "SYNDICATE_X_ACCESS_TOKEN_SECRET__BEN_X"}
+        run = run_cli(room.config, "run", env=env)
+        assert run.returncode == 1
+        assert ("X ben-x: credentials refused: missing credentials: set SYNDICATE_X_ACCESS_TOKEN_SECRET__BEN_X "
+                "(or SYNDICATE_X_ACCESS_TOKEN_SECRET__BEN_X_FILE naming a file)") in run.stderr
+        assert len(room.x_ana.tweets) == 1 and len(room.masto.statuses) == 2 and room.x_ben.tweets == []
+        check = run_cli(room.config, "check", env=env)
+        assert check.returncode == 1
+        assert "Mastodon ben-masto: ok, posting as @ben" in check.stdout
+        assert "X ana-x: ok, posting as @syndicate_test" in check.stdout
+        assert "X ben-x: credentials refused: missing credentials" in check.stdout
+        retry = run_cli(room.config, "status", env=env)
+        assert "    X ben-x  1/1 planned\n" in retry.stdout  # queued, not failed
+        for out in (run.stdout + run.stderr, check.stdout + check.stderr, retry.stdout):
+            for secret in (BEN_X_TOKEN, BEN_MASTODON_TOKEN, MASTODON_CANARY, *X_CANARY.values()):
+                assert secret not in out

@@ -118,6 +118,13 @@ def render_status(settings: Settings, *, limit: int = 20, now: float | None = No
         store.close()
 
 
+def _to_accounts(store: Store, dispatch_id: str) -> str:
+    """ " to x, ana-bsky": the accounts a dispatch's unsent posts go to."""
+    rows = store.conn.execute("SELECT DISTINCT account FROM parts WHERE dispatch_id = ? AND action = 'post' AND "
+                              "state IN ('planned', 'deferred', 'sending') ORDER BY account", (dispatch_id,)).fetchall()
+    return f" to {', '.join(r[0] for r in rows)}" if rows else ""
+
+
 def _retraction_line(r: outbox.Retraction) -> str:
     """E.g. "retracted 2026-11-30 12:00 UTC: deleted 6 of 8, 2 pending, 0 failed; 1 part cancelled"."""
     done, failed = r.deletes.get(outbox.SENT, 0), r.deletes.get(outbox.FAILED, 0)
@@ -137,7 +144,7 @@ def release_dispatch(settings: Settings, dispatch_id: str) -> str:
         _require_dispatch(store, dispatch_id)
         cur = store.conn.execute("UPDATE dispatches SET held = 0 WHERE id = ? AND held = 1", (dispatch_id,))
         if cur.rowcount:
-            return f"Released {dispatch_id}: the next run posts it."
+            return f"Released {dispatch_id}: the next run posts it{_to_accounts(store, dispatch_id)}."
         return f"{dispatch_id} was not held."
     finally:
         store.close()
@@ -159,6 +166,11 @@ def retry_dispatch(settings: Settings, dispatch_id: str) -> str:
     try:
         _require_dispatch(store, dispatch_id)
         with store.transaction() as c:
+            # The accounts whose rows this re-queues, for the message (read inside the same transaction).
+            accounts = [r[0] for r in c.execute(
+                "SELECT DISTINCT account FROM parts WHERE dispatch_id = ? AND " + _NOT_RETRACTED +
+                " AND (state IN ('failed', 'deferred', 'unknown') OR (state = 'skipped' AND last_error NOT LIKE "
+                "'budget:%')) ORDER BY account", (dispatch_id,))]
             failed = c.execute(
                 "UPDATE parts SET state = 'planned', not_before = NULL WHERE dispatch_id = ? AND " + _NOT_RETRACTED +
                 " AND (state = 'failed' OR (state = 'skipped' AND last_error NOT LIKE 'budget:%') "
@@ -167,6 +179,8 @@ def retry_dispatch(settings: Settings, dispatch_id: str) -> str:
                 "UPDATE parts SET state = 'sending' WHERE dispatch_id = ? AND " + _NOT_RETRACTED +
                 " AND state = 'unknown'", (dispatch_id,)).rowcount
         n = failed + unknown
-        return f"Re-queued {n} part(s) of {dispatch_id}." if n else f"Nothing to retry for {dispatch_id!r}."
+        if not n:
+            return f"Nothing to retry for {dispatch_id!r}."
+        return f"Re-queued {n} part(s) of {dispatch_id} (on {', '.join(accounts)})."
     finally:
         store.close()
