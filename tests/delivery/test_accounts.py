@@ -50,7 +50,7 @@ class Newsroom:  # also what run_inproc needs of a Setup: .config
     env: dict[str, str]
     ben_masto_id: str
     extra: str = ""  # more TOML, appended
-    x_extra: dict[str, str] | None = None  # more keys per X account name
+    account_extra: dict[str, str] | None = None  # more TOML lines per account name
 
     @property
     def config(self) -> Path:
@@ -80,7 +80,7 @@ class Newsroom:  # also what run_inproc needs of a Setup: .config
         for name, platform, table in accounts:
             lines += ["[[accounts]]", f'name = "{name}"', f'platform = "{platform}"', "timeout = 10"]
             lines += [f"{k} = {json.dumps(v)}" for k, v in table.items()]
-            lines += (self.x_extra or {}).get(name, "").splitlines() + [""]
+            lines += (self.account_extra or {}).get(name, "").splitlines() + [""]
         for who in ("ana", "ben"):
             names = [n for n, _, _ in accounts if n.startswith(who)]
             lines += ["[[feeds]]", f'url = "{who}.xml"', f'name = "{who}"', "backfill = 10",
@@ -239,7 +239,7 @@ def test_x_budgets_per_account_and_app_wide_hold_across_parallel_workers(tmp_pat
         room.feed("ana", 3)
         room.feed("ben", 3)
         room.extra = "[x]\napp_monthly_budget = 0.06\n"
-        room.x_extra = {"ana-x": "monthly_budget = 0.03"}
+        room.account_extra = {"ana-x": "monthly_budget = 0.03"}
         room.write(bluesky=False)
         set_env(monkeypatch, room.env)
         report = run_inproc(room, VirtualClock())  # type: ignore[arg-type]
@@ -303,3 +303,30 @@ def test_a_missing_secret_names_the_account_and_its_variable_and_others_post(tmp
         for out in (run.stdout + run.stderr, check.stdout + check.stderr, retry.stdout):
             for secret in (BEN_X_TOKEN, BEN_MASTODON_TOKEN, MASTODON_CANARY, *X_CANARY.values()):
                 assert secret not in out
+
+
+def test_quiet_hours_and_max_posts_per_run_are_each_accounts_own(tmp_path: Path, pds: PdsHandle,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """ana-masto is in its own quiet hours now (queued, not dropped); ben-x posts one dispatch per
+    run; the others, with [delivery]'s defaults, post everything."""
+    from datetime import UTC, datetime, timedelta
+
+    clock = VirtualClock()
+    now = datetime.fromtimestamp(clock.wall(), UTC)
+    quiet = [(now - timedelta(hours=1)).strftime("%H:%M"), (now + timedelta(hours=1)).strftime("%H:%M")]
+    with newsroom(tmp_path, pds) as room:
+        room.feed("ana", 2)
+        room.feed("ben", 2)
+        room.account_extra = {"ana-masto": f"quiet_hours = {json.dumps(quiet)}", "ben-x": "max_posts_per_run = 1"}
+        room.write(bluesky=False)
+        set_env(monkeypatch, room.env)
+        run_inproc(room, clock)  # type: ignore[arg-type]
+        states = {a: [r["state"] for r in parts(room.state) if r["account"] == a]
+                  for a in ("ana-masto", "ben-masto", "ana-x", "ben-x")}
+        assert states == {"ana-masto": ["planned", "planned"], "ben-masto": ["sent", "sent"],
+                          "ana-x": ["sent", "sent"], "ben-x": ["sent", "planned"]}
+        clock.jump(3 * 3600)  # past ana-masto's quiet hours
+        run_inproc(room, clock)  # type: ignore[arg-type]
+        assert {r["state"] for r in parts(room.state)} == {"sent"}
+        assert titles([s.text for s in room.masto.statuses if s.account_id == room.masto.account_id]) == [
+            "Dispatch ana 001", "Dispatch ana 002"]
