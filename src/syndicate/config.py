@@ -31,6 +31,7 @@ from syndicate.settings import (
     FetchSettings,
     MastodonSettings,
     Settings,
+    StatsSettings,
     XSettings,
     secret_variable,
 )
@@ -99,7 +100,8 @@ def load_config(path: Path) -> Settings:
 
 def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
     v = _Validator(str(path), path.parent)
-    v.check_keys(raw, ("state", "feeds", "accounts", "x", "bluesky", "mastodon", "compose", "delivery", "fetch"), "")
+    v.check_keys(raw, ("state", "feeds", "accounts", "x", "bluesky", "mastodon", "compose", "delivery", "fetch",
+                       "stats"), "")
 
     state = v.table(raw, "state")
     v.check_keys(state, ("path",), "state")
@@ -135,6 +137,7 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
     for i, a in enumerate(accounts_raw):
         accounts.append(_account(v, a, i, compose_raw, delivery_raw, [acc.name for acc in accounts]))
     names_known = (*PLATFORMS, *(a.name for a in accounts))
+    stats = _stats(v, v.table(raw, "stats"))
 
     feeds_raw = raw.get("feeds", [])
     if not isinstance(feeds_raw, list) or not all(isinstance(f, dict) for f in feeds_raw):
@@ -146,7 +149,8 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
             raise ConfigError(f"two feeds are named {name!r}: names must be unique", path=v.path, key="feeds")
 
     return Settings(path=path, state_path=state_path, feeds=feeds, x=x, bluesky=bluesky, mastodon=mastodon,
-                    compose=compose, delivery=delivery, fetch=fetch, accounts=tuple(accounts))
+                    compose=compose, delivery=delivery, fetch=fetch, stats=stats,
+                    accounts=tuple(accounts))
 
 
 _PLATFORM_CLASSES: dict[str, type] = {"x": XSettings, "bluesky": BlueskySettings, "mastodon": MastodonSettings}
@@ -160,7 +164,8 @@ def _platform_table(v: _Validator, platform: str, raw: dict[str, Any], where: st
                     account: str | None = None) -> Any:
     """A network's settings table ([x], or an [[accounts]] table's own keys), checked."""
     checks: dict[str, Callable[[Any, str, str], None]] = (
-        {"api_base": _http_url} if platform == "x" else {"service": _http_url} if platform == "bluesky"
+        {"api_base": _http_url} if platform == "x" else {"service": _http_url, "appview": _http_url}
+        if platform == "bluesky"
         else {"instance": _http_url, "visibility": _one_of("public", "unlisted", "private", "direct")})
     table = v.dataclass_from(_PLATFORM_CLASSES[platform], raw, where, checks=checks, account=account)
     if platform == "mastodon" and table.enabled and not table.instance:
@@ -308,6 +313,24 @@ def _compose_for_account(v: _Validator, raw: dict[str, Any], platform: str, over
 
 
 # -- value checks: (value, key, path) -> None, raising ConfigError ------------------------------
+
+def _stats(v: _Validator, raw: dict[str, Any]) -> StatsSettings:
+    """[stats]: `after` is a list of durations ("1h", "24h", "7d"), `window_days` a positive number."""
+    raw = dict(raw)
+    if "after" in raw:
+        after = raw["after"]
+        if not isinstance(after, list) or not after:
+            raise ConfigError(f'expected a list of durations like ["1h", "24h", "7d"], got {after!r}',
+                              path=v.path, key="stats.after")
+        raw["after"] = sorted({_duration(a, "stats.after", v.path) for a in after})
+    return typing.cast(StatsSettings, v.dataclass_from(StatsSettings, raw, "stats",
+                                                      checks={"window_days": _positive}))
+
+
+def _positive(value: Any, key: str, path: str) -> None:
+    if value <= 0:
+        raise ConfigError(f"expected a number above 0, got {value!r}", path=path, key=key)
+
 
 def _http_url(value: Any, key: str, path: str) -> None:
     if value is None:

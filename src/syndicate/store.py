@@ -9,6 +9,8 @@ Tables (see MIGRATIONS for the exact schema):
                with its state machine planned → sending → sent | failed | deferred | skipped | unknown
   sessions     platform sessions to reuse (Bluesky), so cron runs don't log in every time
   limits       platform limits read from the servers (e.g. a Mastodon instance's max_characters)
+  snapshots    readings of a sent post's engagement over time (likes, reposts, replies, quotes)
+  replies      replies under our posts, as plain text
 
 Every write commits at once (autocommit + explicit transactions), so a crash
 loses at most the step in flight. A transaction opened inside another joins it:
@@ -178,13 +180,48 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX parts_state ON parts(state, platform);
     ALTER TABLE dispatches ADD COLUMN retracted_at REAL;  -- unix time of `syndicate retract`; NULL: not retracted
     """,
-    # 6 (accounts): many accounts per network. A row belongs to one account (`account`: its name
+    # 6: the loop back from followers (issue 12). A snapshot is one reading of one sent post's
+    # engagement, never overwritten: the rows of a post are its curve. NULL: the network does not
+    # report that figure. `account` names the account that made the post (today: its platform).
+    # `cost`: what the reading was billed (X bills each post read), counted against monthly_budget.
+    # A reply is stored once, by its id on its network.
+    """
+    CREATE TABLE snapshots (
+        dispatch_id    TEXT NOT NULL,
+        platform       TEXT NOT NULL,
+        account        TEXT NOT NULL,
+        part           INTEGER NOT NULL,
+        read_at        REAL NOT NULL,               -- unix time
+        likes          INTEGER,
+        reposts        INTEGER,
+        replies        INTEGER,
+        quotes         INTEGER,
+        cost           REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (dispatch_id, platform, account, part, read_at)
+    );
+    CREATE INDEX snapshots_read_at ON snapshots(platform, read_at);
+    CREATE TABLE replies (
+        platform       TEXT NOT NULL,
+        remote_id      TEXT NOT NULL,               -- the reply's id (Bluesky: its at:// URI)
+        dispatch_id    TEXT NOT NULL,
+        account        TEXT NOT NULL,
+        part           INTEGER NOT NULL,            -- the part it answers (or the thread's first)
+        author         TEXT NOT NULL,
+        text           TEXT NOT NULL,               -- plain text, HTML already made text
+        url            TEXT,
+        created_at     REAL,
+        stored_at      REAL NOT NULL,
+        PRIMARY KEY (platform, remote_id)
+    );
+    CREATE INDEX replies_dispatch ON replies(dispatch_id);
+    """,
+    # 7 (accounts): many accounts per network. A row belongs to one account (`account`: its name
     # in the config; [x] [bluesky] [mastodon] are the accounts named like their network, so every
     # earlier row gets account = platform, and its key stays as it was: nothing is reposted after
     # the upgrade). Everything keyed by platform before (the key, pacing, spend, spacing, stalls)
     # is keyed by account now.
     """
-    CREATE TABLE parts_v6 (
+    CREATE TABLE parts_v7 (
         dispatch_id    TEXT NOT NULL REFERENCES dispatches(id),
         account        TEXT NOT NULL,                 -- the account's name ('x', 'ana-bsky', …)
         platform       TEXT NOT NULL,                 -- its network: 'x' | 'bluesky' | 'mastodon'
@@ -208,14 +245,14 @@ MIGRATIONS: tuple[str, ...] = (
         deferred_since REAL,
         PRIMARY KEY (dispatch_id, account, action, part)
     );
-    INSERT INTO parts_v6 (dispatch_id, account, platform, action, part, of_parts, state, key, rkey, post, attempts,
+    INSERT INTO parts_v7 (dispatch_id, account, platform, action, part, of_parts, state, key, rkey, post, attempts,
                           not_before, remote_id, remote_url, uri, cid, cost, sent_at, last_error, updated_at,
                           deferred_since)
         SELECT dispatch_id, platform, platform, action, part, of_parts, state, key, rkey, post, attempts,
                not_before, remote_id, remote_url, uri, cid, cost, sent_at, last_error, updated_at, deferred_since
         FROM parts;
     DROP TABLE parts;
-    ALTER TABLE parts_v6 RENAME TO parts;
+    ALTER TABLE parts_v7 RENAME TO parts;
     CREATE INDEX parts_state ON parts(state, account);
     """,
 )

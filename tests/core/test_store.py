@@ -178,9 +178,9 @@ def test_a_post_and_its_delete_are_two_rows_after_migration_5(tmp_path: Path) ->
     store.close()
 
 
-def test_rows_belong_to_accounts_after_migration_6_and_keep_their_keys(tmp_path: Path) -> None:
+def test_rows_belong_to_accounts_after_migration_7_and_keep_their_keys(tmp_path: Path) -> None:
     """Schemas 1-5 keyed parts by (dispatch, platform, action, part): a second account on the same
-    network could not have had a row. After migration 6 every old row belongs to the account named
+    network could not have had a row. After migration 7 every old row belongs to the account named
     like its platform (the default [mastodon]), with its key unchanged (so nothing is reposted after
     the upgrade), and another Mastodon account's row of the same part lives beside it."""
     from syndicate.delivery import outbox

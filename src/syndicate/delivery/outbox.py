@@ -255,12 +255,14 @@ def anything_due(store: Store, accounts: tuple[str, ...]) -> bool:
 
 
 def month_spend(store: Store, account: str, month_start: float, *, platform: str | None = None) -> float:
-    """What `account` billed since `month_start`: posts and deletes alike (X bills both). With
-    `platform` (and account ""): every account of that network together (X bills the app)."""
+    """What `account` billed since `month_start`: posts and deletes alike (X bills both), and the
+    engagement readings (X bills each post read; the `snapshots` table, issue 12). With `platform`
+    (and account ""): every account of that network together (X bills the app)."""
     column, value = ("platform", platform) if platform else ("account", account)
     row = store.conn.execute(
-        f"SELECT COALESCE(SUM(cost), 0) FROM parts WHERE {column} = ? AND state = ? AND sent_at >= ?",
-        (value, SENT, month_start),
+        f"SELECT (SELECT COALESCE(SUM(cost), 0) FROM parts WHERE {column} = ? AND state = ? AND sent_at >= ?) "
+        f"+ (SELECT COALESCE(SUM(cost), 0) FROM snapshots WHERE {column} = ? AND read_at >= ?)",
+        (value, SENT, month_start, value, month_start),
     ).fetchone()
     return float(row[0])
 
