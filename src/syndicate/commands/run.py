@@ -128,6 +128,8 @@ def _snapshots_due(settings: Settings, store: Store, now: float) -> bool:
         f"SELECT EXISTS (SELECT 1 FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
         f"WHERE p.state = 'sent' AND p.platform IN ({','.join('?' * len(platforms))}) AND p.action = 'post' "
         f"AND p.remote_id IS NOT NULL AND d.retracted_at IS NULL AND p.sent_at >= ? AND p.sent_at + ? <= ? "
+        # The default accounts' posts only, as `snapshots.sent_posts` reads (the others are not read yet).
+        "AND p.account = p.platform "
         # `+s.platform`: look the post's readings up by the primary key (dispatch first), not through
         # the (platform, read_at) index, which would scan a network's every reading for each post.
         f"AND {latest_mark} > COALESCE((SELECT MAX(s.read_at) FROM snapshots s WHERE s.dispatch_id = p.dispatch_id "
