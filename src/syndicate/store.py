@@ -8,7 +8,7 @@ Tables (see MIGRATIONS for the exact schema):
   entries      every entry ever seen, per feed (feed URL, entry id), its canonical URL, and why:
                baseline or queued (then with the id of the dispatch accepted from it)
   dispatches   accepted dispatches and their plan (JSON), held or not
-  parts        the outbox: one row per intended change (post a part, delete it) per platform,
+  parts        the outbox: one row per intended change (post a part, delete it) per account,
                with its state machine planned → sending → sent | failed | deferred | skipped | unknown
   sessions     platform sessions to reuse (Bluesky), so cron runs don't log in every time
   limits       platform limits read from the servers (e.g. a Mastodon instance's max_characters)
@@ -244,7 +244,47 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX replies_dispatch ON replies(dispatch_id);
     """,
-    # 7: several hosts on one PostgreSQL state divide the work (unused on an SQLite file, which has
+    # 7 (accounts): many accounts per network. A row belongs to one account (`account`: its name
+    # in the config; [x] [bluesky] [mastodon] are the accounts named like their network, so every
+    # earlier row gets account = platform, and its key stays as it was: nothing is reposted after
+    # the upgrade). Everything keyed by platform before (the key, pacing, spend, spacing, stalls)
+    # is keyed by account now.
+    """
+    CREATE TABLE parts_v7 (
+        dispatch_id    TEXT NOT NULL REFERENCES dispatches(id),
+        account        TEXT NOT NULL,                 -- the account's name ('x', 'ana-bsky', …)
+        platform       TEXT NOT NULL,                 -- its network: 'x' | 'bluesky' | 'mastodon'
+        action         TEXT NOT NULL DEFAULT 'post',
+        part           INTEGER NOT NULL,
+        of_parts       INTEGER NOT NULL,
+        state          TEXT NOT NULL DEFAULT 'planned',
+        key            TEXT NOT NULL,
+        rkey           TEXT,
+        post           TEXT NOT NULL,
+        attempts       INTEGER NOT NULL DEFAULT 0,
+        not_before     REAL,
+        remote_id      TEXT,
+        remote_url     TEXT,
+        uri            TEXT,
+        cid            TEXT,
+        cost           REAL NOT NULL DEFAULT 0,
+        sent_at        REAL,
+        last_error     TEXT,
+        updated_at     REAL NOT NULL,
+        deferred_since REAL,
+        PRIMARY KEY (dispatch_id, account, action, part)
+    );
+    INSERT INTO parts_v7 (dispatch_id, account, platform, action, part, of_parts, state, key, rkey, post, attempts,
+                          not_before, remote_id, remote_url, uri, cid, cost, sent_at, last_error, updated_at,
+                          deferred_since)
+        SELECT dispatch_id, platform, platform, action, part, of_parts, state, key, rkey, post, attempts,
+               not_before, remote_id, remote_url, uri, cid, cost, sent_at, last_error, updated_at, deferred_since
+        FROM parts;
+    DROP TABLE parts;
+    ALTER TABLE parts_v7 RENAME TO parts;
+    CREATE INDEX parts_state ON parts(state, account);
+    """,
+    # 8: several hosts on one PostgreSQL state divide the work (unused on an SQLite file, which has
     # one host): a feed claimed for a pass (until shortly after its fetch is recorded), and one row per
     # account that a delivering host keeps locked (store_postgres.account_claim).
     """
@@ -343,7 +383,10 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             new = not path.exists()
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+            # Delivery workers (one thread per account) each open their own connection (`reopen`);
+            # this one may still be used from them by a publisher opened on it (session saves,
+            # single statements), hence check_same_thread=False.
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
             if new:  # sessions live here: keep the file private to its owner
                 os.chmod(path, 0o600)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -396,6 +439,15 @@ class Store:
             conn.close()
             raise
         return store
+
+    def reopen(self) -> Store | None:
+        """Another connection to the same state, for a delivery worker thread (transactions on
+        one connection cannot interleave). None for an in-memory copy (dry-run): work on it in one thread."""
+        if self.readonly:
+            return None
+        if self.url:  # PostgreSQL: a connection of its own to the same database
+            return Store.open_url(self.url)
+        return Store.open(self.path) if self.path is not None else None
 
     def close(self) -> None:
         if self.url and self.readonly and self.conn.in_transaction:

@@ -16,8 +16,8 @@ def _state(path: Path) -> Store:
     store = Store.open(path)
     with store.transaction() as c:
         c.execute("INSERT INTO dispatches (id, feed, url, title, accepted_at, plan) VALUES ('d1', 'f', 'u', 't', 1, '{}')")
-        c.execute("INSERT INTO parts (dispatch_id, platform, part, of_parts, key, post, updated_at) "
-                  "VALUES ('d1', 'mastodon', 1, 1, 'k1', '{}', 1)")
+        c.execute("INSERT INTO parts (dispatch_id, account, platform, part, of_parts, key, post, updated_at) "
+                  "VALUES ('d1', 'mastodon', 'mastodon', 1, 1, 'k1', '{}', 1)")
     return store
 
 

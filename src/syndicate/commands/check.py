@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from syndicate.delivery.publishers import open_publisher
 from syndicate.errors import AuthError, PaymentRequired, PlatformError
-from syndicate.model import PLATFORM_NAMES as NAMES
+from syndicate.model import account_label
 from syndicate.settings import Settings
 from syndicate.store import open_state, state_label
 
@@ -20,17 +20,18 @@ from syndicate.store import open_state, state_label
 def run_checks(settings: Settings) -> tuple[list[str], bool]:
     where = f"State database: {state_label(settings)}" if settings.state_url else f"State file: {settings.state_path}"
     lines = [f"Config: {settings.path} ok ({len(settings.feeds)} feed(s))", where]
-    platforms = settings.enabled_platforms()
-    if not platforms:
-        lines.append("No platform is enabled: set enabled = true under [x], [bluesky] or [mastodon].")
+    accounts = settings.enabled_accounts()
+    if not accounts:
+        lines.append("No platform is enabled: set enabled = true under [x], [bluesky] or [mastodon], "
+                     "or add an [[accounts]] table.")
         return lines, False
     ok = True
     store = open_state(settings)
     try:
-        for platform in platforms:
-            name = NAMES[platform]
+        for account in accounts:  # each account's own credentials (`<VAR>__<ACCOUNT>` beyond the default three)
+            name, platform = account_label(account.name, account.platform), account.platform
             try:
-                info = open_publisher(platform, settings, store).check()
+                info = open_publisher(account, settings, store).check()
             except PaymentRequired as exc:
                 ok = False
                 lines.append(f"{name}: out of credits or over the spend cap: {exc.reason}")

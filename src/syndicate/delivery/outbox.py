@@ -1,7 +1,7 @@
 """The outbox: accepted dispatches and their post parts, written before any network call.
 
 Accepting a dispatch writes, in one transaction, the dispatch with its plan,
-one row per post part per platform (each with its idempotency key and, for
+one row per post part per account (each with its idempotency key and, for
 Bluesky, a record key fixed now so that every retry reuses it), and the entry
 as seen. `accept_feed` widens that transaction to a whole feed: its HTTP
 validators, its baseline and every dispatch accepted from it commit together,
@@ -55,11 +55,21 @@ class Part:
     last_error: str | None
     deferred_since: float | None = None  # first transient deferral since queued (give_up_after counts from it)
     action: str = POST  # POST: publish `post`; DELETE: delete the post remote_id/uri names (None: look it up)
+    account: str = ""  # the account's name; "" (never stored): the platform's default account
+
+    @property
+    def account_name(self) -> str:
+        return self.account or self.platform
 
 
-def part_key(dispatch_id: str, platform: str, part: int) -> str:
-    """A deterministic idempotency key: the same part always gets the same key."""
-    digest = hashlib.sha256(f"{dispatch_id}\x00{platform}\x00{part}".encode()).hexdigest()
+def part_key(dispatch_id: str, platform: str, part: int, account: str | None = None) -> str:
+    """A deterministic idempotency key: the same part always gets the same key. The default
+    accounts' keys are as before accounts existed (an upgrade reposts nothing); another
+    account's key names it too."""
+    seed = f"{dispatch_id}\x00{platform}\x00{part}"
+    if account is not None and account != platform:
+        seed = f"{dispatch_id}\x00{platform}\x00{account}\x00{part}"
+    digest = hashlib.sha256(seed.encode()).hexdigest()
     return f"syndicate-{digest[:40]}"
 
 
@@ -129,9 +139,9 @@ def accept(store: Store, plan: DispatchPlan, *, held: bool = False, feed_url: st
                 continue
             for i, post in enumerate(pp.posts, start=1):
                 c.execute(
-                    "INSERT OR IGNORE INTO parts (dispatch_id, platform, part, of_parts, key, rkey, post, "
-                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (d.id, pp.platform, i, len(pp.posts), part_key(d.id, pp.platform, i),
+                    "INSERT OR IGNORE INTO parts (dispatch_id, account, platform, part, of_parts, key, rkey, post, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (d.id, pp.name, pp.platform, i, len(pp.posts), part_key(d.id, pp.platform, i, pp.name),
                      new_rkey() if pp.platform == "bluesky" else None,
                      json.dumps(post_to_json(post), ensure_ascii=False), now),
                 )
@@ -149,13 +159,14 @@ def pending_plans(store: Store) -> list[dict[str, Any]]:
     return [json.loads(r[0]) for r in rows]
 
 
-def parts_of(store: Store, dispatch_id: str, platform: str | None = None, action: str = POST) -> list[Part]:
+def parts_of(store: Store, dispatch_id: str, account: str | None = None, action: str = POST) -> list[Part]:
+    """The dispatch's rows (of one account: its name; the default accounts are named like their platform)."""
     sql = "SELECT * FROM parts WHERE dispatch_id = ? AND action = ?"
     args: list[Any] = [dispatch_id, action]
-    if platform:
-        sql += " AND platform = ?"
-        args.append(platform)
-    cur = store.conn.execute(sql + " ORDER BY platform, part", args)
+    if account:
+        sql += " AND account = ?"
+        args.append(account)
+    cur = store.conn.execute(sql + " ORDER BY platform, account, part", args)
     return [_part(dict(zip([c[0] for c in cur.description], row, strict=True))) for row in cur.fetchall()]
 
 
@@ -168,6 +179,7 @@ def _part(row: dict[str, Any]) -> Part:
         attempts=row["attempts"], not_before=row["not_before"], remote_id=row["remote_id"],
         remote_url=row["remote_url"], uri=row["uri"], cid=row["cid"], last_error=row["last_error"],
         deferred_since=row.get("deferred_since"), action=row.get("action", POST),
+        account=row.get("account") or row["platform"],
     )
 
 
@@ -177,8 +189,8 @@ def _update(store: Store, part: Part, now: float | None = None, **values: Any) -
     values["updated_at"] = time.time() if now is None else now
     cols = ", ".join(f"{k} = ?" for k in values)
     store.conn.execute(
-        f"UPDATE parts SET {cols} WHERE dispatch_id = ? AND platform = ? AND action = ? AND part = ?",
-        (*values.values(), part.dispatch_id, part.platform, part.action, part.part),
+        f"UPDATE parts SET {cols} WHERE dispatch_id = ? AND account = ? AND action = ? AND part = ?",
+        (*values.values(), part.dispatch_id, part.account_name, part.action, part.part),
     )
 
 
@@ -214,49 +226,51 @@ def mark(store: Store, part: Part, state: str, reason: str | None, *, not_before
     _update(store, part, now, state=state, last_error=reason, not_before=not_before)
 
 
-def due_dispatches(store: Store, platform: str) -> list[str]:
-    """Dispatch ids with parts still to send on `platform`, in the order they were accepted.
+def due_dispatches(store: Store, account: str) -> list[str]:
+    """Dispatch ids with parts still to send on `account`, in the order they were accepted.
     A retracted dispatch is never among them (its unsent parts are skipped when it is retracted;
     this holds even if a part were re-queued by hand)."""
     rows = store.conn.execute(
         "SELECT d.id FROM dispatches d WHERE d.held = 0 AND d.retracted_at IS NULL AND EXISTS (SELECT 1 "
-        "FROM parts p WHERE p.dispatch_id = d.id AND p.platform = ? AND p.action = 'post' "
+        "FROM parts p WHERE p.dispatch_id = d.id AND p.account = ? AND p.action = 'post' "
         "AND p.state IN (?, ?, ?)) ORDER BY d.accepted_at, d.rowid",
-        (platform, PLANNED, SENDING, DEFERRED),
+        (account, PLANNED, SENDING, DEFERRED),
     ).fetchall()
     return [r[0] for r in rows]
 
 
-def anything_due(store: Store, platforms: tuple[str, ...]) -> bool:
-    """Whether any of `platforms` has a part `due_dispatches` would return: one cheap query, so
+def anything_due(store: Store, accounts: tuple[str, ...]) -> bool:
+    """Whether any of `accounts` (names) has a part `due_dispatches` would return: one cheap query, so
     an idle run decides "nothing to deliver" without loading the delivery engine."""
-    if not platforms:
+    if not accounts:
         return False
-    marks = ", ".join("?" * len(platforms))
+    marks = ", ".join("?" * len(accounts))
     row = store.conn.execute(
         "SELECT EXISTS (SELECT 1 FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE "
         "((p.action = 'post' AND d.held = 0 AND d.retracted_at IS NULL) OR p.action = 'delete') "
-        f"AND p.platform IN ({marks}) AND p.state IN (?, ?, ?))",
-        (*platforms, PLANNED, SENDING, DEFERRED),
+        f"AND p.account IN ({marks}) AND p.state IN (?, ?, ?))",
+        (*accounts, PLANNED, SENDING, DEFERRED),
     ).fetchone()
     return bool(row[0])
 
 
-def month_spend(store: Store, platform: str, month_start: float) -> float:
-    """What `platform` billed since `month_start`: posts and deletes alike (X bills both), and the
-    engagement readings (X bills each post read; the `snapshots` table, issue 12)."""
+def month_spend(store: Store, account: str, month_start: float, *, platform: str | None = None) -> float:
+    """What `account` billed since `month_start`: posts and deletes alike (X bills both), and the
+    engagement readings (X bills each post read; the `snapshots` table, issue 12). With `platform`
+    (and account ""): every account of that network together (X bills the app)."""
+    column, value = ("platform", platform) if platform else ("account", account)
     row = store.conn.execute(
-        "SELECT (SELECT COALESCE(SUM(cost), 0) FROM parts WHERE platform = ? AND state = ? AND sent_at >= ?) "
-        "+ (SELECT COALESCE(SUM(cost), 0) FROM snapshots WHERE platform = ? AND read_at >= ?)",
-        (platform, SENT, month_start, platform, month_start),
+        f"SELECT (SELECT COALESCE(SUM(cost), 0) FROM parts WHERE {column} = ? AND state = ? AND sent_at >= ?) "
+        f"+ (SELECT COALESCE(SUM(cost), 0) FROM snapshots WHERE {column} = ? AND read_at >= ?)",
+        (value, SENT, month_start, value, month_start),
     ).fetchone()
     return float(row[0])
 
 
-def last_sent_at(store: Store, platform: str) -> float | None:
+def last_sent_at(store: Store, account: str) -> float | None:
     # Posts only: min_spacing_seconds keeps a timeline from filling in a burst; a delete adds nothing to it.
-    row = store.conn.execute("SELECT MAX(sent_at) FROM parts WHERE platform = ? AND action = 'post'",
-                             (platform,)).fetchone()
+    row = store.conn.execute("SELECT MAX(sent_at) FROM parts WHERE account = ? AND action = 'post'",
+                             (account,)).fetchone()
     return float(row[0]) if row[0] is not None else None
 
 
@@ -265,23 +279,23 @@ def dispatch_title(store: Store, dispatch_id: str) -> str:
     return row[0] if row else dispatch_id
 
 
-def stalled(store: Store, platform: str, *, older_than: float) -> tuple[int, float, str | None] | None:
-    """(parts due, first deferred at, the latest error) when `platform` has had parts deferred
+def stalled(store: Store, account: str, *, older_than: float) -> tuple[int, float, str | None] | None:
+    """(parts due, first deferred at, the latest error) when `account` has had parts deferred
     since before `older_than` and sent nothing since then; None otherwise."""
-    last = last_sent_at(store, platform)
+    last = last_sent_at(store, account)
     if last is not None and last >= older_than:
         return None
     row = store.conn.execute(
         # A `planned` part's deferred_since is from before a `retry` (reset when it is next sent).
         "SELECT COUNT(*), MIN(CASE WHEN p.state != 'planned' THEN p.deferred_since END) "
         "FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
-        "WHERE p.platform = ? AND d.held = 0 AND p.state IN (?, ?, ?)",
-        (platform, PLANNED, SENDING, DEFERRED)).fetchone()
+        "WHERE p.account = ? AND d.held = 0 AND p.state IN (?, ?, ?)",
+        (account, PLANNED, SENDING, DEFERRED)).fetchone()
     if not row or row[1] is None or row[1] >= older_than:
         return None
     error = store.conn.execute(
-        "SELECT last_error FROM parts WHERE platform = ? AND state = ? AND last_error IS NOT NULL "
-        "ORDER BY updated_at DESC LIMIT 1", (platform, DEFERRED)).fetchone()
+        "SELECT last_error FROM parts WHERE account = ? AND state = ? AND last_error IS NOT NULL "
+        "ORDER BY updated_at DESC LIMIT 1", (account, DEFERRED)).fetchone()
     return int(row[0]), float(row[1]), error[0] if error else None
 
 
@@ -322,9 +336,9 @@ def retract(store: Store, dispatch_id: str, *, now: float | None = None) -> Retr
         # Copied in SQL, the post as stored: a delete row concerns exactly the post its part made.
         # A part that may have landed gets a delete with no target: delivery looks it up first.
         c.execute(
-            "INSERT OR IGNORE INTO parts (dispatch_id, platform, action, part, of_parts, key, rkey, post, "
+            "INSERT OR IGNORE INTO parts (dispatch_id, account, platform, action, part, of_parts, key, rkey, post, "
             "remote_id, remote_url, uri, cid, updated_at) "
-            "SELECT dispatch_id, platform, ?, part, of_parts, key, rkey, post, "
+            "SELECT dispatch_id, account, platform, ?, part, of_parts, key, rkey, post, "
             "CASE WHEN state = ? THEN remote_id END, CASE WHEN state = ? THEN remote_url END, "
             "CASE WHEN state = ? THEN uri END, CASE WHEN state = ? THEN cid END, ? "
             "FROM parts WHERE dispatch_id = ? AND action = ? AND (state IN (?, ?, ?) OR attempts > 0)",
@@ -347,24 +361,24 @@ def retraction(store: Store, dispatch_id: str) -> Retraction:
     return Retraction(row[0] if row else None, deletes, int(cancelled))
 
 
-def due_deletes(store: Store, platform: str) -> list[Part]:
-    """Delete rows still to carry out on `platform`: oldest retraction first, and within a thread
+def due_deletes(store: Store, account: str) -> list[Part]:
+    """Delete rows still to carry out on `account`: oldest retraction first, and within a thread
     the last part first, so that no reply is left hanging under a deleted root while we work."""
     cur = store.conn.execute(
-        "SELECT p.* FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.platform = ? "
+        "SELECT p.* FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.account = ? "
         "AND p.action = 'delete' AND p.state IN (?, ?, ?) ORDER BY d.retracted_at, d.rowid, p.part DESC",
-        (platform, *DUE_STATES))
+        (account, *DUE_STATES))
     names = [c[0] for c in cur.description]
     return [_part(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
 
 
 def pending_retractions(store: Store) -> list[dict[str, Any]]:
     """Retracted dispatches with deletes still to carry out (what dry-run shows), oldest first:
-    {"id", "title", "url", "deletes": {platform: [part numbers]}}."""
+    {"id", "title", "url", "deletes": {account: [part numbers]}} (default accounts: named like their platform)."""
     rows = store.conn.execute(
-        "SELECT d.id, d.title, d.url, p.platform, p.part FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
+        "SELECT d.id, d.title, d.url, p.account, p.part FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
         f"WHERE p.action = 'delete' AND p.state IN ({','.join('?' * len(DUE_STATES))}) "
-        "ORDER BY d.retracted_at, d.rowid, p.platform, p.part", DUE_STATES).fetchall()
+        "ORDER BY d.retracted_at, d.rowid, p.platform, p.account, p.part", DUE_STATES).fetchall()
     out: dict[str, dict[str, Any]] = {}
     for dispatch_id, title, url, platform, part in rows:
         entry = out.setdefault(dispatch_id, {"id": dispatch_id, "title": title, "url": url, "deletes": {}})
