@@ -342,3 +342,32 @@ def test_budget_and_spacing_hold_across_three_hosts(tmp_path: Path, pg_url: str,
     times = sorted(s.created_at for s in mastodon_fake.statuses)
     assert len(times) == 4
     assert all(b - a >= 0.99 for a, b in pairwise(times)), times  # spaced, though three hosts ran at once
+
+
+def test_accounts_go_side_by_side_on_a_shared_state(tmp_path: Path, pg_url: str, pds: PdsHandle,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two Mastodon accounts, every post taking 1 s: on PostgreSQL too each account's worker has a
+    connection of its own (and a claim of its own), so the accounts' posts overlap on the timeline,
+    each account in its own order."""
+    from delivery_support import VirtualClock, run_inproc, set_env
+    from test_accounts import newsroom, titles
+
+    with newsroom(tmp_path, pds) as room:
+        room.state_url = pg_url
+        room.feed("ana", 3)
+        room.feed("ben", 3)
+        room.write(bluesky=False)
+        room.x_ana.faults.next(100, status=503, method="POST", path="/2/tweets")  # only Mastodon here
+        room.x_ben.faults.next(100, status=503, method="POST", path="/2/tweets")
+        set_env(monkeypatch, room.env)
+        room.masto.delay_next(1.0, n=6, method="POST", path="/api/v1/statuses")
+        run_inproc(room, VirtualClock())  # type: ignore[arg-type]
+        stored = sorted(room.masto.statuses, key=lambda s: s.created_at)
+        ana = [s for s in stored if s.account_id == room.masto.account_id]
+        ben = [s for s in stored if s.account_id == room.ben_masto_id]
+        assert titles([s.text for s in ana]) == ["Dispatch ana 001", "Dispatch ana 002", "Dispatch ana 003"]
+        assert titles([s.text for s in ben]) == ["Dispatch ben 001", "Dispatch ben 002", "Dispatch ben 003"]
+        assert ben[0].created_at < ana[-1].created_at and ana[0].created_at < ben[-1].created_at
+    assert not (tmp_path / "state.db").exists()
+    sent = [p for p in parts(pg_url) if p["platform"] == "mastodon"]
+    assert sorted(p["account"] for p in sent if p["state"] == "sent") == ["ana-masto"] * 3 + ["ben-masto"] * 3
