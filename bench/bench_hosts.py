@@ -1,14 +1,14 @@
 """Bench: several hosts on one PostgreSQL state — 1 host against 3, and what claiming costs.
 
-A throwaway PostgreSQL cluster (tests/pgserver.py), the fake X API and the fake Mastodon
-instance (tests/fakes), every post answered after POST_DELAY seconds. DISPATCHES teasers are
-queued, half for X and half for Mastodon (one account each: many accounts per network are
-another branch's work; until they land the accounts are the networks, and Bluesky is left
-out because the reference PDS cannot be slowed per request). Then `syndicate run` processes
-deliver them: 1 host, or 3 started together (each its own config file on the same state).
+A throwaway PostgreSQL cluster (tests/pgserver.py) and the fake Mastodon instance
+(tests/fakes) with ACCOUNTS accounts ([[accounts]], a token each), every post answered after
+POST_DELAY seconds. DISPATCHES teasers are queued, an equal share per account (a feed each).
+Then `syndicate run` processes deliver them: 1 host, or 3 started together (each its own
+config file on the same state). One host already delivers its accounts side by side (a worker
+each); more hosts divide the accounts between them (a claim each).
 
 Reported, as medians over REPEATS rounds:
-  1 host      wall seconds until every part is sent (one host delivers X, then Mastodon)
+  1 host      wall seconds until every part is sent (its workers deliver the accounts side by side)
   3 hosts     the same with three hosts (each account is claimed by one host at a time)
   minimum     the per-account floor: the busiest account's posts × POST_DELAY
   ratio       1 host / 3 hosts, and 3 hosts / minimum
@@ -20,7 +20,7 @@ Reported, as medians over REPEATS rounds:
               Not a verdict on the backends: the throwaway cluster runs with fsync off, the SQLite
               file syncs its WAL as usual.
 
-Run:  .venv/bin/python bench/bench_hosts.py [--dispatches 60] [--delay 0.5] [--repeats 3]
+Run:  .venv/bin/python bench/bench_hosts.py [--accounts 6] [--dispatches 60] [--delay 0.5] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -38,16 +38,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "delivery"))
 
-from delivery_support import MASTODON_CANARY, X_CANARY, make_mastodon_fake, make_x_fake  # noqa: E402
+from delivery_support import MASTODON_CANARY, make_mastodon_fake  # noqa: E402
 from fakes.mastodon_api import API_STATUSES  # noqa: E402
 from pgserver import start_postgres  # noqa: E402
 
 from syndicate.commands.run import run_once  # noqa: E402
 from syndicate.config import load_config  # noqa: E402
+from syndicate.settings import secret_variable  # noqa: E402
 from syndicate.store import Store  # noqa: E402
 
 SYNDICATE = Path(sys.executable).with_name("syndicate")
-NETWORKS = ("x", "mastodon")
+TOKEN = "bench-token-{}"
 
 
 def feed_xml(network: str, n: int) -> str:
@@ -60,50 +61,65 @@ def feed_xml(network: str, n: int) -> str:
             f"<link>https://example.org/</link><description>d</description>{items}</channel></rss>")
 
 
-def write_config(path: Path, state: str, feeds: dict[str, Path], x_api: str, mastodon: str, per_network: int) -> Path:
+def names(accounts: int) -> list[str]:
+    return [f"desk-{i}" for i in range(accounts)]
+
+
+def write_config(path: Path, state: str, feeds: dict[str, Path], mastodon: str, per_account: int) -> Path:
     state_line = f'url = "{state}"' if state.startswith("postgresql") else f'path = "{state}"'
     lines = ["[state]", state_line, ""]
-    for network, feed in feeds.items():
-        lines += ["[[feeds]]", f'url = "{feed}"', f'name = "{network}"', f"backfill = {per_network}",
-                  f'platforms = ["{network}"]', ""]
-    lines += ["[x]", "enabled = true", f'api_base = "{x_api}"', 'handle = "bench"', "",
-              "[mastodon]", "enabled = true", f'instance = "{mastodon}"', "",
-              "[compose]", 'mode = "teaser"', "cards = false", "hashtags = false", "",
+    for name in feeds:
+        lines += ["[[accounts]]", f'name = "{name}"', 'platform = "mastodon"', f'instance = "{mastodon}"', ""]
+    for name, feed in feeds.items():
+        lines += ["[[feeds]]", f'url = "{feed}"', f'name = "{name}"', f"backfill = {per_account}",
+                  f'accounts = ["{name}"]', ""]
+    lines += ["[compose]", 'mode = "teaser"', "cards = false", "hashtags = false", "",
               "[delivery]", "max_posts_per_run = 1000", "max_run_seconds = 900", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
 
-def env() -> dict[str, str]:
+def env(accounts: int) -> dict[str, str]:
     out = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
-    out.update(X_CANARY)
-    out["SYNDICATE_MASTODON_ACCESS_TOKEN"] = MASTODON_CANARY
+    for i, name in enumerate(names(accounts)):
+        out[secret_variable("SYNDICATE_MASTODON_ACCESS_TOKEN", name)] = TOKEN.format(i)
     return out
 
 
-def one_round(pg: Any, tmp: Path, hosts: int, dispatches: int, delay: float) -> tuple[float, int]:
-    per_network = dispatches // len(NETWORKS)
+def fake_with_accounts(accounts: int) -> Any:
+    fake = make_mastodon_fake()
+    fake.__enter__()
+    for i, name in enumerate(names(accounts)):
+        fake.add_account(name, TOKEN.format(i))
+    return fake
+
+
+def one_round(pg: Any, tmp: Path, hosts: int, accounts: int, dispatches: int, delay: float) -> tuple[float, int]:
+    per_account = dispatches // accounts
     url = pg.new_database()
-    with make_x_fake() as xf, make_mastodon_fake() as mf:
-        xf.faults.delay(delay, n=10_000, method="POST", path="/2/tweets")
+    mf = fake_with_accounts(accounts)
+    try:
         mf.delay_next(delay, n=10_000, method="POST", path=API_STATUSES)
         round_dir = Path(tempfile.mkdtemp(dir=tmp))
         feeds = {}
-        for network in NETWORKS:
-            feeds[network] = round_dir / f"{network}.xml"
-            feeds[network].write_text(feed_xml(network, per_network), encoding="utf-8")
-        configs = [write_config(round_dir / f"host{i}.toml", url, feeds, xf.base_url, mf.base_url, per_network)
+        for name in names(accounts):
+            feeds[name] = round_dir / f"{name}.xml"
+            feeds[name].write_text(feed_xml(name, per_account), encoding="utf-8")
+        configs = [write_config(round_dir / f"host{i}.toml", url, feeds, mf.base_url, per_account)
                    for i in range(hosts)]
         run_once(load_config(configs[0]), deliver=False)  # queue everything (no post yet)
         started = time.perf_counter()
-        procs = [subprocess.Popen([str(SYNDICATE), "run", "--config", str(c)], env=env(), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE) for c in configs]
+        procs = [subprocess.Popen([str(SYNDICATE), "run", "--config", str(c)],
+                                  env={**env(accounts), "SYNDICATE_HOST": f"host{i}"}, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE) for i, c in enumerate(configs)]
         for p in procs:
             _, err = p.communicate(timeout=1800)
             if p.returncode != 0:
                 raise SystemExit(f"a host failed: {err.decode()[-2000:]}")
         wall = time.perf_counter() - started
-        posted = sum(1 for t in xf.tweets if "Bench" in t.text) + sum(1 for s in mf.statuses if "Bench" in s.text)
+        posted = sum(1 for s in mf.statuses if "Bench" in s.text)
+    finally:
+        mf.__exit__(None, None, None)
     if posted != dispatches:
         raise SystemExit(f"posted {posted}, expected {dispatches}: something was lost or doubled")
     return wall, posted
@@ -134,12 +150,14 @@ def per_part(pg: Any, tmp: Path, parts: int) -> dict[str, float]:
 
     out = {}
     for backend in ("sqlite", "postgresql"):
-        with make_x_fake() as xf, make_mastodon_fake() as mf:
+        with make_mastodon_fake() as mf:
             d = Path(tempfile.mkdtemp(dir=tmp))
             feed = d / "mastodon.xml"
             feed.write_text(feed_xml("mastodon", parts), encoding="utf-8")
             state = pg.new_database() if backend == "postgresql" else str(d / "state.db")
-            cfg = write_config(d / "c.toml", state, {"mastodon": feed}, xf.base_url, mf.base_url, parts)
+            cfg = write_config(d / "c.toml", state, {"mastodon": feed}, mf.base_url, parts)
+            cfg.write_text(cfg.read_text().replace('[[accounts]]\nname = "mastodon"\nplatform = "mastodon"\n',
+                                                   '[mastodon]\nenabled = true\n'))
             settings = load_config(cfg)
             run_once(settings, deliver=False)
             os.environ["SYNDICATE_MASTODON_ACCESS_TOKEN"] = MASTODON_CANARY
@@ -154,6 +172,7 @@ def per_part(pg: Any, tmp: Path, parts: int) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--accounts", type=int, default=6)
     ap.add_argument("--dispatches", type=int, default=60)
     ap.add_argument("--delay", type=float, default=0.5)
     ap.add_argument("--repeats", type=int, default=3)
@@ -163,21 +182,22 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp_name:
             tmp = Path(tmp_name)
-            one = [one_round(pg, tmp, 1, args.dispatches, args.delay)[0] for _ in range(args.repeats)]
-            three = [one_round(pg, tmp, 3, args.dispatches, args.delay)[0] for _ in range(args.repeats)]
+            one = [one_round(pg, tmp, 1, args.accounts, args.dispatches, args.delay)[0] for _ in range(args.repeats)]
+            three = [one_round(pg, tmp, 3, args.accounts, args.dispatches, args.delay)[0] for _ in range(args.repeats)]
             account_ms, feeds_ms = claim_costs(pg)
             backends = per_part(pg, tmp, args.parts)
     finally:
         pg.stop()
-    minimum = args.dispatches // len(NETWORKS) * args.delay
+    per_account = args.dispatches // args.accounts
+    minimum = per_account * args.delay
     m1, m3 = statistics.median(one), statistics.median(three)
-    print(f"{args.dispatches} dispatches over {len(NETWORKS)} accounts (X, Mastodon), {args.delay} s per post, "
+    print(f"{args.dispatches} dispatches over {args.accounts} Mastodon accounts, {args.delay} s per post, "
           f"medians of {args.repeats}:")
     print(f"  1 host    {m1:7.2f} s   (runs: {', '.join(f'{v:.2f}' for v in one)})")
     print(f"  3 hosts   {m3:7.2f} s   (runs: {', '.join(f'{v:.2f}' for v in three)})")
     print(f"  minimum   {minimum:7.2f} s   (the busiest account's posts x {args.delay} s)")
     print(f"  ratio     1 host / 3 hosts = {m1 / m3:.2f}x; 3 hosts / minimum = {m3 / minimum:.2f}")
-    per_run = args.dispatches // len(NETWORKS)
+    per_run = per_account
     print(f"  claim     account {account_ms:.2f} ms (= {account_ms / per_run:.3f} ms per part at {per_run} parts "
           f"per run), 12 feeds {feeds_ms:.2f} ms")
     print(f"  per part  {args.parts} posts in-process, no post delay: SQLite {backends['sqlite']:.2f} ms, "
