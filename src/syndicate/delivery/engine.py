@@ -46,6 +46,15 @@ nothing to delete. X bills a delete (budget.X_PRICE_DELETE): over `monthly_budge
 deletes wait, queued, rather than being dropped. Deletes are not held by quiet hours (a
 retraction should not wait for morning) nor spaced by min_spacing_seconds (nothing appears).
 
+Corrections: a changed dispatch's 'reply' and 'edit' rows (outbox.add_correction) go after
+the deletes and before new posts, once the first post they correct is sent (one whose first
+post failed is skipped). A reply is a post under the first post: looked up before a resend
+(`find`: text and parent, or Bluesky's record key), billed on X like a post. An edit (Mastodon)
+replaces the first post's text, re-sending its media and content warning (`Publisher.edit`);
+before a resend it reads the post's current text (`Publisher.source_text`) and counts an edit
+that already reads so as done: Mastodon keeps a history entry per edit, so none is sent twice.
+Corrections wait through quiet hours like posts.
+
 No library sleeps on our behalf (tweepy's wait_on_rate_limit, Mastodon.py's "wait"):
 every wait happens here, against one monotonic deadline for the whole run.
 """
@@ -125,7 +134,8 @@ def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Pu
     for platform in settings.enabled_platforms():
         due = outbox.due_dispatches(store, platform) if posts else []
         deletes = outbox.due_deletes(store, platform)
-        if not due and not deletes:
+        corrections = outbox.due_corrections(store, platform) if posts else []
+        if not due and not deletes and not corrections:
             continue
         try:
             pub = publishers[platform] if publishers is not None else _open(platform, settings, store)
@@ -134,7 +144,7 @@ def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Pu
             continue
         first_event = len(events)
         try:
-            _Platform(platform, pub, settings, store, clock, deadline, events).run(due, deletes)
+            _Platform(platform, pub, settings, store, clock, deadline, events).run(due, deletes, corrections)
         except Exception as exc:  # a bug or an untranslated library error: the other platforms carry on
             if os.environ.get("SYNDICATE_RAISE_ERRORS"):
                 raise
@@ -199,7 +209,8 @@ class _Platform:
         self.blocked_until: float | None = None  # the platform's quota is used up until then
         self.billed = False  # the last attempt sent a request the platform bills (an X delete)
 
-    def run(self, due: list[str], deletes: list[outbox.Part] | None = None) -> None:
+    def run(self, due: list[str], deletes: list[outbox.Part] | None = None,
+            corrections: list[outbox.Part] | None = None) -> None:
         try:
             for row in deletes or []:
                 self._delete(row)
@@ -211,6 +222,14 @@ class _Platform:
         # A delete's quota (Mastodon's 30 / 30 min, X's DELETE window) is not the posts': posts pace
         # by what their own answers report, and a shared limit still answers 429 (RateLimited).
         self.blocked_until = None
+        try:
+            for row in corrections or []:
+                self._correct(row)
+        except _StopPlatform:
+            return  # a correction waits (a quota, an outage): posts, which share its limits, wait too
+        except AuthError as exc:
+            self.events.append(_auth_event(self.name, exc))
+            return
         started = 0
         for dispatch_id in due:
             if started >= self.settings.delivery.max_posts_per_run or self.clock.monotonic() >= self.deadline:
@@ -302,6 +321,50 @@ class _Platform:
         self.events.append(Event("deleted", f"{NAMES[self.name]}: {what}", self.name, row.dispatch_id,
                                  receipt.url or None))
 
+    # -- one correction row (a changed dispatch) ------------------------------------------------
+
+    def _correct(self, row: outbox.Part) -> None:
+        if self.clock.monotonic() >= self.deadline:
+            raise _StopPlatform
+        first = next((p for p in outbox.parts_of(self.store, row.dispatch_id, self.name) if p.part == 1), None)
+        if first is None or first.state in (outbox.FAILED, outbox.SKIPPED):
+            outbox.mark(self.store, row, outbox.SKIPPED, "the post it corrects was not posted", now=self.clock.wall())
+            return
+        if first.state != outbox.SENT or not first.remote_id:
+            return  # it waits for the first post (sent with the dispatch, in order)
+        if row.state == outbox.DEFERRED and row.not_before and row.not_before > self.clock.wall():
+            raise _StopPlatform
+        title = outbox.dispatch_title(self.store, row.dispatch_id)
+        if self.name == "x" and not self._within_budget(row.dispatch_id, [row]):
+            return
+        self._window(row)
+        target = _receipt(self.name, first)
+        try:
+            receipt = self._send(row, ReplyTo(root=target, parent=target) if row.action == outbox.REPLY else None)
+        except (Permanent, ReplyRefused) as exc:
+            outbox.mark(self.store, row, outbox.FAILED, exc.reason, now=self.clock.wall())
+            self.events.append(Event("failed", f"{NAMES[self.name]}: correction {row.correction} of {title!r} "
+                                     f"failed: {exc.reason}", self.name, row.dispatch_id))
+            return
+        if receipt is None:
+            return
+        what = "edited" if row.action == outbox.EDIT else "replied with"
+        self.events.append(Event("corrected", f"{NAMES[self.name]}: {what} correction {row.correction} of "
+                                 f"{title!r} {receipt.url}", self.name, row.dispatch_id, receipt.url or None))
+
+    def _carry_out_edit(self, row: outbox.Part, look: bool) -> Receipt:
+        """One attempt at an edit row: when an earlier attempt may have landed, the post's current
+        text first (the same text: done, no second history entry); then the edit."""
+        first = next(p for p in outbox.parts_of(self.store, row.dispatch_id, self.name) if p.part == 1)
+        target = _receipt(self.name, first)
+        if look:
+            current = self.pub.source_text(target)
+            if current is None:
+                raise Permanent(self.name, "the post to edit is gone")
+            if current == row.post.text:
+                return target
+        return self.pub.edit(target, row.post)
+
     def _delete_within_budget(self, row: outbox.Part) -> bool:
         budget = self.settings.x.monthly_budget
         if budget is None:
@@ -325,7 +388,9 @@ class _Platform:
         else:
             post_parts = outbox.parts_of(self.store, row.dispatch_id, self.name)
             identity = PartIdentity(row.dispatch_id, row.part, row.key, row.rkey)
-            found = self._look(row, identity, self._reply_to(post_parts, row.part))
+            # A correction reply (numbered past the thread) hangs under the first post.
+            reply_to = self._reply_to(post_parts, 2 if row.part > row.of_parts else row.part)
+            found = self._look(row, identity, reply_to)
             if found is None:
                 return Receipt(self.name, "", "")  # the post never landed: nothing to delete
             target = found
@@ -412,6 +477,8 @@ class _Platform:
             attempts += 1
             if part.action == outbox.DELETE:
                 return self._carry_out_delete(part, look_first or attempts > 1)
+            if part.action == outbox.EDIT:
+                return self._carry_out_edit(part, look_first or attempts > 1)
             if look_first or attempts > 1:
                 found = self._look(part, identity, reply_to)
                 if found is not None:
