@@ -132,5 +132,10 @@ class Settings:
     def corrections_for(self, platform: str) -> CorrectionsSettings:
         return self.corrections.get(platform, CorrectionsSettings())
 
+    @property
+    def retract_when_gone(self) -> bool:
+        """[corrections] retract_when_gone: one value for every network (config refuses it per network)."""
+        return any(c.retract_when_gone for c in self.corrections.values())
+
     def feed_urls(self) -> tuple[str, ...]:
         return tuple(f.url for f in self.feeds)

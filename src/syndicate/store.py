@@ -186,6 +186,7 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE entries ADD COLUMN digest TEXT;  -- sha256 of the entry's composed fields (poll.entry_digest)
     ALTER TABLE parts ADD COLUMN basis TEXT;     -- correction rows: the first post's text after this change
+    ALTER TABLE dispatches ADD COLUMN gone_checked_at REAL;  -- last HEAD of its article (retract_when_gone)
     """,
 )
 VERSION = len(MIGRATIONS)

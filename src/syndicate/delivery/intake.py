@@ -41,6 +41,7 @@ class Prepared:
     unposted: list[str] = field(default_factory=list)  # one line per feed whose new entries go nowhere
     not_due: int = 0  # feeds not fetched this pass: not due yet
     revisions: list[outbox.Revision] = field(default_factory=list)  # changed entries of accepted dispatches
+    gone: list[str] = field(default_factory=list)  # one line per dispatch retracted: its article answers 410
 
 
 def platforms_for(feed: FeedSettings, settings: Settings) -> tuple[str, ...]:
@@ -143,6 +144,10 @@ def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fet
                                schedule=outbox.FeedSchedule(fi.not_before, fi.changed, fi.ttl),
                                revisions=tuple(revisions))
     prepared.accepted = [p for _, p in sorted(accepted, key=lambda rp: rp[0])]
+    if settings.retract_when_gone and not ignore_state and monotonic() < deadline:
+        from syndicate.delivery.gone import retract_gone
+
+        prepared.gone = retract_gone(settings, store, now=now)
     return prepared
 
 
