@@ -218,6 +218,7 @@ def test_one_correction_per_change_exactly_once_then_retract_takes_it_all_down(
         # Retraction: the thread and every correction reply come down; the other post stays.
         result = run_cli(net.setup.config, "retract", marker, "--yes", env=net.env)
         assert result.returncode == 0, result.stdout + result.stderr
+        assert f"{4 if updates == 'edit' else 6} of {4 if updates == 'edit' else 6} post(s) deleted" in result.stdout
         assert story(net, marker) == []
         assert len([p for p in net.posts() if f"({marker}-other)" in p.text]) == 1
         deletes = [p for p in parts(net.setup.state) if p["action"] == "delete"]
