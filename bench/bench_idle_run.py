@@ -1,6 +1,8 @@
 """How much an idle cron run costs: `syndicate run` when every feed answers 304.
 
-Baselines: `python3 -c pass` (the floor: starting Python) and feed2toot 0.17
+Baselines: `python3 -c pass` (starting Python), the standard-library floor (importing only
+ssl, http.client, sqlite3 and tomllib: what any idle run against an HTTPS feed must load), that
+floor plus click and httpx (our CLI and HTTP stack), and feed2toot 0.17
 (`pip install feed2toot` into a venv; pass its `feed2toot` path with
 --feed2toot, or put it at /work/bench-venv/bin/feed2toot) with a populated cache
 on the same feed. Like `pip install`, the bench first compiles syndicate's bytecode (the
@@ -104,6 +106,11 @@ def main() -> None:
         db.close()
         measured = {
             "python3 -c pass": [sys.executable, "-c", "pass"],
+            # What any idle run must load before it can send one conditional GET to an HTTPS feed and
+            # read a SQLite state and a TOML config, with nothing else: the floor under the bound.
+            "floor: import ssl, http.client, sqlite3, tomllib":
+                [sys.executable, "-c", "import ssl, http.client, sqlite3, tomllib"],
+            "floor + import click, httpx": [sys.executable, "-c", "import ssl, http.client, sqlite3, tomllib, click, httpx"],
             "syndicate run (all 304)": [*syndicate, "run", "--config", str(cfg)],
         }
         if Path(args.feed2toot).exists():
