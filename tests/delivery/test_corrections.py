@@ -289,3 +289,28 @@ def test_pending_correction_shows_in_dry_run_and_status(tmp_path: Path) -> None:
         run(net)
         assert len(corrections(net, marker)) == 1
         assert [r["state"] for r in correction_rows(net.setup.state)] == ["sent"]
+
+
+def test_a_change_before_anything_was_sent_replans_instead_of_correcting(tmp_path: Path) -> None:
+    """A held dispatch (or one still queued) whose headline is fixed goes out fixed: no old text
+    posted only to be corrected."""
+    marker = "c-held"
+    with x_net(tmp_path, marker, "reply") as (net, _):
+        text = net.setup.config.read_text(encoding="utf-8")
+        net.setup.config.write_text(text.replace('name = "wire"\n', 'name = "wire"\nhold = true\n'), encoding="utf-8")
+        run(net)
+        assert story(net, marker) == []
+        write_story(net.setup, marker, f"Story {marker}, fixed before release")
+        run(net)
+        assert story(net, marker) == []
+        posts = [p for p in parts(net.setup.state) if p["dispatch_id"] == marker and p["action"] == "post"]
+        assert len(posts) == 4 and f"Story {marker}, fixed before release" in json.loads(posts[0]["post"])["text"]
+        dry = json.loads(run_cli(net.setup.config, "dry-run", "--format", "json", env=net.env).stdout)
+        assert dry["corrections"] == []
+
+        released = run_cli(net.setup.config, "release", marker, env=net.env)
+        assert released.returncode == 0, released.stderr
+        run(net)
+        assert first_post(net, marker).text.startswith(f"Story {marker}, fixed before release")
+        assert len(story(net, marker)) == 4
+        assert correction_rows(net.setup.state) == []

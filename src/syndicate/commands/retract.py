@@ -1,9 +1,9 @@
 """`syndicate retract ID_OR_URL`: take a dispatch down on every network, through the outbox.
 
 The command writes, in one transaction, one 'delete' row per post of the dispatch (thread
-parts and correction replies) that is out there (or may be: an attempt was made) and marks the dispatch retracted; its unsent
-parts are skipped, and it is never posted again, even when the feed still lists it (its
-entry stays seen). Then it carries the deletes out at once, through the same engine as
+parts and correction replies) that is out there (or may be: an attempt was made) and marks
+the dispatch retracted; its unsent parts are skipped, and it is never posted again, even
+when the feed still lists it (its entry stays seen). Then it carries the deletes out at once, through the same engine as
 `run` (paced, budgeted, looked up before any resend), so the story comes down now rather
 than at the next cron run. Whatever it could not finish (a rate limit, an outage, a kill)
 stays queued: the next `run` carries it out. It holds the run lock, so that no run is

@@ -163,9 +163,13 @@ def _revisions(fi: FeedIntake, store: Store, settings: Settings,
     out = []
     for r in fi.revised:
         bases = outbox.correction_bases(store, r.dispatch.id) if r.had_digest else {}
-        wanted = [p for p in platforms_for(fi.feed, settings) if p in bases]
+        untouched = outbox.untouched_platforms(store, r.dispatch.id) if r.had_digest else set()
+        wanted = [p for p in platforms_for(fi.feed, settings) if p in bases and p not in untouched]
+        replan = tuple(p for p in platforms_for(fi.feed, settings) if p in untouched)
         corrections: list[outbox.Correction] = []
-        if wanted:
+        plan = None
+        if wanted or replan:
+            # A replanned Bluesky post keeps the card fetched at acceptance (outbox.replan).
             plan = plan_for(fi.feed, r.dispatch, settings, limits, fetch_cards=False)
             for platform in wanted:
                 pp = plan.platform(platform)
@@ -180,7 +184,7 @@ def _revisions(fi: FeedIntake, store: Store, settings: Settings,
                 if reply is not None:
                     corrections.append(outbox.Correction(platform, outbox.REPLY, reply, first.text,
                                                          off=cs.updates == "off"))
-        out.append(outbox.Revision(r.entry_id, r.dispatch.id, r.digest, tuple(corrections)))
+        out.append(outbox.Revision(r.entry_id, r.dispatch.id, r.digest, tuple(corrections), replan, plan))
     return out
 
 

@@ -106,6 +106,10 @@ class Revision:
     dispatch_id: str
     digest: str
     corrections: tuple[Correction, ...] = ()
+    # Platforms where nothing was attempted yet (held, queued): their parts are planned afresh
+    # from `plan` instead, so that the old text is never posted only to be corrected.
+    replan: tuple[str, ...] = ()
+    plan: DispatchPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,8 @@ def accept_feed(store: Store, *, feed_url: str, feed_name: str, validators: tupl
                    now=a.accepted_at if a.accepted_at is not None else now)
         for r in revisions:
             store.set_digest(feed_url, r.entry_id, r.digest)
+            if r.plan is not None and r.replan:
+                replan(store, r.plan, r.replan, new_rkey=new_rkey, now=now)
             for correction in r.corrections:
                 add_correction(store, r.dispatch_id, correction, new_rkey=new_rkey, now=now)
 
@@ -182,6 +188,53 @@ def accept(store: Store, plan: DispatchPlan, *, held: bool = False, feed_url: st
 
 
 # -- corrections: a 'reply' or 'edit' row per change per platform -------------------------------
+
+def untouched_platforms(store: Store, dispatch_id: str) -> set[str]:
+    """Platforms where no part of the dispatch was attempted yet: all planned, never sent."""
+    rows = store.conn.execute(
+        "SELECT platform, SUM(state != ? OR attempts > 0) FROM parts WHERE dispatch_id = ? AND action = 'post' "
+        "GROUP BY platform", (PLANNED, dispatch_id)).fetchall()
+    return {platform for platform, touched in rows if not touched}
+
+
+def replan(store: Store, plan: DispatchPlan, platforms: tuple[str, ...], *,
+           new_rkey: Callable[[], str] | None = None, now: float | None = None) -> None:
+    """The changed dispatch's parts on `platforms` (none attempted: `untouched_platforms`) written
+    afresh from `plan`, and its stored plan with them (what dry-run shows). Same keys per part
+    number: nothing was ever sent with them."""
+    from syndicate.jsonplan import dispatch_to_json, post_to_json
+
+    now = time.time() if now is None else now
+    if new_rkey is None:
+        from syndicate.platforms.tid import new_tid
+
+        new_rkey = new_tid
+    d = plan.dispatch
+    stored = dispatch_to_json(plan)
+    with store.transaction() as c:
+        for pp in plan.platforms:
+            if pp.platform not in platforms or pp.skipped or not pp.posts:
+                continue
+            old = c.execute("SELECT post FROM parts WHERE dispatch_id = ? AND platform = ? AND action = 'post' "
+                            "AND part = 1", (d.id, pp.platform)).fetchone()
+            # The link card fetched when the dispatch was accepted is kept (the replan fetches
+            # none): it describes the article, which a new headline does not change.
+            card = json.loads(old[0]).get("card") if old else None
+            c.execute("DELETE FROM parts WHERE dispatch_id = ? AND platform = ? AND action = 'post'",
+                      (d.id, pp.platform))
+            for i, post in enumerate(pp.posts, start=1):
+                encoded = post_to_json(post)
+                if i == 1 and card and encoded.get("card"):
+                    encoded["card"] = card
+                    stored["platforms"][pp.platform]["posts"][0]["card"] = card
+                c.execute(
+                    "INSERT INTO parts (dispatch_id, platform, part, of_parts, key, rkey, post, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (d.id, pp.platform, i, len(pp.posts), part_key(d.id, pp.platform, i),
+                     new_rkey() if pp.platform == "bluesky" else None, json.dumps(encoded, ensure_ascii=False), now))
+        c.execute("UPDATE dispatches SET title = ?, url = ?, plan = ? WHERE id = ?",
+                  (d.title, d.url, json.dumps(stored, ensure_ascii=False), d.id))
+
 
 def correction_bases(store: Store, dispatch_id: str) -> dict[str, str]:
     """platform → the text the dispatch's first post has (or will have) there: the latest
