@@ -230,6 +230,71 @@ def retract(config_path: str | None, id_or_url: str, yes: bool) -> None:
     sys.exit(report.exit_code)
 
 
+@cli.command()
+@_config_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format. The JSON schema is in the README.")
+@click.option("--dispatch", "dispatch_id", metavar="ID", help="Only this dispatch (see `syndicate status`).")
+@click.option("--cached", is_flag=True, help="Show what is stored; read nothing from the networks.")
+@click.option("--replies", "with_replies", is_flag=True, help="Also show the newest replies under each post.")
+def stats(config_path: str | None, fmt: str, dispatch_id: str | None, cached: bool, with_replies: bool) -> None:
+    """Likes, reposts, replies and quotes of each dispatch on each account (a thread's posts summed).
+
+    \b
+    Reads every post sent within [stats] window_days and stores the reading as a snapshot
+    (X only with [x] stats = true: its reads are billed). Examples:
+        syndicate stats
+        syndicate stats --replies --dispatch 'tag:example.com,2026:42'
+        syndicate stats --cached --format json | jq '.dispatches[0].platforms'
+    """
+    from syndicate.commands.stats import gather, reply_notes
+
+    settings = _settings(config_path)
+    data, outcome = _or_exit_2(lambda: gather(settings, dispatch_id=dispatch_id, cached=cached,
+                                              with_replies=with_replies))
+    if outcome is not None:
+        for line in outcome.errors:
+            click.echo(printable(f"syndicate: {line}"), err=True)
+        for line in outcome.notes:
+            click.echo(printable(f"syndicate: {line}"), err=True)
+    if with_replies:
+        for line in reply_notes(settings):
+            click.echo(printable(f"syndicate: {line}"), err=True)
+    if fmt == "json":
+        from syndicate.audience.snapshots import dump_json
+
+        click.echo(printable_json(dump_json(data)))
+    else:
+        from syndicate.preview.stats_text import render_stats
+
+        click.echo(render_stats(data, with_replies=with_replies), nl=False)
+    if outcome is not None and outcome.errors:
+        sys.exit(EXIT_FAILED)
+
+
+@cli.command()
+@_config_option
+@click.option("--html", "html_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the page.")
+@click.option("--open", "open_browser", is_flag=True, help="Open it in the default browser.")
+def report(config_path: str | None, html_path: Path, open_browser: bool) -> None:
+    """Write one self-contained HTML page: each dispatch's posts, numbers, replies, and charts.
+
+    \b
+    From what is stored (no network): run `syndicate stats` first, or let `syndicate run`
+    take snapshots from cron ([stats] after).
+        syndicate report --html report.html --open
+    """
+    from syndicate.commands.stats import report_data
+    from syndicate.preview.report import write_report
+
+    data = _or_exit_2(lambda: report_data(_settings(config_path)))
+    target = write_report(data, html_path)
+    click.echo(f"Report written to {target}", err=True)
+    if open_browser:
+        click.launch(str(target.resolve()))
+
+
 _T = TypeVar("_T")
 
 

@@ -31,6 +31,7 @@ from syndicate.settings import (
     FetchSettings,
     MastodonSettings,
     Settings,
+    StatsSettings,
     XSettings,
 )
 
@@ -98,7 +99,7 @@ def load_config(path: Path) -> Settings:
 
 def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
     v = _Validator(str(path), path.parent)
-    v.check_keys(raw, ("state", "feeds", "x", "bluesky", "mastodon", "compose", "delivery", "fetch",
+    v.check_keys(raw, ("state", "feeds", "x", "bluesky", "mastodon", "compose", "delivery", "fetch", "stats",
                         "corrections"), "")
 
     state = v.table(raw, "state")
@@ -109,7 +110,8 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
         state_path = default_state_path()
 
     x = v.dataclass_from(XSettings, v.table(raw, "x"), "x", checks={"api_base": _http_url})
-    bluesky = v.dataclass_from(BlueskySettings, v.table(raw, "bluesky"), "bluesky", checks={"service": _http_url})
+    bluesky = v.dataclass_from(BlueskySettings, v.table(raw, "bluesky"), "bluesky",
+                               checks={"service": _http_url, "appview": _http_url})
     mastodon = v.dataclass_from(
         MastodonSettings,
         v.table(raw, "mastodon"),
@@ -139,6 +141,8 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
     fetch = v.dataclass_from(FetchSettings, fetch_raw, "fetch",
                              checks={"allow_private": _networks, "concurrency": _at_least(1)})
 
+    stats = _stats(v, v.table(raw, "stats"))
+
     feeds_raw = raw.get("feeds", [])
     if not isinstance(feeds_raw, list) or not all(isinstance(f, dict) for f in feeds_raw):
         raise ConfigError("expected [[feeds]] tables (an array of tables)", path=v.path, key="feeds")
@@ -149,7 +153,7 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
             raise ConfigError(f"two feeds are named {name!r}: names must be unique", path=v.path, key="feeds")
 
     return Settings(path=path, state_path=state_path, feeds=feeds, x=x, bluesky=bluesky, mastodon=mastodon,
-                    compose=compose, delivery=delivery, fetch=fetch, corrections=corrections)
+                    compose=compose, delivery=delivery, fetch=fetch, stats=stats, corrections=corrections)
 
 
 def settings_for_feed(url: str) -> Settings:
@@ -235,6 +239,24 @@ def _corrections(v: _Validator, raw: dict[str, Any]) -> dict[str, CorrectionsSet
 
 
 # -- value checks: (value, key, path) -> None, raising ConfigError ------------------------------
+
+def _stats(v: _Validator, raw: dict[str, Any]) -> StatsSettings:
+    """[stats]: `after` is a list of durations ("1h", "24h", "7d"), `window_days` a positive number."""
+    raw = dict(raw)
+    if "after" in raw:
+        after = raw["after"]
+        if not isinstance(after, list) or not after:
+            raise ConfigError(f'expected a list of durations like ["1h", "24h", "7d"], got {after!r}',
+                              path=v.path, key="stats.after")
+        raw["after"] = sorted({_duration(a, "stats.after", v.path) for a in after})
+    return typing.cast(StatsSettings, v.dataclass_from(StatsSettings, raw, "stats",
+                                                      checks={"window_days": _positive}))
+
+
+def _positive(value: Any, key: str, path: str) -> None:
+    if value <= 0:
+        raise ConfigError(f"expected a number above 0, got {value!r}", path=path, key=key)
+
 
 def _http_url(value: Any, key: str, path: str) -> None:
     if value is None:

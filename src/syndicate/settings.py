@@ -64,6 +64,8 @@ class XSettings:
     monthly_budget: float | None = None  # in the account's currency units; None = no cap
     price_post: float = 0.015
     price_post_with_link: float = 0.20
+    stats: bool = False  # read engagement back (billed per post read: price_read, within monthly_budget)
+    price_read: float = 0.005  # per post returned by GET /2/tweets (platforms-engagement.md §1)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class BlueskySettings:
     service: str = "https://bsky.social"
     handle: str | None = None
     timeout: float = 20.0
+    appview: str = "https://public.api.bsky.app"  # counts and threads (a PDS has no AppView); no login
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,15 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class StatsSettings:
+    """[stats]: engagement read back after posting (`syndicate stats`, and snapshots from `run`)."""
+
+    enabled: bool = True  # false: `run` takes no snapshots (`syndicate stats` still reads on demand)
+    after: tuple[float, ...] = (3600.0, 86400.0, 7 * 86400.0)  # seconds after each post (config: "1h")
+    window_days: float = 30.0  # posts older than this are no longer read
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path | None  # the config file, None for `dry-run --feed`
     state_path: Path
@@ -118,6 +130,7 @@ class Settings:
     compose: dict[str, ComposeSettings] = field(default_factory=dict)  # per platform
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    stats: StatsSettings = field(default_factory=StatsSettings)
     corrections: dict[str, CorrectionsSettings] = field(default_factory=dict)  # per platform
 
     def enabled_platforms(self) -> tuple[str, ...]:

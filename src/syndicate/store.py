@@ -9,6 +9,8 @@ Tables (see MIGRATIONS for the exact schema):
                with its state machine planned → sending → sent | failed | deferred | skipped | unknown
   sessions     platform sessions to reuse (Bluesky), so cron runs don't log in every time
   limits       platform limits read from the servers (e.g. a Mastodon instance's max_characters)
+  snapshots    readings of a sent post's engagement over time (likes, reposts, replies, quotes)
+  replies      replies under our posts, as plain text
 
 Every write commits at once (autocommit + explicit transactions), so a crash
 loses at most the step in flight. A transaction opened inside another joins it:
@@ -178,7 +180,42 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX parts_state ON parts(state, platform);
     ALTER TABLE dispatches ADD COLUMN retracted_at REAL;  -- unix time of `syndicate retract`; NULL: not retracted
     """,
-    # 6: corrections (docs/outbox.md). An entry remembers a digest of what its dispatch was made
+    # 6: the loop back from followers (issue 12). A snapshot is one reading of one sent post's
+    # engagement, never overwritten: the rows of a post are its curve. NULL: the network does not
+    # report that figure. `account` names the account that made the post (today: its platform).
+    # `cost`: what the reading was billed (X bills each post read), counted against monthly_budget.
+    # A reply is stored once, by its id on its network.
+    """
+    CREATE TABLE snapshots (
+        dispatch_id    TEXT NOT NULL,
+        platform       TEXT NOT NULL,
+        account        TEXT NOT NULL,
+        part           INTEGER NOT NULL,
+        read_at        REAL NOT NULL,               -- unix time
+        likes          INTEGER,
+        reposts        INTEGER,
+        replies        INTEGER,
+        quotes         INTEGER,
+        cost           REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (dispatch_id, platform, account, part, read_at)
+    );
+    CREATE INDEX snapshots_read_at ON snapshots(platform, read_at);
+    CREATE TABLE replies (
+        platform       TEXT NOT NULL,
+        remote_id      TEXT NOT NULL,               -- the reply's id (Bluesky: its at:// URI)
+        dispatch_id    TEXT NOT NULL,
+        account        TEXT NOT NULL,
+        part           INTEGER NOT NULL,            -- the part it answers (or the thread's first)
+        author         TEXT NOT NULL,
+        text           TEXT NOT NULL,               -- plain text, HTML already made text
+        url            TEXT,
+        created_at     REAL,
+        stored_at      REAL NOT NULL,
+        PRIMARY KEY (platform, remote_id)
+    );
+    CREATE INDEX replies_dispatch ON replies(dispatch_id);
+    """,
+    # 7: corrections (docs/outbox.md). An entry remembers a digest of what its dispatch was made
     # from, so a re-read feed recomposes only entries that changed; a correction row ('reply' or
     # 'edit') remembers the first post it brings the dispatch up to (`basis`), which the next
     # change is compared with. Entries from before this upgrade have no digest: their first

@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("config",),  # TOML to settings (checks templates with compose)
     ("store",),  # the state
     ("platforms",),  # one adapter per network, behind platforms/base.py
-    ("delivery",),  # intake, outbox, engine, budget, opening publishers
+    ("delivery", "audience"),  # intake, outbox, engine, budget, opening publishers; snapshots and replies
     ("commands", "preview"),  # what each command does; renderers of a plan
     ("cli", "__main__"),  # argument parsing
 )

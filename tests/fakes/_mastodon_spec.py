@@ -71,6 +71,9 @@ ENDPOINTS = (
         "exclude_replies": _BOOLEAN, "exclude_reblogs": _BOOLEAN, "pinned": _BOOLEAN, "tagged": "string",
     }),
     Endpoint("GET", r"/api/v1/statuses/\d+", "get status", ("read", "read:statuses"), True, {}),
+    # https://docs.joinmastodon.org/methods/statuses/#index (4.3.0) and #context
+    Endpoint("GET", r"/api/v1/statuses", "get statuses", ("read", "read:statuses"), True, {"id[]": "id"}),
+    Endpoint("GET", r"/api/v1/statuses/\d+/context", "status context", ("read", "read:statuses"), True, {}),
     # https://docs.joinmastodon.org/methods/statuses/#edit (3.5.0; language 4.0), #history, #source
     Endpoint("PUT", r"/api/v1/statuses/\d+", "edit status", ("write", "write:statuses"), False, {
         "status": "string", "spoiler_text": "string", "sensitive": _BOOLEAN, "language": "string",

@@ -74,6 +74,7 @@ TOO_MANY_REQUESTS = "Too many requests"
 NOT_FOUND = "Record not found"
 NOT_FINISHED = "Cannot attach files that have not finished processing. Try again in a moment!"
 REPLY_NOT_FOUND = "The post you are trying to reply to does not appear to exist."
+STATUSES_LIMIT = 20  # GET /api/v1/statuses?id[]=: server code DEFAULT_STATUSES_LIMIT
 IDEMPOTENCY_TTL = 3600.0  # "Idempotency keys are stored for up to 1 hour."
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
@@ -110,6 +111,9 @@ class StoredStatus:
     sensitive: bool = False
     idempotency_key: str | None = None
     media: tuple[StoredMedia, ...] = ()
+    favourites: int = 0  # scripted by tests (`set_counts`): who favourited is not modelled
+    reblogs: int = 0
+    quotes: int = 0
     edited_at: float | None = None
     # Earlier versions, oldest first (`GET .../history` lists them, then the current one): the
     # first edit snapshots the original too (server code `Status#snapshot!`).
@@ -260,6 +264,18 @@ class FakeMastodon:
         with self._lock:
             return self._store(account_id or self.account_id, text, in_reply_to_id=in_reply_to_id)
 
+    def set_counts(self, status_id: str, *, favourites: int | None = None, reblogs: int | None = None,
+                   quotes: int | None = None) -> None:
+        """Script a status's engagement (replies_count is real: the statuses stored in reply to it)."""
+        with self._lock:
+            status = next(s for s in self.statuses if s.id == status_id)
+            if favourites is not None:
+                status.favourites = favourites
+            if reblogs is not None:
+                status.reblogs = reblogs
+            if quotes is not None:
+                status.quotes = quotes
+
     def fail_next(self, n: int = 1, *, status: int = 503, error: str | None = None,
                   method: str | None = None, path: str | None = None) -> None:
         """The next n matching requests answer `status` (429, 5xx, or any with `error`) without being handled."""
@@ -351,14 +367,22 @@ class FakeMastodon:
             "visibility": status.visibility, "language": status.language,
             "uri": f"{self.base_url}/users/{acct}/statuses/{status.id}",
             "url": f"{self.base_url}/@{acct}/{status.id}",
-            "replies_count": 0, "reblogs_count": 0, "favourites_count": 0, "quotes_count": 0,
-            "edited_at": iso8601(status.edited_at) if status.edited_at else None, "favourited": False, "reblogged": False, "muted": False,
+            "replies_count": sum(1 for s in self.statuses if s.in_reply_to_id == status.id),
+            "reblogs_count": status.reblogs, "favourites_count": status.favourites,
+            "edited_at": iso8601(status.edited_at) if status.edited_at else None,
+            "favourited": False, "reblogged": False, "muted": False,
             "bookmarked": False, "pinned": False, "content": status.content, "filtered": [],
             "reblog": None, "application": {"name": "syndicate", "website": None},
             "account": self.account_json(status.account_id),
             "media_attachments": [self.media_json(m) for m in status.media],
             "mentions": [], "tags": [], "emojis": [], "card": None, "poll": None,
+            # quotes_count: "how many accepted quotes", Mastodon 4.5.0+; older servers omit it (Status.md).
+            **({"quotes_count": status.quotes} if self._at_least((4, 5)) else {}),
         }
+
+    def _at_least(self, version: tuple[int, int]) -> bool:
+        major, minor = (int(x) for x in self.version.split(".")[:2])
+        return (major, minor) >= version
 
     def instance_json(self, v2: bool) -> dict[str, Any]:
         host = urlsplit(self.base_url).netloc
@@ -485,7 +509,11 @@ class FakeMastodon:
             return self._post_status(req, ctx)
         if m == "POST" and p in (API_MEDIA_V2, API_MEDIA_V1):
             return self._post_media(req, ctx, synchronous=p == API_MEDIA_V1)
+        if m == "GET" and p == API_STATUSES:
+            return self._get_statuses(req)
         parts = p.strip("/").split("/")
+        if m == "GET" and len(parts) == 5 and parts[:3] == ["api", "v1", "statuses"] and parts[4] == "context":
+            return self._context(parts[3], ctx)
         if m == "GET" and len(parts) == 5 and parts[:3] == ["api", "v1", "accounts"] and parts[4] == "statuses":
             return self._account_statuses(parts[3], req)
         if m == "GET" and len(parts) == 4 and parts[:3] == ["api", "v1", "statuses"]:
@@ -512,6 +540,43 @@ class FakeMastodon:
         if m == "GET" and len(parts) == 4 and parts[:3] == ["api", "v1", "media"]:
             return self._get_media(parts[3], req, ctx)
         raise _Reply(404, NOT_FOUND)
+
+    def _get_statuses(self, req: Request) -> Response:
+        """`GET /api/v1/statuses?id[]=…` (4.3.0+; older servers have no such route: 404). More than
+        20 ids: 422 (server code `check_statuses_limit`, DEFAULT_STATUSES_LIMIT = 20; the docs do not
+        say, and the error wording here is ours). Ids the server does not have are left out."""
+        if not self._at_least((4, 3)):
+            raise _Reply(404, NOT_FOUND)
+        ids = req.query.get("id[]", [])
+        if len(ids) > STATUSES_LIMIT:
+            raise _Reply(422, f"Validation failed: at most {STATUSES_LIMIT} statuses may be requested at once")
+        by_id = {s.id: s for s in self.statuses}
+        return Response(200, [self.status_json(by_id[i]) for i in ids if i in by_id])
+
+    def _context(self, status_id: str, ctx: _Ctx) -> Response:
+        """`GET /api/v1/statuses/:id/context`: ancestors (root first) and every descendant, depth first
+        in id order. Without a token the server cuts descendants at 60 (not modelled: we send one)."""
+        status = next((s for s in self.statuses if s.id == status_id), None)
+        if status is None:
+            raise _Reply(404, NOT_FOUND)
+        ancestors: list[StoredStatus] = []
+        parent = status.in_reply_to_id
+        while parent is not None:
+            found = next((s for s in self.statuses if s.id == parent), None)
+            if found is None:
+                break
+            ancestors.insert(0, found)
+            parent = found.in_reply_to_id
+        descendants: list[StoredStatus] = []
+
+        def walk(sid: str) -> None:
+            for child in sorted((s for s in self.statuses if s.in_reply_to_id == sid), key=lambda s: int(s.id)):
+                descendants.append(child)
+                walk(child.id)
+
+        walk(status.id)
+        return Response(200, {"ancestors": [self.status_json(s) for s in ancestors],
+                              "descendants": [self.status_json(s) for s in descendants]})
 
     def _post_status(self, req: Request, ctx: _Ctx) -> Response:
         account_id = self._auth(req, ctx)

@@ -98,7 +98,9 @@ DEFAULT_LIMITS = {  # per user, docs/platforms.md §1.3 (pay-per-use era)
     f"POST {MEDIA_METADATA}": 500,
     "DELETE /2/tweets/:id": 50,  # delete-post: 50 / 15 min per user (platforms-engagement.md §4)
     "GET /2/tweets/:id": 900,  # post lookup: 900 / 15 min per user (rate-limits.mdx)
+    f"GET {TWEETS}": 900,  # posts lookup by ids: 900 / 15 min per user (rate-limits.mdx)
 }
+MAX_LOOKUP_IDS = 100  # GET /2/tweets `ids`: maxItems 100 (platforms-engagement.md §1)
 _TWITTER_EPOCH_MS = 1288834974657
 ALL_OAUTH2_SCOPES = frozenset({"tweet.read", "tweet.write", "users.read", "media.write", "offline.access"})
 _USER_TWEETS = re.compile(USER_TWEETS.replace("{id}", r"(?P<id>\d+)"))
@@ -115,6 +117,9 @@ class StoredTweet:
     alt_texts: tuple[str | None, ...]
     created_at: float
     author_id: str = ""
+    likes: int = 0  # public_metrics, scripted by tests (`set_metrics`); reply_count is real
+    reposts: int = 0
+    quotes: int = 0
 
 
 @dataclass
@@ -183,6 +188,10 @@ class XApiFake(FakeHTTPServer):
         self.route("POST", MEDIA_METADATA, self._metadata)
         self.route("DELETE", _TWEET.pattern, self._delete_tweet)
         self.route("GET", _TWEET.pattern, self._get_tweet)
+        self.route("GET", TWEETS, self._get_tweets)
+        # Billing of reads ($0.005 per post returned, pricing.mdx): every post a lookup returned.
+        self.posts_read = 0
+        self.metrics_name = "retweet_count"  # or "repost_count" (the OpenAPI spec since 2026-08; wire unverified)
         self.deleted: list[StoredTweet] = []  # in the order they were deleted
         # What DELETE answers for a post that is not there; X does not document it: "404" (a
         # resource-not-found problem) or "deleted-false" (200 {"data": {"deleted": false}}).
@@ -208,6 +217,14 @@ class XApiFake(FakeHTTPServer):
         """A post that already exists: ours (made by an earlier run, say), or by `author_id`."""
         with self.lock:
             return self._store(text, reply_to, (), (), author_id=author_id)
+
+    def set_metrics(self, tweet_id: str, *, likes: int | None = None, reposts: int | None = None,
+                    quotes: int | None = None) -> None:
+        with self.lock:
+            t = next(t for t in self.tweets if t.id == tweet_id)
+            t.likes = t.likes if likes is None else likes
+            t.reposts = t.reposts if reposts is None else reposts
+            t.quotes = t.quotes if quotes is None else quotes
 
     def tweet(self, tweet_id: str) -> StoredTweet | None:
         with self.lock:
@@ -398,6 +415,37 @@ class XApiFake(FakeHTTPServer):
             }]})
         return Response.json(200, {"data": {"id": tweet.id, "text": display_text(tweet.text),
                                             "edit_history_tweet_ids": [tweet.id]}})
+
+    def _get_tweets(self, request: Request, _: dict[str, str]) -> Response:
+        """`GET /2/tweets?ids=…` (≤ 100, comma-separated): the posts found, in the order asked, and a
+        resource-not-found error for each id that is not there. `public_metrics` only when asked for
+        in `tweet.fields`. Not in the vendored spec subset (spec/x_openapi.json): checked here by hand."""
+        raw = request.param("ids") or ""
+        ids = [i for i in raw.split(",") if i]
+        if not ids or len(ids) > MAX_LOOKUP_IDS or not all(i.isdigit() for i in ids):
+            return invalid_request(f"The `ids` query parameter value [{raw}] is not valid: 1 to "
+                                   f"{MAX_LOOKUP_IDS} post ids", "ids", raw)
+        fields = set((request.param("tweet.fields") or "").split(","))
+        data, errors = [], []
+        with self.lock:
+            for i in ids:
+                t = next((t for t in self.tweets if t.id == i), None)
+                if t is None:
+                    errors.append({"value": i, "detail": f"Could not find tweet with id: [{i}].",
+                                   "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids",
+                                   "resource_id": i, "type": "https://api.twitter.com/2/problems/resource-not-found"})
+                    continue
+                item: dict[str, Any] = {"id": t.id, "text": display_text(t.text), "edit_history_tweet_ids": [t.id]}
+                if "public_metrics" in fields:
+                    item["public_metrics"] = {
+                        self.metrics_name: t.reposts, "reply_count": sum(1 for r in self.tweets if r.reply_to == t.id),
+                        "like_count": t.likes, "quote_count": t.quotes, "bookmark_count": 0, "impression_count": 0}
+                data.append(item)
+            self.posts_read += len(data)
+        body: dict[str, Any] = {"data": data} if data else {}
+        if errors:
+            body["errors"] = errors
+        return Response.json(200, body)
 
     def _may_reply_to(self, parent: StoredTweet) -> bool:
         """Self-serve replies: to our own posts, or where the parent's author mentioned us."""

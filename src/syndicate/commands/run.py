@@ -12,7 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +26,7 @@ from syndicate.store import Store
 
 if TYPE_CHECKING:
     from syndicate.delivery.engine import Clock
-    from syndicate.platforms.base import Publisher
+    from syndicate.platforms.base import Publisher, Reader
 
 LOCK_WAIT = 5.0
 
@@ -58,8 +58,9 @@ def run_lock(state_path: Path, wait: float = LOCK_WAIT) -> Iterator[bool]:
 
 
 def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = None,
-             publishers: Mapping[str, Publisher] | None = None) -> RunReport:
-    """One cron pass. `clock` and `publishers` are for tests (virtual time, publishers on fakes)."""
+             publishers: Mapping[str, Publisher] | None = None,
+             readers: Mapping[str, Reader] | None = None) -> RunReport:
+    """One cron pass. `clock`, `publishers` and `readers` are for tests (virtual time, fakes)."""
     require_a_network(settings)
     report = RunReport()
     monotonic = clock.monotonic if clock else time.monotonic
@@ -91,9 +92,52 @@ def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = 
                 left = max(settings.delivery.max_run_seconds - (monotonic() - started), 0.0)
                 budget = replace(settings, delivery=replace(settings.delivery, max_run_seconds=left))
                 report.events.extend(deliver_due(budget, store, publishers=publishers, clock=clock))
+            if deliver:
+                _take_snapshots(settings, store, report, started=started, monotonic=monotonic,
+                                wall=clock.wall if clock else time.time, readers=readers)
         finally:
             store.close()
     return report
+
+
+def _take_snapshots(settings: Settings, store: Store, report: RunReport, *, started: float,
+                    monotonic: Callable[[], float], wall: Callable[[], float],
+                    readers: Mapping[str, Reader] | None) -> None:
+    """Engagement snapshots that are due ([stats] after each post), after delivery and within what
+    is left of the run's time. Nothing due (the usual run) costs one query and loads nothing."""
+    if not settings.stats.enabled or not _snapshots_due(settings, store, wall()):
+        return
+    from syndicate.audience.collect import take_due
+
+    limit = settings.delivery.max_run_seconds
+    outcome = take_due(settings, store, now=wall(), readers=readers,
+                       deadline=lambda: monotonic() - started >= limit)
+    for line in outcome.errors + outcome.notes:  # quiet (-v): the snapshot stays due for the next run
+        report.events.append(Event("deferred", line))
+
+
+def _snapshots_due(settings: Settings, store: Store, now: float) -> bool:
+    """Is any sent post's snapshot due? The rule of `audience.snapshots.due` (the latest mark
+    `sent_at + after` that has passed is later than the last reading), asked in SQL here so that
+    a run with nothing due imports nothing more than it did before snapshots existed."""
+    platforms = [p for p in settings.enabled_platforms() if p != "x" or settings.x.stats]
+    if not platforms:
+        return False
+    # The latest mark that has passed, as one CASE over the marks (latest first): no subquery per post.
+    after = sorted(settings.stats.after, reverse=True)
+    latest_mark = "CASE " + " ".join("WHEN p.sent_at + ? <= ? THEN p.sent_at + ?" for _ in after) + " END"
+    row = store.conn.execute(
+        f"SELECT EXISTS (SELECT 1 FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
+        f"WHERE p.state = 'sent' AND p.platform IN ({','.join('?' * len(platforms))}) AND p.action = 'post' "
+        f"AND p.remote_id IS NOT NULL AND d.retracted_at IS NULL AND p.sent_at >= ? AND p.sent_at + ? <= ? "
+        # `+s.platform`: look the post's readings up by the primary key (dispatch first), not through
+        # the (platform, read_at) index, which would scan a network's every reading for each post.
+        f"AND {latest_mark} > COALESCE((SELECT MAX(s.read_at) FROM snapshots s WHERE s.dispatch_id = p.dispatch_id "
+        f"AND +s.platform = p.platform AND s.part = p.part), -1))",
+        (*platforms, now - settings.stats.window_days * 86400, after[-1], now,
+         *(v for a in after for v in (a, now, a))),
+    ).fetchone()
+    return bool(row[0])
 
 
 def require_a_network(settings: Settings) -> None:

@@ -159,7 +159,7 @@ def _revisions(fi: FeedIntake, store: Store, settings: Settings,
     No link card is fetched: the card is the Bluesky post's embed, not its text, so it cannot
     make a first post read differently; refetching every changed article each run would cost a
     request per entry for nothing. Platforms whose first post failed or was skipped get nothing;
-    an entry from before digests were kept only records its digest (see store migration 6)."""
+    an entry from before digests were kept only records its digest (see store migration 7)."""
     out = []
     for r in fi.revised:
         bases = outbox.correction_bases(store, r.dispatch.id) if r.had_digest else {}

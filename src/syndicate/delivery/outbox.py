@@ -419,10 +419,12 @@ def anything_due(store: Store, platforms: tuple[str, ...]) -> bool:
 
 
 def month_spend(store: Store, platform: str, month_start: float) -> float:
-    """What `platform` billed since `month_start`: posts and deletes alike (X bills both)."""
+    """What `platform` billed since `month_start`: posts and deletes alike (X bills both), and the
+    engagement readings (X bills each post read; the `snapshots` table, issue 12)."""
     row = store.conn.execute(
-        "SELECT COALESCE(SUM(cost), 0) FROM parts WHERE platform = ? AND state = ? AND sent_at >= ?",
-        (platform, SENT, month_start),
+        "SELECT (SELECT COALESCE(SUM(cost), 0) FROM parts WHERE platform = ? AND state = ? AND sent_at >= ?) "
+        "+ (SELECT COALESCE(SUM(cost), 0) FROM snapshots WHERE platform = ? AND read_at >= ?)",
+        (platform, SENT, month_start, platform, month_start),
     ).fetchone()
     return float(row[0])
 

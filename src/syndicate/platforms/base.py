@@ -21,11 +21,16 @@ exports `open_publisher(settings, environ, store, policy)` (the `Opener` below):
 account's secrets with `platforms.secrets.read_secret`, backs what the adapter keeps between
 runs (Bluesky's session, a Mastodon instance's limits) with the state store, and fetches post
 images under `policy`. `delivery/publishers.py` picks the package by network name.
+
+Reading back (issue 12): each package also exports `open_reader(settings, environ)` (the
+`ReaderOpener` below), a `Reader` for the engagement of posts we made (`read_counts`, in the
+network's own batches) and the replies under them (`read_replies`). Readers never post; they
+share each package's client setup and error translation with its publisher.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -131,6 +136,53 @@ class Opener(Protocol):
 
     def __call__(self, settings: Settings, environ: Mapping[str, str], store: Store,
                  policy: FetchPolicy) -> Publisher: ...
+
+
+@dataclass(frozen=True)
+class Counts:
+    """One reading of a post's engagement. None: the network does not report that figure."""
+
+    likes: int | None
+    reposts: int | None
+    replies: int | None
+    quotes: int | None
+
+
+@dataclass(frozen=True)
+class RemoteReply:
+    """A reply under one of our posts, as read: the text is plain (HTML already made text)."""
+
+    remote_id: str  # the reply's own id on its network (Bluesky: its at:// URI)
+    parent_id: str  # the id (Bluesky: URI) of the post it answers
+    author: str  # handle, e.g. "@bob@example.social", "bob.bsky.social"
+    text: str
+    url: str | None
+    created_at: float | None  # unix time
+
+
+class Reader(Protocol):
+    """Reads back what followers did with the posts one account made."""
+
+    name: str  # "x" | "bluesky" | "mastodon"
+    calls: int  # API calls made so far (the bench and the batching tests count them)
+    batch: int  # the most posts one counts call takes (Mastodon 20, Bluesky 25, X 100)
+    replies_supported: bool  # False: read_replies is never called (X: too costly, see its reader)
+
+    def read_counts(self, posts: Sequence[Receipt]) -> dict[str, Counts]:
+        """Counts of each post, keyed by its receipt id, in batches of at most `batch`. A post the
+        network no longer has (deleted, hidden) is simply absent. Raises a `PlatformError`."""
+        ...
+
+    def read_replies(self, post: Receipt, ours: frozenset[str]) -> list[RemoteReply]:
+        """Replies anywhere under `post` (a thread's first part), leaving out our own posts
+        (`ours`: their ids, or URIs on Bluesky). Raises a `PlatformError`."""
+        ...
+
+
+class ReaderOpener(Protocol):
+    """Each network package's `open_reader`: raises AuthError naming the variable when a secret is missing."""
+
+    def __call__(self, settings: Settings, environ: Mapping[str, str]) -> Reader: ...
 
 
 def header_int(headers: Mapping[str, Any], name: str) -> int | None:

@@ -14,6 +14,7 @@ from syndicate.platforms.bluesky.publisher import (
     app_password_from_env,
     open_publisher,
 )
+from syndicate.platforms.bluesky.reader import open_reader
 
 __all__ = [
     "APP_PASSWORD_VAR",
@@ -23,4 +24,5 @@ __all__ = [
     "StoreSessions",
     "app_password_from_env",
     "open_publisher",
+    "open_reader",
 ]

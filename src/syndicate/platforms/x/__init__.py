@@ -23,6 +23,7 @@ from syndicate.platforms.x.publisher import (
     comparable_text,
     open_publisher,
 )
+from syndicate.platforms.x.reader import open_reader
 
 __all__ = [
     "ENV_ACCESS_TOKEN",
@@ -42,4 +43,5 @@ __all__ = [
     "XPublisher",
     "comparable_text",
     "open_publisher",
+    "open_reader",
 ]
