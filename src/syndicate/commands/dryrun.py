@@ -5,7 +5,9 @@ polled and new dispatches accepted into that copy exactly as `run` would, and
 then the outbox's pending plans are rendered, with the deletes of retracted
 dispatches still to carry out (`retractions`). Nothing is written to disk and no
 platform is contacted: the only requests are feed fetches and, for Bluesky link
-cards, the article pages (unless --no-cards).
+cards, the article pages (unless --no-cards); with `[corrections] retract_when_gone`,
+the HEADs of recent articles `run` would send (a 410 shows as a pending retraction).
+Changed dispatches show under `corrections`.
 """
 
 from __future__ import annotations
