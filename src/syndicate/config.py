@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from syndicate.errors import ConfigError
 from syndicate.settings import (
     PLATFORMS,
+    Account,
     BlueskySettings,
     ComposeSettings,
     CorrectionsSettings,
@@ -33,6 +34,7 @@ from syndicate.settings import (
     Settings,
     StatsSettings,
     XSettings,
+    secret_variable,
 )
 
 APP = "syndicate"
@@ -99,8 +101,8 @@ def load_config(path: Path) -> Settings:
 
 def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
     v = _Validator(str(path), path.parent)
-    v.check_keys(raw, ("state", "feeds", "x", "bluesky", "mastodon", "compose", "delivery", "fetch", "stats",
-                        "corrections"), "")
+    v.check_keys(raw, ("state", "feeds", "accounts", "x", "bluesky", "mastodon", "compose", "delivery", "fetch",
+                       "stats", "corrections"), "")
 
     state = v.table(raw, "state")
     v.check_keys(state, ("path",), "state")
@@ -109,23 +111,12 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
     else:
         state_path = default_state_path()
 
-    x = v.dataclass_from(XSettings, v.table(raw, "x"), "x", checks={"api_base": _http_url})
-    bluesky = v.dataclass_from(BlueskySettings, v.table(raw, "bluesky"), "bluesky",
-                               checks={"service": _http_url, "appview": _http_url})
-    mastodon = v.dataclass_from(
-        MastodonSettings,
-        v.table(raw, "mastodon"),
-        "mastodon",
-        checks={"instance": _http_url, "visibility": _one_of("public", "unlisted", "private", "direct")},
-    )
-    if mastodon.enabled and not mastodon.instance:
-        raise ConfigError('missing: the instance URL, e.g. instance = "https://mastodon.social"',
-                          path=v.path, key="mastodon.instance")
-    if bluesky.enabled and not bluesky.handle:
-        raise ConfigError('missing: the account handle, e.g. handle = "you.bsky.social"',
-                          path=v.path, key="bluesky.handle")
+    x = _platform_table(v, "x", v.table(raw, "x"), "x")
+    bluesky = _platform_table(v, "bluesky", v.table(raw, "bluesky"), "bluesky")
+    mastodon = _platform_table(v, "mastodon", v.table(raw, "mastodon"), "mastodon")
 
-    compose = _compose(v, v.table(raw, "compose"))
+    compose_raw = v.table(raw, "compose")
+    compose = _compose(v, compose_raw)
     corrections = _corrections(v, v.table(raw, "corrections"))
     delivery_raw = dict(v.table(raw, "delivery"))
     if "give_up_after" in delivery_raw:
@@ -141,19 +132,108 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
     fetch = v.dataclass_from(FetchSettings, fetch_raw, "fetch",
                              checks={"allow_private": _networks, "concurrency": _at_least(1)})
 
+    accounts_raw = raw.get("accounts", [])
+    if not isinstance(accounts_raw, list) or not all(isinstance(a, dict) for a in accounts_raw):
+        raise ConfigError("expected [[accounts]] tables (an array of tables)", path=v.path, key="accounts")
+    accounts: list[Account] = []
+    for i, a in enumerate(accounts_raw):
+        accounts.append(_account(v, a, i, compose_raw, delivery_raw, [acc.name for acc in accounts]))
+    names_known = (*PLATFORMS, *(a.name for a in accounts))
     stats = _stats(v, v.table(raw, "stats"))
 
     feeds_raw = raw.get("feeds", [])
     if not isinstance(feeds_raw, list) or not all(isinstance(f, dict) for f in feeds_raw):
         raise ConfigError("expected [[feeds]] tables (an array of tables)", path=v.path, key="feeds")
-    feeds = tuple(_feed(v, f, i) for i, f in enumerate(feeds_raw))
+    feeds = tuple(_feed(v, f, i, names_known) for i, f in enumerate(feeds_raw))
     names = [f.name for f in feeds]
     for name in names:
         if names.count(name) > 1:
             raise ConfigError(f"two feeds are named {name!r}: names must be unique", path=v.path, key="feeds")
 
     return Settings(path=path, state_path=state_path, feeds=feeds, x=x, bluesky=bluesky, mastodon=mastodon,
-                    compose=compose, delivery=delivery, fetch=fetch, stats=stats, corrections=corrections)
+                    compose=compose, delivery=delivery, fetch=fetch, stats=stats,
+                    accounts=tuple(accounts), corrections=corrections)
+
+
+_PLATFORM_CLASSES: dict[str, type] = {"x": XSettings, "bluesky": BlueskySettings, "mastodon": MastodonSettings}
+# Keys of an [[accounts]] table besides its platform's own: who it is and how it posts.
+_ACCOUNT_KEYS = ("name", "platform", "compose")
+_ACCOUNT_DELIVERY_KEYS = ("quiet_hours", "timezone", "max_posts_per_run", "min_spacing_seconds")
+_ACCOUNT_NAME = re.compile(r"[A-Za-z0-9-]+")
+
+
+def _platform_table(v: _Validator, platform: str, raw: dict[str, Any], where: str,
+                    account: str | None = None) -> Any:
+    """A network's settings table ([x], or an [[accounts]] table's own keys), checked."""
+    checks: dict[str, Callable[[Any, str, str], None]] = (
+        {"api_base": _http_url} if platform == "x" else {"service": _http_url, "appview": _http_url}
+        if platform == "bluesky"
+        else {"instance": _http_url, "visibility": _one_of("public", "unlisted", "private", "direct")})
+    table = v.dataclass_from(_PLATFORM_CLASSES[platform], raw, where, checks=checks, account=account)
+    if platform == "mastodon" and table.enabled and not table.instance:
+        raise ConfigError('missing: the instance URL, e.g. instance = "https://mastodon.social"',
+                          path=v.path, key=f"{where}.instance")
+    if platform == "bluesky" and table.enabled and not table.handle:
+        raise ConfigError('missing: the account handle, e.g. handle = "you.bsky.social"',
+                          path=v.path, key=f"{where}.handle")
+    return table
+
+
+def _account(v: _Validator, raw: dict[str, Any], i: int, compose_raw: dict[str, Any],
+             delivery_raw: dict[str, Any], earlier: list[str]) -> Account:
+    """One [[accounts]] table: name, platform, that platform's keys, optional [accounts.compose] and
+    delivery overrides. An account is enabled unless it says `enabled = false`."""
+    where = f"accounts[{i}]"
+    if "name" not in raw:
+        raise ConfigError("missing: the account's name, e.g. name = \"ana-bsky\" (letters, digits and '-')",
+                          path=v.path, key=f"{where}.name")
+    name = v.typed(raw["name"], str, f"{where}.name", "a name of letters, digits and '-'")
+    if not _ACCOUNT_NAME.fullmatch(name):
+        raise ConfigError(f"bad account name {name!r}: use letters, digits and '-' only (it names the "
+                          "account in messages and in its secrets' variables)", path=v.path, key=f"{where}.name")
+    where = f"accounts[{i}] ({name})"
+    if name.lower() in PLATFORMS:
+        raise ConfigError(f"the name {name!r} is taken by the [{name}] table (the default {name} account); "
+                          "choose another", path=v.path, key=f"{where}.name")
+    if name.upper() in (e.upper() for e in earlier):  # their secrets' variables would be the same
+        raise ConfigError(f"two accounts are named {name!r}: names must be unique (ignoring case)",
+                          path=v.path, key=f"{where}.name")
+    if "platform" not in raw:
+        raise ConfigError(f"missing: the account's platform, one of {', '.join(PLATFORMS)}", path=v.path,
+                          key=f"{where}.platform")
+    platform = raw["platform"]
+    if platform not in PLATFORMS:
+        raise ConfigError(f"unknown platform {platform!r}; expected one of {', '.join(PLATFORMS)}"
+                          + _did_you_mean(str(platform), PLATFORMS), path=v.path, key=f"{where}.platform")
+    own = [f.name for f in dataclasses.fields(_PLATFORM_CLASSES[platform]) if f.name != "app_monthly_budget"]
+    table: dict[str, Any] = {"enabled": True}
+    for key, value in raw.items():
+        if key in _ACCOUNT_KEYS or key in _ACCOUNT_DELIVERY_KEYS:
+            continue
+        if key.lower() in _SECRET_KEYS:
+            names = ", ".join(secret_variable(var, name) for var in SECRET_VARIABLES[platform])
+            raise ConfigError(f"secrets do not belong in the config file; set {names} in the environment "
+                              "instead (its value was not read or shown)", path=v.path, key=f"{where}.{key}")
+        others = [p for p in PLATFORMS if p != platform
+                  and key in (f.name for f in dataclasses.fields(_PLATFORM_CLASSES[p]))]
+        if key not in own and key.lower() not in _SECRET_KEYS:
+            if key == "app_monthly_budget":
+                raise ConfigError("app_monthly_budget caps every X account together (X bills the app): "
+                                  "set it under [x], not on one account", path=v.path, key=f"{where}.{key}")
+            if others:
+                raise ConfigError(f"{key!r} is a key of {', '.join(others)} accounts, not of a {platform} "
+                                  f"account; expected one of: {', '.join(own)}", path=v.path, key=f"{where}.{key}")
+        table[key] = value
+    settings = _platform_table(v, platform, table, where, account=name)
+    override = v.table(raw, "compose", prefix=f"{where}.")
+    compose = _compose_for_account(v, compose_raw, platform, override, f"{where}.compose")
+    delivery_over = {k: raw[k] for k in _ACCOUNT_DELIVERY_KEYS if k in raw}
+    delivery = v.dataclass_from(
+        DeliverySettings, {**delivery_raw, **delivery_over}, where, only=delivery_over,
+        checks={"max_posts_per_run": _at_least(1), "min_spacing_seconds": _at_least(0),
+                "quiet_hours": _quiet_hours, "timezone": _timezone},
+    )
+    return Account(name=name, platform=platform, settings=settings, compose=compose, delivery=delivery)
 
 
 def settings_for_feed(url: str) -> Settings:
@@ -173,7 +253,7 @@ def settings_for_feed(url: str) -> Settings:
     )
 
 
-def _feed(v: _Validator, raw: dict[str, Any], i: int) -> FeedSettings:
+def _feed(v: _Validator, raw: dict[str, Any], i: int, accounts: tuple[str, ...] = PLATFORMS) -> FeedSettings:
     where = f"feeds[{i}]"
     if "url" not in raw:
         raise ConfigError("missing: the feed's url (an http(s) URL or a file path)", path=v.path, key=f"{where}.url")
@@ -192,6 +272,10 @@ def _feed(v: _Validator, raw: dict[str, Any], i: int) -> FeedSettings:
             if p not in PLATFORMS:
                 raise ConfigError(f"unknown platform {p!r}; expected some of {', '.join(PLATFORMS)}"
                                   + _did_you_mean(p, PLATFORMS), path=v.path, key=f"{where}.platforms")
+    for name in feed.accounts or ():
+        if name not in accounts:
+            raise ConfigError(f"unknown account {name!r}" + _did_you_mean(name, accounts)
+                              + f"; the accounts are: {', '.join(accounts)}", path=v.path, key=f"{where}.accounts")
     return feed
 
 
@@ -236,6 +320,21 @@ def _corrections(v: _Validator, raw: dict[str, Any]) -> dict[str, CorrectionsSet
             CorrectionsSettings, {**base, **override}, f"corrections.{platform}", checks=checks, only=override
         ) if override else default
     return out
+
+
+def _compose_for_account(v: _Validator, raw: dict[str, Any], platform: str, override: dict[str, Any],
+                         where: str) -> ComposeSettings:
+    """[compose], then [compose.<platform>], then the account's own [accounts.compose]."""
+    from syndicate.compose.templates import validate_template
+
+    base = {k: val for k, val in raw.items() if k not in PLATFORMS}
+    merged = {**base, **v.table(raw, platform, prefix="compose."), **override}
+    checks: dict[str, Callable[[Any, str, str], None]] = {
+        "mode": _one_of("teaser", "thread"), "max_parts": _at_least(2), "max_hashtags": _at_least(0),
+        "template": _template_check(validate_template),
+    }
+    result: ComposeSettings = v.dataclass_from(ComposeSettings, merged, where, checks=checks, only=override)
+    return result
 
 
 # -- value checks: (value, key, path) -> None, raising ConfigError ------------------------------
@@ -386,9 +485,11 @@ class _Validator:
 
     def dataclass_from(self, cls: Any, raw: dict[str, Any], where: str, *,
                        checks: Mapping[str, Callable[[Any, str, str], None]] | None = None,
-                       only: Mapping[str, Any] | None = None) -> Any:
+                       only: Mapping[str, Any] | None = None, account: str | None = None) -> Any:
         hints = typing.get_type_hints(cls)
         names = [f.name for f in dataclasses.fields(cls)]
+        if account is not None:  # [x] alone sets the app-wide budget
+            names = [n for n in names if n != "app_monthly_budget"]
         self.check_keys(only if only is not None else raw, names, where)
         values = {}
         for name, value in raw.items():

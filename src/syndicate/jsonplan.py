@@ -54,8 +54,9 @@ def dispatch_to_json(plan: DispatchPlan) -> dict[str, Any]:
         "url": d.url,
         "published": d.published.isoformat() if d.published else None,
         "warnings": [{"code": w.code, "message": w.message, "blocking": w.blocking} for w in plan.warnings],
+        # Keyed by account name (the default accounts keep the keys x, bluesky, mastodon).
         "platforms": {
-            p.platform: {"posts": [post_to_json(post) for post in p.posts], "skipped": p.skipped}
+            p.name: {"platform": p.platform, "posts": [post_to_json(post) for post in p.posts], "skipped": p.skipped}
             for p in plan.platforms
         },
     }

@@ -17,6 +17,13 @@ from syndicate.settings import PLATFORMS as PLATFORMS  # defined with the settin
 PLATFORM_NAMES: dict[str, str] = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 
 
+def account_label(account: str, platform: str) -> str:
+    """How an account is named in messages: "X" for the default [x] account (as before accounts
+    existed), "Bluesky ana-bsky" for another."""
+    name = PLATFORM_NAMES.get(platform, platform)
+    return name if account in ("", platform) else f"{name} {account}"
+
+
 @dataclass(frozen=True)
 class Image:
     """An image that goes with a dispatch: where it lives and what it shows (alt text)."""
@@ -92,11 +99,17 @@ class Lint:
 
 @dataclass(frozen=True)
 class PlatformPlan:
-    """What goes to one platform: a teaser (one post) or a thread (several), or why nothing."""
+    """What goes to one account on a platform: a teaser (one post) or a thread (several), or why nothing."""
 
     platform: str
     posts: tuple[Post, ...] = ()
     skipped: str | None = None  # reason, when this platform gets nothing
+    account: str | None = None  # the account it goes to; None: the platform's default account
+
+    @property
+    def name(self) -> str:
+        """The account's name (the default accounts are named like their platform)."""
+        return self.account or self.platform
 
 
 @dataclass(frozen=True)
@@ -108,7 +121,7 @@ class DispatchPlan:
     warnings: tuple[Lint, ...] = ()
 
     def platform(self, name: str) -> PlatformPlan | None:
-        return next((p for p in self.platforms if p.platform == name), None)
+        return next((p for p in self.platforms if p.name == name), None)
 
     @property
     def blocked(self) -> bool:

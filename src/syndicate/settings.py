@@ -14,6 +14,15 @@ from pathlib import Path
 # config (every command, the idle cron run too) does not build the model's dataclasses.
 PLATFORMS: tuple[str, ...] = ("x", "bluesky", "mastodon")
 
+def secret_variable(variable: str, account: str | None) -> str:
+    """The environment variable holding `variable`'s secret for an account: the variable itself for the
+    default accounts (named like their network), else `<VARIABLE>__<ACCOUNT>` with the name
+    upper-cased and '-' → '_' (SYNDICATE_BLUESKY_APP_PASSWORD__ANA_BSKY)."""
+    if account is None or account in PLATFORMS:
+        return variable
+    return f"{variable}__{account.upper().replace('-', '_')}"
+
+
 DEFAULT_TEMPLATE = "{title}\n\n{summary}\n\n{url}\n\n{hashtags}"
 
 
@@ -52,6 +61,7 @@ class FeedSettings:
     platforms: tuple[str, ...] | None = None  # None: every enabled platform
     backfill: int = 1  # on first sight, post this many of the newest entries; the rest are baseline
     hold: bool = False  # hold every dispatch of this feed until `syndicate release ID`
+    accounts: tuple[str, ...] | None = None  # account names; None: the default accounts [x] [bluesky] [mastodon]
     interval: float = 0.0  # seconds between fetches at least (config: "15m"); 0: every run
 
 
@@ -62,6 +72,8 @@ class XSettings:
     handle: str | None = None  # for display (preview, status); `check` reads the real one
     timeout: float = 20.0
     monthly_budget: float | None = None  # in the account's currency units; None = no cap
+    # [x] only: one cap over every X account's spend (X bills the app, not the user); None = no cap.
+    app_monthly_budget: float | None = None
     price_post: float = 0.015
     price_post_with_link: float = 0.20
     stats: bool = False  # read engagement back (billed per post read: price_read, within monthly_budget)
@@ -110,6 +122,34 @@ class FetchSettings:
     max_interval: float = 3600.0  # seconds
 
 
+PlatformSettings = XSettings | BlueskySettings | MastodonSettings
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account we post to: a name, its network, that network's table, and how it posts.
+
+    `[x]`, `[bluesky]` and `[mastodon]` are the accounts named `x`, `bluesky` and `mastodon`
+    (`Settings.all_accounts`); `[[accounts]]` adds more. `delivery` is `[delivery]` with the
+    account's own overrides (quiet hours, max_posts_per_run, spacing) applied.
+    """
+
+    name: str
+    platform: str  # "x" | "bluesky" | "mastodon"
+    settings: PlatformSettings
+    compose: ComposeSettings = field(default_factory=ComposeSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+
+    @property
+    def enabled(self) -> bool:
+        return self.settings.enabled
+
+    @property
+    def is_default(self) -> bool:
+        """One of [x] [bluesky] [mastodon]: its secrets, key and messages are as before accounts."""
+        return self.name == self.platform
+
+
 @dataclass(frozen=True)
 class StatsSettings:
     """[stats]: engagement read back after posting (`syndicate stats`, and snapshots from `run`)."""
@@ -132,12 +172,24 @@ class Settings:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     stats: StatsSettings = field(default_factory=StatsSettings)
     corrections: dict[str, CorrectionsSettings] = field(default_factory=dict)  # per platform
+    accounts: tuple[Account, ...] = ()  # the [[accounts]] tables (the default three are derived)
+
+    def all_accounts(self) -> tuple[Account, ...]:
+        """The default accounts ([x] [bluesky] [mastodon], with [compose] and [delivery]), then [[accounts]]."""
+        defaults = tuple(Account(p, p, table, self.compose_for(p), self.delivery)
+                         for p, table in (("x", self.x), ("bluesky", self.bluesky), ("mastodon", self.mastodon)))
+        return defaults + self.accounts
+
+    def enabled_accounts(self) -> tuple[Account, ...]:
+        return tuple(a for a in self.all_accounts() if a.enabled)
+
+    def account(self, name: str) -> Account | None:
+        return next((a for a in self.all_accounts() if a.name == name), None)
 
     def enabled_platforms(self) -> tuple[str, ...]:
-        return tuple(
-            name for name, p in (("x", self.x), ("bluesky", self.bluesky), ("mastodon", self.mastodon))
-            if p.enabled
-        )
+        """The networks with an enabled account, in PLATFORMS order."""
+        on = {a.platform for a in self.enabled_accounts()}
+        return tuple(p for p in PLATFORMS if p in on)
 
     def compose_for(self, platform: str) -> ComposeSettings:
         return self.compose.get(platform, ComposeSettings())

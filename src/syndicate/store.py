@@ -5,7 +5,7 @@ Tables (see MIGRATIONS for the exact schema):
   entries      every entry ever seen, per feed (feed URL, entry id), its canonical URL, and why:
                baseline or queued (then with the id of the dispatch accepted from it)
   dispatches   accepted dispatches and their plan (JSON), held or not
-  parts        the outbox: one row per intended change (post a part, delete it) per platform,
+  parts        the outbox: one row per intended change (post a part, delete it) per account,
                with its state machine planned → sending → sent | failed | deferred | skipped | unknown
   sessions     platform sessions to reuse (Bluesky), so cron runs don't log in every time
   limits       platform limits read from the servers (e.g. a Mastodon instance's max_characters)
@@ -215,7 +215,47 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX replies_dispatch ON replies(dispatch_id);
     """,
-    # 7: corrections (docs/outbox.md). An entry remembers a digest of what its dispatch was made
+    # 7 (accounts): many accounts per network. A row belongs to one account (`account`: its name
+    # in the config; [x] [bluesky] [mastodon] are the accounts named like their network, so every
+    # earlier row gets account = platform, and its key stays as it was: nothing is reposted after
+    # the upgrade). Everything keyed by platform before (the key, pacing, spend, spacing, stalls)
+    # is keyed by account now.
+    """
+    CREATE TABLE parts_v7 (
+        dispatch_id    TEXT NOT NULL REFERENCES dispatches(id),
+        account        TEXT NOT NULL,                 -- the account's name ('x', 'ana-bsky', …)
+        platform       TEXT NOT NULL,                 -- its network: 'x' | 'bluesky' | 'mastodon'
+        action         TEXT NOT NULL DEFAULT 'post',
+        part           INTEGER NOT NULL,
+        of_parts       INTEGER NOT NULL,
+        state          TEXT NOT NULL DEFAULT 'planned',
+        key            TEXT NOT NULL,
+        rkey           TEXT,
+        post           TEXT NOT NULL,
+        attempts       INTEGER NOT NULL DEFAULT 0,
+        not_before     REAL,
+        remote_id      TEXT,
+        remote_url     TEXT,
+        uri            TEXT,
+        cid            TEXT,
+        cost           REAL NOT NULL DEFAULT 0,
+        sent_at        REAL,
+        last_error     TEXT,
+        updated_at     REAL NOT NULL,
+        deferred_since REAL,
+        PRIMARY KEY (dispatch_id, account, action, part)
+    );
+    INSERT INTO parts_v7 (dispatch_id, account, platform, action, part, of_parts, state, key, rkey, post, attempts,
+                          not_before, remote_id, remote_url, uri, cid, cost, sent_at, last_error, updated_at,
+                          deferred_since)
+        SELECT dispatch_id, platform, platform, action, part, of_parts, state, key, rkey, post, attempts,
+               not_before, remote_id, remote_url, uri, cid, cost, sent_at, last_error, updated_at, deferred_since
+        FROM parts;
+    DROP TABLE parts;
+    ALTER TABLE parts_v7 RENAME TO parts;
+    CREATE INDEX parts_state ON parts(state, account);
+    """,
+    # 8: corrections (docs/outbox.md). An entry remembers a digest of what its dispatch was made
     # from, so a re-read feed recomposes only entries that changed; a correction row ('reply' or
     # 'edit') remembers the first post it brings the dispatch up to (`basis`), which the next
     # change is compared with. Entries from before this upgrade have no digest: their first
@@ -258,7 +298,10 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             new = not path.exists()
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+            # Delivery workers (one thread per account) each open their own connection (`reopen`);
+            # this one may still be used from them by a publisher opened on it (session saves,
+            # single statements), hence check_same_thread=False.
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
             if new:  # sessions live here: keep the file private to its owner
                 os.chmod(path, 0o600)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -290,6 +333,13 @@ class Store:
         store = cls(mem, path, readonly=True)
         store._migrate()
         return store
+
+    def reopen(self) -> Store | None:
+        """Another connection to the same state file, for a delivery worker thread (transactions on
+        one connection cannot interleave). None for an in-memory copy (dry-run): work on it in one thread."""
+        if self.readonly or self.path is None:
+            return None
+        return Store.open(self.path)
 
     def close(self) -> None:
         self.conn.close()

@@ -176,3 +176,41 @@ def test_a_post_and_its_delete_are_two_rows_after_migration_5(tmp_path: Path) ->
     assert outbox.due_dispatches(store, "mastodon") == []
     assert outbox.anything_due(store, ("mastodon",))  # the delete is due, though the dispatch is held
     store.close()
+
+
+def test_rows_belong_to_accounts_after_migration_7_and_keep_their_keys(tmp_path: Path) -> None:
+    """Schemas 1-5 keyed parts by (dispatch, platform, action, part): a second account on the same
+    network could not have had a row. After migration 7 every old row belongs to the account named
+    like its platform (the default [mastodon]), with its key unchanged (so nothing is reposted after
+    the upgrade), and another Mastodon account's row of the same part lives beside it."""
+    from syndicate.delivery import outbox
+
+    path = tmp_path / "s.db"
+    _v1_state(path)
+    store = Store.open(path)
+    assert store.conn.execute("SELECT account, platform, key FROM parts").fetchall() == [
+        ("mastodon", "mastodon", "syndicate-v1key")]
+    assert outbox.due_dispatches(store, "mastodon") == []  # held: as before
+    store.conn.execute("UPDATE dispatches SET held = 0")
+    assert outbox.due_dispatches(store, "mastodon") == ["1"]
+    store.conn.execute("INSERT INTO parts (dispatch_id, account, platform, part, of_parts, key, post, updated_at) "
+                       "VALUES ('1', 'ana-masto', 'mastodon', 1, 1, 'k2', '', 1)")
+    store.conn.execute("""UPDATE parts SET post = '{"text": "A one", "length": 5, "limit": 500}'""")
+    assert [p.account for p in outbox.parts_of(store, "1")] == ["ana-masto", "mastodon"]
+    part = outbox.parts_of(store, "1", "ana-masto")[0]
+    outbox.mark_sent(store, part, remote_id="9", remote_url=None, cost=0.5, now=10.0)
+    assert [p.state for p in outbox.parts_of(store, "1", "mastodon")] == ["planned"]  # only that account's row
+    assert outbox.month_spend(store, "ana-masto", 0.0) == 0.5 and outbox.month_spend(store, "mastodon", 0.0) == 0
+    assert outbox.month_spend(store, "", 0.0, platform="mastodon") == 0.5
+    assert outbox.due_dispatches(store, "ana-masto") == []
+    store.close()
+
+
+def test_a_default_accounts_key_is_as_before_accounts_and_another_accounts_differs() -> None:
+    import hashlib
+
+    from syndicate.delivery.outbox import part_key
+
+    before = "syndicate-" + hashlib.sha256(b"d1\x00x\x002").hexdigest()[:40]  # the 0.1.0 formula
+    assert part_key("d1", "x", 2) == part_key("d1", "x", 2, "x") == before
+    assert part_key("d1", "x", 2, "desk-x") not in (before, part_key("d1", "x", 2, "ana-x"))

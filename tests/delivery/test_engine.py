@@ -53,8 +53,9 @@ class Wrapped:
 
 def test_no_request_starts_once_the_run_is_out_of_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each X post takes 20 s (virtual). With max_run_seconds = 30 the run starts X's 1st and 2nd
-    parts, then stops: no 3rd part, and Mastodon, next in line, starts nothing. The next run
-    finishes the thread, replying to the part already out."""
+    parts, then stops: no 3rd part. Mastodon is delivered side by side with X (issue 11), under the
+    same deadline: whatever it sent was stored by then (plus the request in flight), the rest of its
+    thread stays queued, in order. The next run finishes both threads, replying to the parts out."""
     clock = VirtualClock()
     set_env(monkeypatch, cli_env(x=True, mastodon=MASTODON_CANARY))
     with make_x_fake(clock=clock.wall) as xf, make_mastodon_fake(clock=clock.wall) as mf:
@@ -62,11 +63,13 @@ def test_no_request_starts_once_the_run_is_out_of_time(tmp_path: Path, monkeypat
                       x_api=xf.base_url, mastodon=mf.base_url, delivery={"max_run_seconds": 30})
         setup.write()
         slow_x = Wrapped(setup, "x", lambda identity: clock.jump(20))
-        start = clock.monotonic()
+        start, wall_start = clock.monotonic(), clock.wall()
         run_inproc(setup, clock, publishers={"x": slow_x, "mastodon": Wrapped(setup, "mastodon", lambda i: None)})
         assert clock.monotonic() - start <= 30 + 20  # the budget, plus at most the request in flight
         assert states(setup.state, "x") == ["sent", "sent", "planned", "planned"]
-        assert mf.statuses == []
+        assert all(s.created_at <= wall_start + 30 + 20 for s in mf.statuses)
+        sent = len(mf.statuses)
+        assert states(setup.state, "mastodon") == ["sent"] * sent + ["planned"] * (4 - sent)
         clock.jump(300)
         run_inproc(setup, clock)
     assert set(states(setup.state, "x") + states(setup.state, "mastodon")) == {"sent"}

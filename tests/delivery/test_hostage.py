@@ -277,7 +277,8 @@ def test_a_part_deferred_past_give_up_after_fails_and_the_next_dispatch_goes(
 
         # `retry` re-queues it with a fresh bound; once the server recovers it goes out.
         fake.faults.clear()
-        assert retry_dispatch(load_config(setup.config), a["dispatch_id"]) == f"Re-queued 1 part(s) of {a['dispatch_id']}."
+        assert (retry_dispatch(load_config(setup.config), a["dispatch_id"])
+                == f"Re-queued 1 part(s) of {a['dispatch_id']} (on mastodon).")
         report = run_inproc(setup, clock)
         assert report.exit_code == 0
         assert [s.text.split("\n")[0] for s in fake.statuses] == ["Second B", "First A"]

@@ -294,3 +294,19 @@ def test_x_links_in_a_post_that_is_not_nfc_cover_the_posts_own_characters() -> N
     p = column(page(one_post("x", text)), "x").find("p", cls="text")
     assert links(p) == [("example.com/a", "https://example.com/a"), ("https://b.org", "https://b.org")]
     assert p.text() == text
+
+
+def test_a_column_per_account_keyed_by_name_rendered_by_its_platform() -> None:
+    """dry-run JSON keys `platforms` by account name, with each entry's `platform` (issue 11): a second
+    Bluesky account gets its own column, labelled with its name, its links from its facets."""
+    text = "Read https://example.org/a"
+    plan = one_post("bluesky", text, facets=[facet(text, "link", "https://example.org/a", "https://example.org/a")])
+    entry = plan["dispatches"][0]["platforms"]["bluesky"]
+    plan["dispatches"][0]["platforms"] = {"bluesky": {**entry, "platform": "bluesky"},
+                                          "ana-bsky": {**entry, "platform": "bluesky"}}
+    plan["accounts"]["ana-bsky"] = {"handle": "ana.example.org", "name": None, "platform": "bluesky"}
+    doc = page(plan)
+    columns = doc.find_all("section", data_platform="bluesky")
+    assert len(columns) == 2
+    assert "Bluesky · ana-bsky" in columns[1].text() and "ana.example.org" in columns[1].text()
+    assert ("https://example.org/a", "https://example.org/a") in links(columns[1])

@@ -22,9 +22,9 @@ def _store(tmp_path: Path, sent: list[tuple[str, str, float]]) -> Store:
     for n, (dispatch, platform, at) in enumerate(sent):
         store.conn.execute("INSERT OR IGNORE INTO dispatches (id, feed, url, title, accepted_at, plan) "
                            "VALUES (?, 'f', ?, ?, ?, '{}')", (dispatch, f"https://e.org/{dispatch}", dispatch, at))
-        store.conn.execute("INSERT INTO parts (dispatch_id, platform, part, of_parts, state, key, post, remote_id, "
-                           "sent_at, updated_at) VALUES (?, ?, 1, 1, 'sent', 'k', '{}', ?, ?, ?)",
-                           (dispatch, platform, f"r{n}", at, at))
+        store.conn.execute("INSERT INTO parts (dispatch_id, account, platform, part, of_parts, state, key, post, "
+                           "remote_id, sent_at, updated_at) VALUES (?, ?, ?, 1, 1, 'sent', 'k', '{}', ?, ?, ?)",
+                           (dispatch, platform, platform, f"r{n}", at, at))
     return store
 
 
@@ -56,6 +56,18 @@ def test_sql_and_python_agree_on_what_is_due(tmp_path: Path, x_stats: bool) -> N
 def test_a_retracted_dispatch_is_not_read(tmp_path: Path) -> None:
     store = _store(tmp_path, [("a", "mastodon", T0)])
     store.conn.execute("UPDATE dispatches SET retracted_at = ?", (T0 + 60,))
+    try:
+        assert not _snapshots_due(_settings(tmp_path), store, T0 + 2 * H)
+        assert snapshots.sent_posts(store) == []
+    finally:
+        store.close()
+
+
+def test_another_accounts_posts_are_not_read_with_the_default_accounts_credentials(tmp_path: Path) -> None:
+    """Readers open with [x] [bluesky] [mastodon]'s credentials: a post of an [[accounts]] account
+    (issue 11) is neither due nor read (it would be read, and billed, as the wrong account)."""
+    store = _store(tmp_path, [("a", "mastodon", T0)])
+    store.conn.execute("UPDATE parts SET account = 'ana-masto'")
     try:
         assert not _snapshots_due(_settings(tmp_path), store, T0 + 2 * H)
         assert snapshots.sent_posts(store) == []

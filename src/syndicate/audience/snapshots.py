@@ -61,7 +61,10 @@ def sent_posts(store: Store, *, since: float | None = None, dispatch_id: str | N
     Retracted dispatches are left out: their posts are gone."""
     sql = ("SELECT p.dispatch_id, p.platform, p.part, p.of_parts, p.sent_at, p.remote_id, p.remote_url, p.uri, "
            "p.cid FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.action = 'post' "
-           "AND p.state = 'sent' AND p.remote_id IS NOT NULL AND p.sent_at IS NOT NULL AND d.retracted_at IS NULL")
+           "AND p.state = 'sent' AND p.remote_id IS NOT NULL AND p.sent_at IS NOT NULL AND d.retracted_at IS NULL "
+           # The default accounts' posts only: readers open with [x] [bluesky] [mastodon]'s credentials
+           # (account_of); an [[accounts]] account's posts (issue 11) would be read as another account.
+           "AND p.account = p.platform")
     args: list[Any] = []
     if since is not None:
         sql += " AND p.sent_at >= ?"

@@ -12,24 +12,25 @@ from __future__ import annotations
 
 from syndicate.delivery.publishers import open_publisher
 from syndicate.errors import AuthError, PaymentRequired, PlatformError
-from syndicate.model import PLATFORM_NAMES as NAMES
+from syndicate.model import account_label
 from syndicate.settings import Settings
 from syndicate.store import Store
 
 
 def run_checks(settings: Settings) -> tuple[list[str], bool]:
     lines = [f"Config: {settings.path} ok ({len(settings.feeds)} feed(s))", f"State file: {settings.state_path}"]
-    platforms = settings.enabled_platforms()
-    if not platforms:
-        lines.append("No platform is enabled: set enabled = true under [x], [bluesky] or [mastodon].")
+    accounts = settings.enabled_accounts()
+    if not accounts:
+        lines.append("No platform is enabled: set enabled = true under [x], [bluesky] or [mastodon], "
+                     "or add an [[accounts]] table.")
         return lines, False
     ok = True
     store = Store.open(settings.state_path)
     try:
-        for platform in platforms:
-            name = NAMES[platform]
+        for account in accounts:  # each account's own credentials (`<VAR>__<ACCOUNT>` beyond the default three)
+            name, platform = account_label(account.name, account.platform), account.platform
             try:
-                info = open_publisher(platform, settings, store).check()
+                info = open_publisher(account, settings, store).check()
             except PaymentRequired as exc:
                 ok = False
                 lines.append(f"{name}: out of credits or over the spend cap: {exc.reason}")

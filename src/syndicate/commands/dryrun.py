@@ -65,6 +65,7 @@ def retraction_lines(plan: dict[str, Any]) -> list[str]:
 
     lines = []
     for r in plan.get("retractions") or []:
-        where = ", ".join(f"{len(parts)} on {NAMES.get(p, p)}" for p, parts in sorted(r["deletes"].items()))
+        # Keyed by account: the default accounts are named like their network.
+        where = ", ".join(f"{len(parts)} on {NAMES.get(a, a)}" for a, parts in sorted(r["deletes"].items()))
         lines.append(f"Pending retraction: {r['title']!r} <{r['url']}> (id {r['id']}): deletes {where}")
     return lines

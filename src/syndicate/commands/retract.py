@@ -49,7 +49,7 @@ class Target:
     dispatch_id: str
     title: str
     url: str
-    posts: dict[str, int] = field(default_factory=dict)  # platform → posts out there (or maybe)
+    posts: dict[str, int] = field(default_factory=dict)  # account → posts out there (or maybe)
     unsent: int = 0  # parts that would never be posted
 
     def describe(self) -> str:
@@ -77,7 +77,7 @@ def _target(store: Store, id_or_url: str) -> Target:
     # The thread's parts and its correction replies (an edit changed a post counted here already).
     for p in outbox.parts_of(store, dispatch_id) + outbox.parts_of(store, dispatch_id, action=outbox.REPLY):
         if p.state == outbox.SENT or p.attempts > 0 or p.state in (outbox.SENDING, outbox.UNKNOWN):
-            target.posts[p.platform] = target.posts.get(p.platform, 0) + 1
+            target.posts[p.account_name] = target.posts.get(p.account_name, 0) + 1
         elif p.state not in (outbox.SKIPPED, outbox.FAILED):
             target.unsent += 1
     return target
@@ -94,7 +94,7 @@ def retract(settings: Settings, target: Target, *, publishers: Mapping[str, Publ
         store = Store.open(settings.state_path)
         try:
             outbox.retract(store, target.dispatch_id)
-            if outbox.anything_due(store, settings.enabled_platforms()):
+            if outbox.anything_due(store, tuple(a.name for a in settings.enabled_accounts())):
                 from syndicate.delivery.engine import deliver_due
 
                 report.events.extend(deliver_due(settings, store, publishers=publishers, clock=clock, posts=False))
@@ -111,8 +111,8 @@ def _summary(store: Store, settings: Settings, target: Target) -> list[Event]:
     line = f"retracted {target.title!r}: {done} of {r.total} post(s) deleted"
     if left:
         line += f", {left} still queued (the next `syndicate run` carries them out)"
-    off = sorted({p.platform for p in outbox.parts_of(store, target.dispatch_id, action=outbox.DELETE)
-                  if p.state in outbox.DUE_STATES} - set(settings.enabled_platforms()))
+    off = sorted({p.account_name for p in outbox.parts_of(store, target.dispatch_id, action=outbox.DELETE)
+                  if p.state in outbox.DUE_STATES} - {a.name for a in settings.enabled_accounts()})
     if off:
         line += f"; {', '.join(NAMES.get(p, p) for p in off)} not enabled: those deletes wait until it is"
     return [Event("retracted", line, dispatch_id=target.dispatch_id, url=target.url)]

@@ -85,7 +85,7 @@ def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = 
                 report.events.append(Event("queued", f"queued: {plan.dispatch.title} <{plan.dispatch.url}>",
                                            dispatch_id=plan.dispatch.id, url=plan.dispatch.url))
             # Nothing due (the usual cron run) never loads the engine, tenacity or an adapter.
-            if deliver and outbox.anything_due(store, settings.enabled_platforms()):
+            if deliver and outbox.anything_due(store, tuple(a.name for a in settings.enabled_accounts())):
                 from syndicate.delivery.engine import deliver_due
 
                 # Card fetches spent part of the run's one budget: delivery gets what is left of it.
@@ -130,6 +130,8 @@ def _snapshots_due(settings: Settings, store: Store, now: float) -> bool:
         f"SELECT EXISTS (SELECT 1 FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
         f"WHERE p.state = 'sent' AND p.platform IN ({','.join('?' * len(platforms))}) AND p.action = 'post' "
         f"AND p.remote_id IS NOT NULL AND d.retracted_at IS NULL AND p.sent_at >= ? AND p.sent_at + ? <= ? "
+        # The default accounts' posts only, as `snapshots.sent_posts` reads (the others are not read yet).
+        "AND p.account = p.platform "
         # `+s.platform`: look the post's readings up by the primary key (dispatch first), not through
         # the (platform, read_at) index, which would scan a network's every reading for each post.
         f"AND {latest_mark} > COALESCE((SELECT MAX(s.read_at) FROM snapshots s WHERE s.dispatch_id = p.dispatch_id "
@@ -142,12 +144,12 @@ def _snapshots_due(settings: Settings, store: Store, now: float) -> bool:
 
 def require_a_network(settings: Settings) -> None:
     """A run that can post nowhere must consume nothing: refuse it before the state file is touched."""
-    if settings.enabled_platforms():
+    if settings.enabled_accounts():
         return
     raise ConfigError(
         "no network is enabled, so nothing would be posted (and nothing is fetched or marked seen): set "
         "`enabled = true` under [x], [bluesky] or [mastodon] (with its handle/instance and credentials; "
-        "`syndicate check` verifies them)",
+        "`syndicate check` verifies them), or add an [[accounts]] table",
         path=str(settings.path) if settings.path else None,
     )
 

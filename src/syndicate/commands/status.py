@@ -8,7 +8,7 @@ from syndicate.delivery import outbox
 from syndicate.delivery.budget import month_start
 from syndicate.delivery.schedule import due_at
 from syndicate.errors import SyndicateError
-from syndicate.model import PLATFORM_NAMES as NAMES
+from syndicate.model import account_label
 from syndicate.settings import FeedSettings, Settings
 from syndicate.store import FeedState, Store
 
@@ -64,10 +64,18 @@ def render_status(settings: Settings, *, limit: int = 20, now: float | None = No
         held = store.conn.execute("SELECT COUNT(*) FROM dispatches WHERE held = 1").fetchone()[0]
         if held:
             out.append(f"Held for review: {held} (release with `syndicate release ID`)")
-        if settings.x.enabled:
-            spent = outbox.month_spend(store, "x", month_start(datetime.now(UTC).timestamp()))
-            budget = settings.x.monthly_budget
-            out.append(f"X spend this month: {spent:.3f}" + (f" of {budget:.3f}" if budget is not None else ""))
+        since = month_start(datetime.now(UTC).timestamp())
+        x_accounts = [a for a in settings.enabled_accounts() if a.platform == "x"]
+        for account in x_accounts:  # per account: each has its own monthly_budget
+            spent = outbox.month_spend(store, account.name, since)
+            budget = getattr(account.settings, "monthly_budget", None)
+            out.append(f"{account_label(account.name, 'x')} spend this month: {spent:.3f}"
+                       + (f" of {budget:.3f}" if budget is not None else ""))
+        app_budget = settings.x.app_monthly_budget
+        if x_accounts and (len(x_accounts) > 1 or app_budget is not None):  # X bills the app: all accounts
+            spent = outbox.month_spend(store, "", since, platform="x")
+            out.append(f"X app spend this month (every X account): {spent:.3f}"
+                       + (f" of {app_budget:.3f}" if app_budget is not None else ""))
         out.append("")
         out.append("Feeds:")
         configured = {feed.url: feed for feed in settings.feeds}
@@ -95,16 +103,16 @@ def render_status(settings: Settings, *, limit: int = 20, now: float | None = No
                 out.append("    " + _corrections_line(corrections))
                 for c in corrections:
                     if c.state in (outbox.FAILED, outbox.UNKNOWN, outbox.DEFERRED):
-                        out.append(f"    {NAMES.get(c.platform, c.platform):8} correction {c.correction} {c.action} "
-                                   f"{c.state} — {c.last_error or ''}")
+                        out.append(f"    {account_label(c.account_name, c.platform):8} correction {c.correction} "
+                                   f"{c.action} {c.state} — {c.last_error or ''}")
             if retraction.retracted_at:
                 out.append("    " + _retraction_line(retraction))
                 for p in outbox.parts_of(store, dispatch_id, action=outbox.DELETE):
                     if p.state in (outbox.FAILED, outbox.UNKNOWN, outbox.DEFERRED):
-                        out.append(f"    {NAMES.get(p.platform, p.platform):8} delete {p.part}/{p.of_parts} "
+                        out.append(f"    {account_label(p.account_name, p.platform):8} delete {p.part}/{p.of_parts} "
                                    f"{p.state} — {p.last_error or ''}")
             for p in outbox.parts_of(store, dispatch_id):
-                line = f"    {NAMES.get(p.platform, p.platform):8} {p.part}/{p.of_parts} {p.state}"
+                line = f"    {account_label(p.account_name, p.platform):8} {p.part}/{p.of_parts} {p.state}"
                 if p.remote_url:
                     line += f" {p.remote_url}"
                 if p.state == outbox.DEFERRED and p.not_before:
@@ -115,6 +123,13 @@ def render_status(settings: Settings, *, limit: int = 20, now: float | None = No
         return "\n".join(out) + "\n"
     finally:
         store.close()
+
+
+def _to_accounts(store: Store, dispatch_id: str) -> str:
+    """ " to x, ana-bsky": the accounts a dispatch's unsent posts go to."""
+    rows = store.conn.execute("SELECT DISTINCT account FROM parts WHERE dispatch_id = ? AND action = 'post' AND "
+                              "state IN ('planned', 'deferred', 'sending') ORDER BY account", (dispatch_id,)).fetchall()
+    return f" to {', '.join(r[0] for r in rows)}" if rows else ""
 
 
 def _retraction_line(r: outbox.Retraction) -> str:
@@ -144,10 +159,10 @@ def _corrections_line(rows: list[outbox.Part]) -> str:
         if by_state.get(state):
             line += f", {by_state[state]} {state}"
     if by_state.get("off"):
-        latest = {c.platform: c for c in rows if c.last_error == outbox.CORRECTIONS_OFF}
+        latest = {c.account_name: c for c in rows if c.last_error == outbox.CORRECTIONS_OFF}
         sample = next(iter(latest.values()))
         line += (f"; not sent ([corrections] updates = \"off\"): {by_state['off']}, e.g. "
-                 f"{NAMES.get(sample.platform, sample.platform)}: {sample.post.text!r}")
+                 f"{account_label(sample.account_name, sample.platform)}: {sample.post.text!r}")
     return line
 
 
@@ -157,7 +172,7 @@ def release_dispatch(settings: Settings, dispatch_id: str) -> str:
         _require_dispatch(store, dispatch_id)
         cur = store.conn.execute("UPDATE dispatches SET held = 0 WHERE id = ? AND held = 1", (dispatch_id,))
         if cur.rowcount:
-            return f"Released {dispatch_id}: the next run posts it."
+            return f"Released {dispatch_id}: the next run posts it{_to_accounts(store, dispatch_id)}."
         return f"{dispatch_id} was not held."
     finally:
         store.close()
@@ -179,6 +194,11 @@ def retry_dispatch(settings: Settings, dispatch_id: str) -> str:
     try:
         _require_dispatch(store, dispatch_id)
         with store.transaction() as c:
+            # The accounts whose rows this re-queues, for the message (read inside the same transaction).
+            accounts = [r[0] for r in c.execute(
+                "SELECT DISTINCT account FROM parts WHERE dispatch_id = ? AND " + _NOT_RETRACTED +
+                " AND (state IN ('failed', 'deferred', 'unknown') OR (state = 'skipped' AND last_error NOT LIKE "
+                "'budget:%')) ORDER BY account", (dispatch_id,))]
             failed = c.execute(
                 "UPDATE parts SET state = 'planned', not_before = NULL WHERE dispatch_id = ? AND " + _NOT_RETRACTED +
                 " AND (state = 'failed' OR (state = 'skipped' AND last_error NOT LIKE 'budget:%' "
@@ -188,6 +208,8 @@ def retry_dispatch(settings: Settings, dispatch_id: str) -> str:
                 "UPDATE parts SET state = 'sending' WHERE dispatch_id = ? AND " + _NOT_RETRACTED +
                 " AND state = 'unknown'", (dispatch_id,)).rowcount
         n = failed + unknown
-        return f"Re-queued {n} part(s) of {dispatch_id}." if n else f"Nothing to retry for {dispatch_id!r}."
+        if not n:
+            return f"Nothing to retry for {dispatch_id!r}."
+        return f"Re-queued {n} part(s) of {dispatch_id} (on {', '.join(accounts)})."
     finally:
         store.close()

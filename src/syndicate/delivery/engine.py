@@ -73,7 +73,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from tenacity.stop import stop_base
 
 from syndicate.delivery import outbox
-from syndicate.delivery.budget import X_PRICE_DELETE, month_start, x_cost
+from syndicate.delivery.budget import X_PRICE_DELETE, AppBudget, month_start, x_cost
 from syndicate.delivery.report import QUIET_KINDS, Event
 from syndicate.errors import (
     AuthError,
@@ -86,10 +86,9 @@ from syndicate.errors import (
     Transient,
     Unknown,
 )
-from syndicate.model import PLATFORM_NAMES as NAMES
-from syndicate.model import Receipt, ReplyTo
+from syndicate.model import Receipt, ReplyTo, account_label
 from syndicate.platforms.base import PartIdentity, Publisher
-from syndicate.settings import Settings
+from syndicate.settings import Account, DeliverySettings, Settings, XSettings
 from syndicate.store import Store
 
 log = logging.getLogger(__name__)
@@ -125,114 +124,184 @@ class _StopPlatform(Exception):
 
 def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Publisher] | None = None,
                 clock: Clock | None = None, posts: bool = True) -> list[Event]:
-    """Carry out what is due: delete rows, then posts (`posts=False`: deletes only, for `retract`)."""
+    """Carry out what is due: delete rows, then posts (`posts=False`: deletes only, for `retract`).
+
+    Each account with work has its own worker thread and its own connection to the state file
+    (outbox writes stay transactional), all under the one deadline: a slow or rate-limited account
+    delays no other. Within an account, order is kept (a thread's parts in sequence). `publishers`
+    (tests) are keyed by account name. Events come back grouped by account, in config order.
+    """
     clock = clock or Clock()
     deadline = clock.monotonic() + settings.delivery.max_run_seconds
-    events: list[Event] = []
-    # Quiet hours delay posts (everything stays queued, never dropped); deletes go on.
-    posts = posts and not in_quiet_hours(settings, clock.wall())
-    for platform in settings.enabled_platforms():
-        due = outbox.due_dispatches(store, platform) if posts else []
-        deletes = outbox.due_deletes(store, platform)
-        corrections = outbox.due_corrections(store, platform) if posts else []
-        if not due and not deletes and not corrections:
-            continue
+    app_budget = AppBudget(settings.x.app_monthly_budget)  # X bills the app: shared by every X worker
+    work: list[tuple[Account, list[str], list[outbox.Part], list[outbox.Part]]] = []
+    for account in settings.enabled_accounts():
+        # Quiet hours (the account's, else [delivery]'s) delay posts, queued, never dropped; deletes go on.
+        account_posts = posts and not in_quiet_hours(account.delivery, clock.wall())
+        due = outbox.due_dispatches(store, account.name) if account_posts else []
+        deletes = outbox.due_deletes(store, account.name)
+        corrections = outbox.due_corrections(store, account.name) if account_posts else []
+        if due or deletes or corrections:
+            work.append((account, due, deletes, corrections))
+    results: list[list[Event]] = [[] for _ in work]
+    side_by_side = len(work) > 1 and not store.readonly and store.path is not None
+    # Each worker's store connection and publisher are opened here, one after another: opening a
+    # publisher imports its SDK, and imports racing in threads can fail on SDKs' circular imports.
+    stores = [(store.reopen() or store) if side_by_side else store for _ in work]
+    opened: list[Publisher | None] = []
+    for (account, _, _, _), own, events in zip(work, stores, results, strict=True):
         try:
-            pub = publishers[platform] if publishers is not None else _open(platform, settings, store)
+            opened.append(publishers[account.name] if publishers is not None else _open(account, settings, own))
         except AuthError as exc:
-            events.append(_auth_event(platform, exc))
-            continue
-        first_event = len(events)
-        try:
-            _Platform(platform, pub, settings, store, clock, deadline, events).run(due, deletes, corrections)
-        except Exception as exc:  # a bug or an untranslated library error: the other platforms carry on
-            if os.environ.get("SYNDICATE_RAISE_ERRORS"):
+            events.append(_auth_event(account, exc))
+            opened.append(None)
+
+    def deliver(i: int) -> None:
+        account, due, deletes, corrections = work[i]
+        pub = opened[i]
+        if pub is not None:
+            _deliver_account(account, pub, due, deletes, settings, stores[i], clock, deadline, app_budget, results[i],
+                             corrections)
+
+    try:
+        if not side_by_side:
+            for i in range(len(work)):
+                deliver(i)
+        else:
+            import threading
+
+            threads = [threading.Thread(target=deliver, args=(i,), name=f"deliver-{work[i][0].name}")
+                       for i in range(len(work))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        for own in stores:
+            if own is not store:
+                own.close()
+    return [e for events in results for e in events]
+
+
+def _deliver_account(account: Account, pub: Publisher, due: list[str], deletes: list[outbox.Part],
+                     settings: Settings, store: Store, clock: Clock, deadline: float, app_budget: AppBudget,
+                     events: list[Event], corrections: list[outbox.Part] | None = None) -> None:
+    """One account's worker: carry out its deletes, corrections and posts, then report a stall."""
+    label = account_label(account.name, account.platform)
+    try:
+        _Platform(account, pub, settings, store, clock, deadline, events, app_budget).run(due, deletes,
+                                                                                           corrections)
+    except Exception as exc:  # a bug or an untranslated library error: the other accounts carry on
+        if os.environ.get("SYNDICATE_RAISE_ERRORS"):
+            import threading
+            import traceback
+
+            if threading.current_thread() is threading.main_thread():
                 raise
-            log.debug("%s: unexpected error", platform, exc_info=True)
-            # Only the type: an untranslated error's text may quote a request. A part that was in
-            # flight stays `sending`, so the next run looks it up before sending anything.
-            events.append(Event("failed", f"{NAMES[platform]}: stopped by an unexpected error "
-                                f"({type(exc).__name__}); everything stays queued. SYNDICATE_RAISE_ERRORS=1 "
-                                "shows the traceback", platform=platform))
-        if not any(e.kind not in QUIET_KINDS for e in events[first_event:]):
-            events.extend(_stalled(platform, store, clock.wall()))
-    return events
+            traceback.print_exc()  # a worker thread: show it, and let the run report the rest
+        log.debug("%s: unexpected error", account.name, exc_info=True)
+        # Only the type: an untranslated error's text may quote a request. A part that was in
+        # flight stays `sending`, so the next run looks it up before sending anything.
+        events.append(Event("failed", f"{label}: stopped by an unexpected error "
+                            f"({type(exc).__name__}); everything stays queued. SYNDICATE_RAISE_ERRORS=1 "
+                            "shows the traceback", platform=account.name))
+    if not any(e.kind not in QUIET_KINDS for e in events):
+        events.extend(_stalled(account, store, clock.wall()))
 
 
-def _stalled(platform: str, store: Store, now: float) -> list[Event]:
-    """One line when `platform` has had parts due for over STALL_AFTER and sent nothing since:
+def _stalled(account: Account, store: Store, now: float) -> list[Event]:
+    """One line when `account` has had parts due for over STALL_AFTER and sent nothing since:
     deferrals alone are quiet (cron mails any output), but a network stuck for hours needs a person."""
-    found = outbox.stalled(store, platform, older_than=now - STALL_AFTER)
+    found = outbox.stalled(store, account.name, older_than=now - STALL_AFTER)
     if found is None:
         return []
     count, since, error = found
     hours = (now - since) / 3600
     cause = f"; last error: {error}" if error else ""
-    return [Event("stalled", f"{NAMES[platform]}: nothing delivered for {hours:.0f} h; {count} part(s) waiting{cause}",
-                  platform=platform)]
+    label = account_label(account.name, account.platform)
+    return [Event("stalled", f"{label}: nothing delivered for {hours:.0f} h; {count} part(s) waiting{cause}",
+                  platform=account.name)]
 
 
-def _open(platform: str, settings: Settings, store: Store) -> Publisher:
+def _open(account: Account, settings: Settings, store: Store) -> Publisher:
     from syndicate.delivery.publishers import open_publisher
 
-    return open_publisher(platform, settings, store)
+    return open_publisher(account, settings, store)
 
 
-def in_quiet_hours(settings: Settings, now: float) -> bool:
-    quiet = settings.delivery.quiet_hours
+def in_quiet_hours(settings: Settings | DeliverySettings, now: float) -> bool:
+    """Whether `now` falls in the quiet hours of [delivery] (Settings) or of one account (its DeliverySettings)."""
+    delivery = settings.delivery if isinstance(settings, Settings) else settings
+    quiet = delivery.quiet_hours
     if not quiet:
         return False
     from zoneinfo import ZoneInfo
 
-    local = datetime.fromtimestamp(now, ZoneInfo(settings.delivery.timezone))
+    local = datetime.fromtimestamp(now, ZoneInfo(delivery.timezone))
     minutes = local.hour * 60 + local.minute
     start, end = (int(t[:2]) * 60 + int(t[3:]) for t in quiet)
     return start <= minutes < end if start <= end else (minutes >= start or minutes < end)
 
 
-def _auth_event(platform: str, exc: AuthError) -> Event:
+def _auth_event(account: Account, exc: AuthError) -> Event:
+    label = account_label(account.name, account.platform)
     if isinstance(exc, PaymentRequired):  # not the credentials: say what to do instead
-        return Event("auth", f"{NAMES[platform]}: stopped for this run, out of credits or over the spend cap: "
-                     f"{exc.reason}", platform=platform, data={"cause": "payment"})
+        return Event("auth", f"{label}: stopped for this run, out of credits or over the spend cap: "
+                     f"{exc.reason}", platform=account.name, data={"cause": "payment"})
     fix = f" (check {exc.variable})" if exc.variable else ""
-    return Event("auth", f"{NAMES[platform]}: credentials refused: {exc.reason}{fix}; nothing posted there, "
-                 "everything stays queued", platform=platform)
+    return Event("auth", f"{label}: credentials refused: {exc.reason}{fix}; nothing posted there, "
+                 "everything stays queued", platform=account.name)
 
 
 class _Platform:
-    """Delivery to one platform for one run."""
+    """Delivery to one account for one run (its own worker: see `deliver_due`)."""
 
-    def __init__(self, name: str, pub: Publisher, settings: Settings, store: Store, clock: Clock,
-                 deadline: float, events: list[Event]) -> None:
-        self.name, self.pub, self.settings, self.store = name, pub, settings, store
+    def __init__(self, account: Account, pub: Publisher, settings: Settings, store: Store, clock: Clock,
+                 deadline: float, events: list[Event], app_budget: AppBudget | None = None) -> None:
+        self.account, self.name, self.platform = account, account.name, account.platform
+        self.label = account_label(account.name, account.platform)
+        self.pub, self.settings, self.store = pub, settings, store
         self.clock, self.deadline, self.events = clock, deadline, events
-        self.blocked_until: float | None = None  # the platform's quota is used up until then
+        self.app_budget = app_budget or AppBudget(None)
+        self.app_held = 0.0  # held against the app's budget for the dispatch (or delete) in hand
+        self.blocked_until: float | None = None  # the account's quota is used up until then
         self.billed = False  # the last attempt sent a request the platform bills (an X delete)
+
+    @property
+    def _x(self) -> XSettings:
+        assert isinstance(self.account.settings, XSettings)
+        return self.account.settings
 
     def run(self, due: list[str], deletes: list[outbox.Part] | None = None,
             corrections: list[outbox.Part] | None = None) -> None:
         try:
             for row in deletes or []:
-                self._delete(row)
+                try:
+                    self._delete(row)
+                finally:
+                    self._release_app()  # what it held but did not spend (a failure, a deferral)
         except _StopPlatform:
             pass  # deletes wait (their own quota, or X's budget); posts have their own limits and checks
         except AuthError as exc:
-            self.events.append(_auth_event(self.name, exc))
+            self.events.append(_auth_event(self.account, exc))
             return
         # A delete's quota (Mastodon's 30 / 30 min, X's DELETE window) is not the posts': posts pace
         # by what their own answers report, and a shared limit still answers 429 (RateLimited).
         self.blocked_until = None
         try:
             for row in corrections or []:
-                self._correct(row)
+                try:
+                    self._correct(row)
+                finally:
+                    self._release_app()  # what it held but did not spend (a failure, a deferral)
         except _StopPlatform:
             return  # a correction waits (a quota, an outage): posts, which share its limits, wait too
         except AuthError as exc:
-            self.events.append(_auth_event(self.name, exc))
+            self.events.append(_auth_event(self.account, exc))
             return
         started = 0
         for dispatch_id in due:
-            if started >= self.settings.delivery.max_posts_per_run or self.clock.monotonic() >= self.deadline:
+            if started >= self.account.delivery.max_posts_per_run or self.clock.monotonic() >= self.deadline:
                 break
             try:
                 if self._dispatch(dispatch_id):
@@ -240,8 +309,10 @@ class _Platform:
             except _StopPlatform:
                 return
             except AuthError as exc:
-                self.events.append(_auth_event(self.name, exc))
+                self.events.append(_auth_event(self.account, exc))
                 return
+            finally:
+                self._release_app()
 
     # -- one dispatch ------------------------------------------------------------------------
 
@@ -262,7 +333,7 @@ class _Platform:
             raise _StopPlatform  # keep order: nothing after it goes first
         if first.part == 1:
             self._space()
-            if self.name == "x" and not self._within_budget(dispatch_id, pending):
+            if self.platform == "x" and not self._within_budget(dispatch_id, pending):
                 return False
         title = outbox.dispatch_title(self.store, dispatch_id)
         sent_any = False
@@ -282,17 +353,17 @@ class _Platform:
                 return True
             except Permanent as exc:
                 outbox.mark(self.store, part, outbox.FAILED, exc.reason, now=self.clock.wall())
-                self.events.append(Event("failed", f"{NAMES[self.name]}: failed {part.part}/{part.of_parts} "
+                self.events.append(Event("failed", f"{self.label}: failed {part.part}/{part.of_parts} "
                                          f"{title!r}: {exc.reason}", self.name, dispatch_id))
                 continue  # later parts are skipped above: they cannot reply to a failed part
             if receipt is None:
                 continue
             sent_any = True
             label = f" {part.part}/{part.of_parts}" if part.of_parts > 1 else ""
-            self.events.append(Event("posted", f"{NAMES[self.name]}: posted{label} {title!r} {receipt.url}",
+            self.events.append(Event("posted", f"{self.label}: posted{label} {title!r} {receipt.url}",
                                      self.name, dispatch_id, receipt.url))
             for line in receipt.dropped:  # the post went; the picture could not (see media.prepare_image)
-                self.events.append(Event("dropped", f"{NAMES[self.name]}: posted{label} {title!r} without {line}",
+                self.events.append(Event("dropped", f"{self.label}: posted{label} {title!r} without {line}",
                                          self.name, dispatch_id, receipt.url))
         return sent_any
 
@@ -303,7 +374,7 @@ class _Platform:
             raise _StopPlatform
         if row.state == outbox.DEFERRED and row.not_before and row.not_before > self.clock.wall():
             raise _StopPlatform  # the platform asked us to wait (rate limit, outage)
-        if self.name == "x" and not self._delete_within_budget(row):
+        if self.platform == "x" and not self._delete_within_budget(row):
             raise _StopPlatform
         self._window(row)
         title = outbox.dispatch_title(self.store, row.dispatch_id)
@@ -312,13 +383,13 @@ class _Platform:
             receipt = self._send(row, None)
         except Permanent as exc:
             outbox.mark(self.store, row, outbox.FAILED, exc.reason, now=self.clock.wall())
-            self.events.append(Event("failed", f"{NAMES[self.name]}: could not delete{label} {title!r}: {exc.reason}; "
+            self.events.append(Event("failed", f"{self.label}: could not delete{label} {title!r}: {exc.reason}; "
                                      f"`syndicate retry {row.dispatch_id}` tries again", self.name, row.dispatch_id))
             return
         if receipt is None:
             return
         what = f"deleted{label} {title!r} {receipt.url}" if receipt.id else f"nothing to delete for{label} {title!r}"
-        self.events.append(Event("deleted", f"{NAMES[self.name]}: {what}", self.name, row.dispatch_id,
+        self.events.append(Event("deleted", f"{self.label}: {what}", self.name, row.dispatch_id,
                                  receipt.url or None))
 
     # -- one correction row (a changed dispatch) ------------------------------------------------
@@ -335,54 +406,72 @@ class _Platform:
         if row.state == outbox.DEFERRED and row.not_before and row.not_before > self.clock.wall():
             raise _StopPlatform
         title = outbox.dispatch_title(self.store, row.dispatch_id)
-        if self.name == "x" and not self._within_budget(row.dispatch_id, [row]):
+        if self.platform == "x" and not self._within_budget(row.dispatch_id, [row]):
             return
         self._window(row)
-        target = _receipt(self.name, first)
+        target = _receipt(self.platform, first)
         try:
             receipt = self._send(row, ReplyTo(root=target, parent=target) if row.action == outbox.REPLY else None)
         except (Permanent, ReplyRefused) as exc:
             outbox.mark(self.store, row, outbox.FAILED, exc.reason, now=self.clock.wall())
-            self.events.append(Event("failed", f"{NAMES[self.name]}: correction {row.correction} of {title!r} "
+            self.events.append(Event("failed", f"{self.label}: correction {row.correction} of {title!r} "
                                      f"failed: {exc.reason}", self.name, row.dispatch_id))
             return
         if receipt is None:
             return
         what = "edited" if row.action == outbox.EDIT else "replied with"
-        self.events.append(Event("corrected", f"{NAMES[self.name]}: {what} correction {row.correction} of "
+        self.events.append(Event("corrected", f"{self.label}: {what} correction {row.correction} of "
                                  f"{title!r} {receipt.url}", self.name, row.dispatch_id, receipt.url or None))
 
     def _carry_out_edit(self, row: outbox.Part, look: bool) -> Receipt:
         """One attempt at an edit row: when an earlier attempt may have landed, the post's current
         text first (the same text: done, no second history entry); then the edit."""
         first = next(p for p in outbox.parts_of(self.store, row.dispatch_id, self.name) if p.part == 1)
-        target = _receipt(self.name, first)
+        target = _receipt(self.platform, first)
         if look:
             current = self.pub.source_text(target)
             if current is None:
-                raise Permanent(self.name, "the post to edit is gone")
+                raise Permanent(self.platform, "the post to edit is gone")
             if current == row.post.text:
                 return target
         return self.pub.edit(target, row.post)
 
     def _delete_within_budget(self, row: outbox.Part) -> bool:
-        budget = self.settings.x.monthly_budget
-        if budget is None:
-            return True
-        spent = outbox.month_spend(self.store, "x", month_start(self.clock.wall()))
-        if spent + X_PRICE_DELETE <= budget + 1e-9:
+        problem = self._over_budget(X_PRICE_DELETE)
+        if problem is None:
             return True
         # A retraction is never dropped: the deletes stay queued until the budget allows them.
-        self.events.append(Event("deferred", f"X: deleting {row.dispatch_id} waits: X spend this month {spent:.3f} "
-                                 f"+ {X_PRICE_DELETE:.3f} would pass monthly_budget {budget:.3f}",
-                                 "x", row.dispatch_id))
+        self.events.append(Event("deferred", f"{self.label}: deleting {row.dispatch_id} waits: {problem}",
+                                 self.name, row.dispatch_id))
         return False
+
+    def _over_budget(self, cost: float) -> str | None:
+        """Why `cost` more would pass the account's monthly_budget or the app's app_monthly_budget
+        (None: it fits, and is held against the app's budget until `_release_app`)."""
+        budget = self._x.monthly_budget
+        since = month_start(self.clock.wall())
+        if budget is not None:
+            spent = outbox.month_spend(self.store, self.name, since)
+            if spent + cost > budget + 1e-9:
+                return (f"{self.label} spend this month {spent:.3f} + {cost:.3f} would pass "
+                        f"monthly_budget {budget:.3f}")
+        app = self.app_budget
+        refused = app.reserve(cost, lambda: outbox.month_spend(self.store, "", since, platform="x"))
+        if refused is not None:
+            return (f"X app spend this month (every X account) {refused:.3f} + {cost:.3f} would pass "
+                    f"app_monthly_budget {app.limit:.3f}")
+        self.app_held += cost if app.limit is not None else 0.0
+        return None
+
+    def _release_app(self) -> None:
+        self.app_budget.release(self.app_held)
+        self.app_held = 0.0
 
     def _carry_out_delete(self, row: outbox.Part, look: bool) -> Receipt:
         """One attempt at a delete row: its target (found first when unknown), looked up first
         when an earlier attempt may have landed; then deleted. A receipt with no id: nothing was there."""
         if row.remote_id:
-            target = _receipt(self.name, row)
+            target = _receipt(self.platform, row)
             if look and not self._still_there(target):
                 return target  # an earlier attempt landed (or someone deleted it by hand)
         else:
@@ -392,7 +481,7 @@ class _Platform:
             reply_to = self._reply_to(post_parts, 2 if row.part > row.of_parts else row.part)
             found = self._look(row, identity, reply_to)
             if found is None:
-                return Receipt(self.name, "", "")  # the post never landed: nothing to delete
+                return Receipt(self.platform, "", "")  # the post never landed: nothing to delete
             target = found
             outbox.set_target(self.store, row, target, now=self.clock.wall())
         self.pub.delete(target)
@@ -405,7 +494,8 @@ class _Platform:
             return self.pub.exists(target)
         except Unknown as exc:
             if isinstance(exc.__cause__, Transient):
-                raise Transient(self.name, f"could not look the post up yet: {exc.reason}", status=exc.status) from exc
+                raise Transient(self.platform, f"could not look the post up yet: {exc.reason}",
+                                status=exc.status) from exc
             raise
 
     def _reply_to(self, parts: list[outbox.Part], number: int) -> ReplyTo | None:
@@ -417,11 +507,11 @@ class _Platform:
             return None
         if not root.remote_id or not parent.remote_id:
             return None
-        return ReplyTo(root=_receipt(self.name, root), parent=_receipt(self.name, parent))
+        return ReplyTo(root=_receipt(self.platform, root), parent=_receipt(self.platform, parent))
 
     def _space(self) -> None:
         """Keep `min_spacing_seconds` since this platform's last post (this run's or an earlier one's)."""
-        spacing = self.settings.delivery.min_spacing_seconds
+        spacing = self.account.delivery.min_spacing_seconds
         if spacing <= 0:
             return
         last = outbox.last_sent_at(self.store, self.name)
@@ -435,19 +525,15 @@ class _Platform:
         self.clock.sleep(wait)
 
     def _within_budget(self, dispatch_id: str, pending: list[outbox.Part]) -> bool:
-        budget = self.settings.x.monthly_budget
-        if budget is None:
+        cost = sum(x_cost(p.post.text, self._x) for p in pending)
+        problem = self._over_budget(cost)
+        if problem is None:
             return True
-        cost = sum(x_cost(p.post.text, self.settings) for p in pending)
-        spent = outbox.month_spend(self.store, "x", month_start(self.clock.wall()))
-        if spent + cost <= budget + 1e-9:
-            return True
-        reason = (f"budget: X spend this month {spent:.3f} + {cost:.3f} for this dispatch would pass "
-                  f"monthly_budget {budget:.3f}")
+        reason = f"budget: {problem}"
         for p in pending:
             outbox.mark(self.store, p, outbox.SKIPPED, reason, now=self.clock.wall())
         title = outbox.dispatch_title(self.store, dispatch_id)
-        self.events.append(Event("skipped", f"X: skipped {title!r}: {reason}", "x", dispatch_id))
+        self.events.append(Event("skipped", f"{self.label}: skipped {title!r}: {reason}", self.name, dispatch_id))
         return False
 
     def _refused_replies(self, dispatch_id: str, part: outbox.Part, exc: ReplyRefused, title: str) -> None:
@@ -455,7 +541,7 @@ class _Platform:
         for p in outbox.parts_of(self.store, dispatch_id, self.name):
             if p.part >= part.part and p.state != outbox.SENT:
                 outbox.mark(self.store, p, outbox.SKIPPED, note, now=self.clock.wall())
-        self.events.append(Event("skipped", f"X: {title!r}: {note}", self.name, dispatch_id))
+        self.events.append(Event("skipped", f"{self.label}: {title!r}: {note}", self.name, dispatch_id))
 
     # -- one part ------------------------------------------------------------------------------
 
@@ -500,7 +586,7 @@ class _Platform:
             if found is None and not look_first and attempts == 1:
                 # Nothing was ever sent for this part: the duplicate is some older post, not
                 # ours. Calling it sent would lose this part silently.
-                raise Permanent(self.name, f"refused as a duplicate of an earlier post ({exc.reason})") from exc
+                raise Permanent(self.platform, f"refused as a duplicate of an earlier post ({exc.reason})") from exc
             if found is None:  # an earlier attempt of ours may be it, but it cannot be found
                 self._hold(part, f"the platform says it is a duplicate ({exc.reason}), but it was not found")
                 raise _StopPlatform from None
@@ -509,7 +595,7 @@ class _Platform:
             when = datetime.fromtimestamp(exc.until, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             outbox.mark(self.store, part, outbox.DEFERRED, f"rate limited until {when}", not_before=exc.until,
                         now=self.clock.wall())
-            self.events.append(Event("deferred", f"{NAMES[self.name]}: rate limited until {when}; "
+            self.events.append(Event("deferred", f"{self.label}: rate limited until {when}; "
                                      f"{part.part}/{part.of_parts} of {part.dispatch_id} deferred",
                                      self.name, part.dispatch_id, data={"not_before": exc.until}))
             raise _StopPlatform from None
@@ -524,7 +610,7 @@ class _Platform:
             # The last try falls on the bound itself, not up to an hour past it.
             outbox.mark_deferred(self.store, part, f"{exc.reason} (will retry)",
                                  not_before=min(now + delay, since + self._give_up_after), since=since, now=now)
-            self.events.append(Event("deferred", f"{NAMES[self.name]}: unavailable ({exc.reason}); "
+            self.events.append(Event("deferred", f"{self.label}: unavailable ({exc.reason}); "
                                      f"{part.dispatch_id} stays queued", self.name, part.dispatch_id))
             raise _StopPlatform from None
         except Unknown as exc:
@@ -536,22 +622,27 @@ class _Platform:
             outbox.mark(self.store, part, part.state, note, now=self.clock.wall())
             raise
         gone = part.action == outbox.DELETE and not receipt.id
-        outbox.mark_sent(self.store, part, remote_id=receipt.id or None, remote_url=receipt.url or None,
-                         uri=receipt.uri, cid=receipt.cid, cost=self._cost(part),
-                         note="nothing to delete: the post never landed" if gone else None, now=self.clock.wall())
+        cost = self._cost(part)
+        with self.app_budget.lock:  # recorded and no longer held in one step: other X workers count it once
+            outbox.mark_sent(self.store, part, remote_id=receipt.id or None, remote_url=receipt.url or None,
+                             uri=receipt.uri, cid=receipt.cid, cost=cost,
+                             note="nothing to delete: the post never landed" if gone else None, now=self.clock.wall())
+            settled = min(cost, self.app_held)
+            self.app_budget.settle(settled)
+            self.app_held -= settled
         self._pace()
         return receipt
 
     def _cost(self, part: outbox.Part) -> float:
-        if self.name != "x":
+        if self.platform != "x":
             return 0.0
         if part.action == outbox.DELETE:
             return X_PRICE_DELETE if self.billed else 0.0  # a post found gone was never deleted by us
-        return x_cost(part.post.text, self.settings)
+        return x_cost(part.post.text, self._x)
 
     @property
     def _give_up_after(self) -> float:
-        return self.settings.delivery.give_up_after
+        return self.account.delivery.give_up_after
 
     def _give_up(self, part: outbox.Part, reason: str, since: float) -> None:
         """Deferred for `give_up_after`: the part fails, so that it holds nothing else back."""
@@ -560,13 +651,13 @@ class _Platform:
         why = f"gave up after {hours:.0f} h of retries (give_up_after): {reason}"
         outbox.mark(self.store, part, outbox.FAILED, why, now=self.clock.wall())
         title = outbox.dispatch_title(self.store, part.dispatch_id)
-        self.events.append(Event("failed", f"{NAMES[self.name]}: failed {part.part}/{part.of_parts} {title!r}: {why}; "
+        self.events.append(Event("failed", f"{self.label}: failed {part.part}/{part.of_parts} {title!r}: {why}; "
                                  f"`syndicate retry {part.dispatch_id}` queues it again", self.name, part.dispatch_id))
 
     def _hold(self, part: outbox.Part, reason: str) -> None:
         """The outcome cannot be told: hold the part (`unknown`) rather than risk a duplicate."""
         outbox.mark(self.store, part, outbox.UNKNOWN, reason, now=self.clock.wall())
-        self.events.append(Event("unknown", f"{NAMES[self.name]}: held {part.dispatch_id} part {part.part}: "
+        self.events.append(Event("unknown", f"{self.label}: held {part.dispatch_id} part {part.part}: "
                                  f"{reason} (see `syndicate status`; `syndicate retry` looks again, then resends)",
                                  self.name, part.dispatch_id))
 
@@ -578,7 +669,7 @@ class _Platform:
             return self.pub.find(part.post, identity=identity, reply_to=reply_to)
         except Unknown as exc:
             if isinstance(exc.__cause__, Transient):
-                raise Transient(self.name, f"could not look for an earlier attempt yet: {exc.reason}",
+                raise Transient(self.platform, f"could not look for an earlier attempt yet: {exc.reason}",
                                 status=exc.status) from exc
             raise
 
@@ -628,7 +719,7 @@ class _Platform:
             when = datetime.fromtimestamp(until, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             outbox.mark(self.store, part, outbox.DEFERRED, f"rate limit used up until {when}", not_before=until,
                         now=self.clock.wall())
-            self.events.append(Event("deferred", f"{NAMES[self.name]}: rate limit used up until {when}; "
+            self.events.append(Event("deferred", f"{self.label}: rate limit used up until {when}; "
                                      f"{part.part}/{part.of_parts} of {part.dispatch_id} deferred",
                                      self.name, part.dispatch_id, data={"not_before": until}))
             raise _StopPlatform

@@ -1,7 +1,7 @@
 """The outbox: accepted dispatches and their post parts, written before any network call.
 
 Accepting a dispatch writes, in one transaction, the dispatch with its plan,
-one row per post part per platform (each with its idempotency key and, for
+one row per post part per account (each with its idempotency key and, for
 Bluesky, a record key fixed now so that every retry reuses it), and the entry
 as seen. `accept_feed` widens that transaction to a whole feed: its HTTP
 validators, its baseline and every dispatch accepted from it commit together,
@@ -63,16 +63,26 @@ class Part:
     deferred_since: float | None = None  # first transient deferral since queued (give_up_after counts from it)
     action: str = POST  # POST: publish `post`; DELETE: delete the post remote_id/uri names (None: look it up)
     basis: str | None = None  # correction rows: the first post's text after the change
+    account: str = ""  # the account's name; "" (never stored): the platform's default account
+
+    @property
+    def account_name(self) -> str:
+        return self.account or self.platform
 
     @property
     def correction(self) -> int:
-        """A correction row's number among the dispatch's corrections on its platform (1, 2, …)."""
+        """A correction row's number among the dispatch's corrections on its account (1, 2, …)."""
         return self.part - self.of_parts
 
 
-def part_key(dispatch_id: str, platform: str, part: int) -> str:
-    """A deterministic idempotency key: the same part always gets the same key."""
-    digest = hashlib.sha256(f"{dispatch_id}\x00{platform}\x00{part}".encode()).hexdigest()
+def part_key(dispatch_id: str, platform: str, part: int, account: str | None = None) -> str:
+    """A deterministic idempotency key: the same part always gets the same key. The default
+    accounts' keys are as before accounts existed (an upgrade reposts nothing); another
+    account's key names it too."""
+    seed = f"{dispatch_id}\x00{platform}\x00{part}"
+    if account is not None and account != platform:
+        seed = f"{dispatch_id}\x00{platform}\x00{account}\x00{part}"
+    digest = hashlib.sha256(seed.encode()).hexdigest()
     return f"syndicate-{digest[:40]}"
 
 
@@ -95,6 +105,11 @@ class Correction:
     post: Post  # REPLY: the reply; EDIT: the first post as it should now read
     basis: str  # the first post's text after the change (what the next change is compared with)
     off: bool = False  # [corrections] updates = "off": written skipped, shown by status and dry-run
+    account: str = ""  # the account's name; "": the platform's default account
+
+    @property
+    def account_name(self) -> str:
+        return self.account or self.platform
 
 
 @dataclass(frozen=True)
@@ -106,7 +121,7 @@ class Revision:
     dispatch_id: str
     digest: str
     corrections: tuple[Correction, ...] = ()
-    # Platforms where nothing was attempted yet (held, queued): their parts are planned afresh
+    # Accounts where nothing was attempted yet (held, queued): their parts are planned afresh
     # from `plan` instead, so that the old text is never posted only to be corrected.
     replan: tuple[str, ...] = ()
     plan: DispatchPlan | None = None
@@ -177,9 +192,9 @@ def accept(store: Store, plan: DispatchPlan, *, held: bool = False, feed_url: st
                 continue
             for i, post in enumerate(pp.posts, start=1):
                 c.execute(
-                    "INSERT OR IGNORE INTO parts (dispatch_id, platform, part, of_parts, key, rkey, post, "
-                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (d.id, pp.platform, i, len(pp.posts), part_key(d.id, pp.platform, i),
+                    "INSERT OR IGNORE INTO parts (dispatch_id, account, platform, part, of_parts, key, rkey, post, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (d.id, pp.name, pp.platform, i, len(pp.posts), part_key(d.id, pp.platform, i, pp.name),
                      new_rkey() if pp.platform == "bluesky" else None,
                      json.dumps(post_to_json(post), ensure_ascii=False), now),
                 )
@@ -189,17 +204,17 @@ def accept(store: Store, plan: DispatchPlan, *, held: bool = False, feed_url: st
 
 # -- corrections: a 'reply' or 'edit' row per change per platform -------------------------------
 
-def untouched_platforms(store: Store, dispatch_id: str) -> set[str]:
-    """Platforms where no part of the dispatch was attempted yet: all planned, never sent."""
+def untouched_accounts(store: Store, dispatch_id: str) -> set[str]:
+    """Accounts where no part of the dispatch was attempted yet: all planned, never sent."""
     rows = store.conn.execute(
-        "SELECT platform, SUM(state != ? OR attempts > 0) FROM parts WHERE dispatch_id = ? AND action = 'post' "
-        "GROUP BY platform", (PLANNED, dispatch_id)).fetchall()
-    return {platform for platform, touched in rows if not touched}
+        "SELECT account, SUM(state != ? OR attempts > 0) FROM parts WHERE dispatch_id = ? AND action = 'post' "
+        "GROUP BY account", (PLANNED, dispatch_id)).fetchall()
+    return {account for account, touched in rows if not touched}
 
 
-def replan(store: Store, plan: DispatchPlan, platforms: tuple[str, ...], *,
+def replan(store: Store, plan: DispatchPlan, accounts: tuple[str, ...], *,
            new_rkey: Callable[[], str] | None = None, now: float | None = None) -> None:
-    """The changed dispatch's parts on `platforms` (none attempted: `untouched_platforms`) written
+    """The changed dispatch's parts on `accounts` (none attempted: `untouched_accounts`) written
     afresh from `plan`, and its stored plan with them (what dry-run shows). Same keys per part
     number: nothing was ever sent with them."""
     from syndicate.jsonplan import dispatch_to_json, post_to_json
@@ -213,41 +228,41 @@ def replan(store: Store, plan: DispatchPlan, platforms: tuple[str, ...], *,
     stored = dispatch_to_json(plan)
     with store.transaction() as c:
         for pp in plan.platforms:
-            if pp.platform not in platforms or pp.skipped or not pp.posts:
+            if pp.name not in accounts or pp.skipped or not pp.posts:
                 continue
-            old = c.execute("SELECT post FROM parts WHERE dispatch_id = ? AND platform = ? AND action = 'post' "
-                            "AND part = 1", (d.id, pp.platform)).fetchone()
+            old = c.execute("SELECT post FROM parts WHERE dispatch_id = ? AND account = ? AND action = 'post' "
+                            "AND part = 1", (d.id, pp.name)).fetchone()
             # The link card fetched when the dispatch was accepted is kept (the replan fetches
             # none): it describes the article, which a new headline does not change.
             card = json.loads(old[0]).get("card") if old else None
-            c.execute("DELETE FROM parts WHERE dispatch_id = ? AND platform = ? AND action = 'post'",
-                      (d.id, pp.platform))
+            c.execute("DELETE FROM parts WHERE dispatch_id = ? AND account = ? AND action = 'post'",
+                      (d.id, pp.name))
             for i, post in enumerate(pp.posts, start=1):
                 encoded = post_to_json(post)
                 if i == 1 and card and encoded.get("card"):
                     encoded["card"] = card
-                    stored["platforms"][pp.platform]["posts"][0]["card"] = card
+                    stored["platforms"][pp.name]["posts"][0]["card"] = card
                 c.execute(
-                    "INSERT INTO parts (dispatch_id, platform, part, of_parts, key, rkey, post, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (d.id, pp.platform, i, len(pp.posts), part_key(d.id, pp.platform, i),
+                    "INSERT INTO parts (dispatch_id, account, platform, part, of_parts, key, rkey, post, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (d.id, pp.name, pp.platform, i, len(pp.posts), part_key(d.id, pp.platform, i, pp.name),
                      new_rkey() if pp.platform == "bluesky" else None, json.dumps(encoded, ensure_ascii=False), now))
         c.execute("UPDATE dispatches SET title = ?, url = ?, plan = ? WHERE id = ?",
                   (d.title, d.url, json.dumps(stored, ensure_ascii=False), d.id))
 
 
 def correction_bases(store: Store, dispatch_id: str) -> dict[str, str]:
-    """platform → the text the dispatch's first post has (or will have) there: the latest
+    """account → the text the dispatch's first post has (or will have) there: the latest
     correction's basis, else the first part as planned. Platforms where the first post failed or
     was skipped are left out (nothing stands there to correct)."""
     out: dict[str, str] = {}
-    for platform, state, post, last_basis in store.conn.execute(
-            "SELECT p.platform, p.state, p.post, (SELECT c.basis FROM parts c WHERE c.dispatch_id = p.dispatch_id "
-            "AND c.platform = p.platform AND c.action IN ('reply', 'edit') ORDER BY c.part DESC LIMIT 1) "
+    for account, state, post, last_basis in store.conn.execute(
+            "SELECT p.account, p.state, p.post, (SELECT c.basis FROM parts c WHERE c.dispatch_id = p.dispatch_id "
+            "AND c.account = p.account AND c.action IN ('reply', 'edit') ORDER BY c.part DESC LIMIT 1) "
             "FROM parts p WHERE p.dispatch_id = ? AND p.action = 'post' AND p.part = 1", (dispatch_id,)):
         if state in (FAILED, SKIPPED):
             continue
-        out[platform] = last_basis if last_basis is not None else json.loads(post)["text"]
+        out[account] = last_basis if last_basis is not None else json.loads(post)["text"]
     return out
 
 
@@ -264,26 +279,26 @@ def add_correction(store: Store, dispatch_id: str, correction: Correction, *,
     with store.transaction() as c:
         last, of_parts = c.execute(
             "SELECT MAX(part), MAX(CASE WHEN action = 'post' THEN of_parts END) FROM parts "
-            "WHERE dispatch_id = ? AND platform = ? AND action != 'delete'",
-            (dispatch_id, correction.platform)).fetchone()
+            "WHERE dispatch_id = ? AND account = ? AND action != 'delete'",
+            (dispatch_id, correction.account_name)).fetchone()
         part = int(last) + 1
         c.execute(
-            "INSERT INTO parts (dispatch_id, platform, action, part, of_parts, key, rkey, post, basis, state, "
-            "last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (dispatch_id, correction.platform, correction.action, part, int(of_parts),
-             part_key(dispatch_id, correction.platform, part),
+            "INSERT INTO parts (dispatch_id, account, platform, action, part, of_parts, key, rkey, post, basis, "
+            "state, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (dispatch_id, correction.account_name, correction.platform, correction.action, part, int(of_parts),
+             part_key(dispatch_id, correction.platform, part, correction.account_name),
              new_rkey() if correction.platform == "bluesky" and correction.action == REPLY else None,
              json.dumps(post_to_json(correction.post), ensure_ascii=False), correction.basis,
              SKIPPED if correction.off else PLANNED, CORRECTIONS_OFF if correction.off else None, now))
 
 
-def due_corrections(store: Store, platform: str) -> list[Part]:
-    """Correction rows still to carry out on `platform`, oldest dispatch first, each dispatch's
+def due_corrections(store: Store, account: str) -> list[Part]:
+    """Correction rows still to carry out on `account`, oldest dispatch first, each dispatch's
     in order; none of a held or retracted dispatch."""
     cur = store.conn.execute(
-        "SELECT p.* FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.platform = ? "
+        "SELECT p.* FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.account = ? "
         "AND p.action IN ('reply', 'edit') AND p.state IN (?, ?, ?) AND d.held = 0 AND d.retracted_at IS NULL "
-        "ORDER BY d.accepted_at, d.rowid, p.part", (platform, *DUE_STATES))
+        "ORDER BY d.accepted_at, d.rowid, p.part", (account, *DUE_STATES))
     names = [c[0] for c in cur.description]
     return [_part(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
 
@@ -300,15 +315,15 @@ def pending_corrections(store: Store, *, noted_since: float | None = None) -> li
     (what dry-run shows), oldest dispatch first: {"id", "title", "url", "corrections": [{"platform",
     "action", "number", "text", "state"}]}."""
     rows = store.conn.execute(
-        "SELECT d.id, d.title, d.url, p.platform, p.action, p.part - p.of_parts, p.post, p.state "
+        "SELECT d.id, d.title, d.url, p.platform, p.account, p.action, p.part - p.of_parts, p.post, p.state "
         "FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.action IN ('reply', 'edit') "
         "AND d.retracted_at IS NULL AND (p.state IN (?, ?, ?) OR (p.state = ? AND p.last_error = ? "
-        "AND p.updated_at >= ?)) ORDER BY d.accepted_at, d.rowid, p.platform, p.part",
+        "AND p.updated_at >= ?)) ORDER BY d.accepted_at, d.rowid, p.platform, p.account, p.part",
         (*DUE_STATES, SKIPPED, CORRECTIONS_OFF, noted_since if noted_since is not None else float("inf"))).fetchall()
     out: dict[str, dict[str, Any]] = {}
-    for dispatch_id, title, url, platform, action, number, post, state in rows:
+    for dispatch_id, title, url, platform, account, action, number, post, state in rows:
         entry = out.setdefault(dispatch_id, {"id": dispatch_id, "title": title, "url": url, "corrections": []})
-        entry["corrections"].append({"platform": platform, "action": action, "number": number,
+        entry["corrections"].append({"platform": platform, "account": account, "action": action, "number": number,
                                      "text": json.loads(post)["text"],
                                      "state": "off" if state == SKIPPED else state})
     return list(out.values())
@@ -325,13 +340,14 @@ def pending_plans(store: Store) -> list[dict[str, Any]]:
     return [json.loads(r[0]) for r in rows]
 
 
-def parts_of(store: Store, dispatch_id: str, platform: str | None = None, action: str = POST) -> list[Part]:
+def parts_of(store: Store, dispatch_id: str, account: str | None = None, action: str = POST) -> list[Part]:
+    """The dispatch's rows (of one account: its name; the default accounts are named like their platform)."""
     sql = "SELECT * FROM parts WHERE dispatch_id = ? AND action = ?"
     args: list[Any] = [dispatch_id, action]
-    if platform:
-        sql += " AND platform = ?"
-        args.append(platform)
-    cur = store.conn.execute(sql + " ORDER BY platform, part", args)
+    if account:
+        sql += " AND account = ?"
+        args.append(account)
+    cur = store.conn.execute(sql + " ORDER BY platform, account, part", args)
     return [_part(dict(zip([c[0] for c in cur.description], row, strict=True))) for row in cur.fetchall()]
 
 
@@ -344,6 +360,7 @@ def _part(row: dict[str, Any]) -> Part:
         attempts=row["attempts"], not_before=row["not_before"], remote_id=row["remote_id"],
         remote_url=row["remote_url"], uri=row["uri"], cid=row["cid"], last_error=row["last_error"],
         deferred_since=row.get("deferred_since"), action=row.get("action", POST), basis=row.get("basis"),
+        account=row.get("account") or row["platform"],
     )
 
 
@@ -353,8 +370,8 @@ def _update(store: Store, part: Part, now: float | None = None, **values: Any) -
     values["updated_at"] = time.time() if now is None else now
     cols = ", ".join(f"{k} = ?" for k in values)
     store.conn.execute(
-        f"UPDATE parts SET {cols} WHERE dispatch_id = ? AND platform = ? AND action = ? AND part = ?",
-        (*values.values(), part.dispatch_id, part.platform, part.action, part.part),
+        f"UPDATE parts SET {cols} WHERE dispatch_id = ? AND account = ? AND action = ? AND part = ?",
+        (*values.values(), part.dispatch_id, part.account_name, part.action, part.part),
     )
 
 
@@ -390,49 +407,51 @@ def mark(store: Store, part: Part, state: str, reason: str | None, *, not_before
     _update(store, part, now, state=state, last_error=reason, not_before=not_before)
 
 
-def due_dispatches(store: Store, platform: str) -> list[str]:
-    """Dispatch ids with parts still to send on `platform`, in the order they were accepted.
+def due_dispatches(store: Store, account: str) -> list[str]:
+    """Dispatch ids with parts still to send on `account`, in the order they were accepted.
     A retracted dispatch is never among them (its unsent parts are skipped when it is retracted;
     this holds even if a part were re-queued by hand)."""
     rows = store.conn.execute(
         "SELECT d.id FROM dispatches d WHERE d.held = 0 AND d.retracted_at IS NULL AND EXISTS (SELECT 1 "
-        "FROM parts p WHERE p.dispatch_id = d.id AND p.platform = ? AND p.action = 'post' "
+        "FROM parts p WHERE p.dispatch_id = d.id AND p.account = ? AND p.action = 'post' "
         "AND p.state IN (?, ?, ?)) ORDER BY d.accepted_at, d.rowid",
-        (platform, PLANNED, SENDING, DEFERRED),
+        (account, PLANNED, SENDING, DEFERRED),
     ).fetchall()
     return [r[0] for r in rows]
 
 
-def anything_due(store: Store, platforms: tuple[str, ...]) -> bool:
-    """Whether any of `platforms` has a part `due_dispatches` would return: one cheap query, so
+def anything_due(store: Store, accounts: tuple[str, ...]) -> bool:
+    """Whether any of `accounts` (names) has a part `due_dispatches` would return: one cheap query, so
     an idle run decides "nothing to deliver" without loading the delivery engine."""
-    if not platforms:
+    if not accounts:
         return False
-    marks = ", ".join("?" * len(platforms))
+    marks = ", ".join("?" * len(accounts))
     row = store.conn.execute(
         "SELECT EXISTS (SELECT 1 FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE "
         "((p.action != 'delete' AND d.held = 0 AND d.retracted_at IS NULL) OR p.action = 'delete') "
-        f"AND p.platform IN ({marks}) AND p.state IN (?, ?, ?))",
-        (*platforms, PLANNED, SENDING, DEFERRED),
+        f"AND p.account IN ({marks}) AND p.state IN (?, ?, ?))",
+        (*accounts, PLANNED, SENDING, DEFERRED),
     ).fetchone()
     return bool(row[0])
 
 
-def month_spend(store: Store, platform: str, month_start: float) -> float:
-    """What `platform` billed since `month_start`: posts and deletes alike (X bills both), and the
-    engagement readings (X bills each post read; the `snapshots` table, issue 12)."""
+def month_spend(store: Store, account: str, month_start: float, *, platform: str | None = None) -> float:
+    """What `account` billed since `month_start`: posts and deletes alike (X bills both), and the
+    engagement readings (X bills each post read; the `snapshots` table, issue 12). With `platform`
+    (and account ""): every account of that network together (X bills the app)."""
+    column, value = ("platform", platform) if platform else ("account", account)
     row = store.conn.execute(
-        "SELECT (SELECT COALESCE(SUM(cost), 0) FROM parts WHERE platform = ? AND state = ? AND sent_at >= ?) "
-        "+ (SELECT COALESCE(SUM(cost), 0) FROM snapshots WHERE platform = ? AND read_at >= ?)",
-        (platform, SENT, month_start, platform, month_start),
+        f"SELECT (SELECT COALESCE(SUM(cost), 0) FROM parts WHERE {column} = ? AND state = ? AND sent_at >= ?) "
+        f"+ (SELECT COALESCE(SUM(cost), 0) FROM snapshots WHERE {column} = ? AND read_at >= ?)",
+        (value, SENT, month_start, value, month_start),
     ).fetchone()
     return float(row[0])
 
 
-def last_sent_at(store: Store, platform: str) -> float | None:
+def last_sent_at(store: Store, account: str) -> float | None:
     # Posts only: min_spacing_seconds keeps a timeline from filling in a burst; a delete adds nothing to it.
-    row = store.conn.execute("SELECT MAX(sent_at) FROM parts WHERE platform = ? AND action = 'post'",
-                             (platform,)).fetchone()
+    row = store.conn.execute("SELECT MAX(sent_at) FROM parts WHERE account = ? AND action = 'post'",
+                             (account,)).fetchone()
     return float(row[0]) if row[0] is not None else None
 
 
@@ -441,23 +460,23 @@ def dispatch_title(store: Store, dispatch_id: str) -> str:
     return row[0] if row else dispatch_id
 
 
-def stalled(store: Store, platform: str, *, older_than: float) -> tuple[int, float, str | None] | None:
-    """(parts due, first deferred at, the latest error) when `platform` has had parts deferred
+def stalled(store: Store, account: str, *, older_than: float) -> tuple[int, float, str | None] | None:
+    """(parts due, first deferred at, the latest error) when `account` has had parts deferred
     since before `older_than` and sent nothing since then; None otherwise."""
-    last = last_sent_at(store, platform)
+    last = last_sent_at(store, account)
     if last is not None and last >= older_than:
         return None
     row = store.conn.execute(
         # A `planned` part's deferred_since is from before a `retry` (reset when it is next sent).
         "SELECT COUNT(*), MIN(CASE WHEN p.state != 'planned' THEN p.deferred_since END) "
         "FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
-        "WHERE p.platform = ? AND d.held = 0 AND p.state IN (?, ?, ?)",
-        (platform, PLANNED, SENDING, DEFERRED)).fetchone()
+        "WHERE p.account = ? AND d.held = 0 AND p.state IN (?, ?, ?)",
+        (account, PLANNED, SENDING, DEFERRED)).fetchone()
     if not row or row[1] is None or row[1] >= older_than:
         return None
     error = store.conn.execute(
-        "SELECT last_error FROM parts WHERE platform = ? AND state = ? AND last_error IS NOT NULL "
-        "ORDER BY updated_at DESC LIMIT 1", (platform, DEFERRED)).fetchone()
+        "SELECT last_error FROM parts WHERE account = ? AND state = ? AND last_error IS NOT NULL "
+        "ORDER BY updated_at DESC LIMIT 1", (account, DEFERRED)).fetchone()
     return int(row[0]), float(row[1]), error[0] if error else None
 
 
@@ -499,9 +518,9 @@ def retract(store: Store, dispatch_id: str, *, now: float | None = None) -> Retr
         # Copied in SQL, the post as stored: a delete row concerns exactly the post its part made.
         # A part that may have landed gets a delete with no target: delivery looks it up first.
         c.execute(
-            "INSERT OR IGNORE INTO parts (dispatch_id, platform, action, part, of_parts, key, rkey, post, "
+            "INSERT OR IGNORE INTO parts (dispatch_id, account, platform, action, part, of_parts, key, rkey, post, "
             "remote_id, remote_url, uri, cid, updated_at) "
-            "SELECT dispatch_id, platform, ?, part, of_parts, key, rkey, post, "
+            "SELECT dispatch_id, account, platform, ?, part, of_parts, key, rkey, post, "
             "CASE WHEN state = ? THEN remote_id END, CASE WHEN state = ? THEN remote_url END, "
             "CASE WHEN state = ? THEN uri END, CASE WHEN state = ? THEN cid END, ? "
             "FROM parts WHERE dispatch_id = ? AND action IN (?, ?) AND (state IN (?, ?, ?) OR attempts > 0)",
@@ -524,24 +543,24 @@ def retraction(store: Store, dispatch_id: str) -> Retraction:
     return Retraction(row[0] if row else None, deletes, int(cancelled))
 
 
-def due_deletes(store: Store, platform: str) -> list[Part]:
-    """Delete rows still to carry out on `platform`: oldest retraction first, and within a thread
+def due_deletes(store: Store, account: str) -> list[Part]:
+    """Delete rows still to carry out on `account`: oldest retraction first, and within a thread
     the last part first, so that no reply is left hanging under a deleted root while we work."""
     cur = store.conn.execute(
-        "SELECT p.* FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.platform = ? "
+        "SELECT p.* FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.account = ? "
         "AND p.action = 'delete' AND p.state IN (?, ?, ?) ORDER BY d.retracted_at, d.rowid, p.part DESC",
-        (platform, *DUE_STATES))
+        (account, *DUE_STATES))
     names = [c[0] for c in cur.description]
     return [_part(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
 
 
 def pending_retractions(store: Store) -> list[dict[str, Any]]:
     """Retracted dispatches with deletes still to carry out (what dry-run shows), oldest first:
-    {"id", "title", "url", "deletes": {platform: [part numbers]}}."""
+    {"id", "title", "url", "deletes": {account: [part numbers]}} (default accounts: named like their platform)."""
     rows = store.conn.execute(
-        "SELECT d.id, d.title, d.url, p.platform, p.part FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
+        "SELECT d.id, d.title, d.url, p.account, p.part FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
         f"WHERE p.action = 'delete' AND p.state IN ({','.join('?' * len(DUE_STATES))}) "
-        "ORDER BY d.retracted_at, d.rowid, p.platform, p.part", DUE_STATES).fetchall()
+        "ORDER BY d.retracted_at, d.rowid, p.platform, p.account, p.part", DUE_STATES).fetchall()
     out: dict[str, dict[str, Any]] = {}
     for dispatch_id, title, url, platform, part in rows:
         entry = out.setdefault(dispatch_id, {"id": dispatch_id, "title": title, "url": url, "deletes": {}})

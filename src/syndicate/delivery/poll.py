@@ -54,7 +54,7 @@ class Revised:
     entry_id: str
     dispatch: Dispatch  # as the feed has it now, with the accepted dispatch's id
     digest: str  # entry_digest of it now
-    had_digest: bool  # False: accepted before digests were kept (migration 7): record, never correct
+    had_digest: bool  # False: accepted before digests were kept (migration 8): record, never correct
 
 
 def entry_digest(d: Dispatch) -> str:

@@ -1,4 +1,4 @@
-"""Open the publisher for a network: its package's `open_publisher` (platforms/base.py, `Opener`).
+"""Open the publisher for an account: its network package's `open_publisher` (platforms/base.py, `Opener`).
 
 Each package reads its account's secrets from the environment, and backs what it keeps
 between runs (the Bluesky session, a Mastodon instance's limits) with the state store.
@@ -12,18 +12,24 @@ import os
 from collections.abc import Mapping
 
 from syndicate.platforms.base import Opener, Publisher
-from syndicate.settings import Settings
+from syndicate.settings import Account, Settings
 from syndicate.store import Store
 
 
-def open_publisher(platform: str, settings: Settings, store: Store,
+def open_publisher(account: Account | str, settings: Settings, store: Store,
                    environ: Mapping[str, str] | None = None) -> Publisher:
-    """Raises AuthError (naming the variable) when a credential is missing."""
+    """The publisher of one account (or the account named so). Raises AuthError (naming the
+    variable) when a credential is missing."""
     from syndicate.netguard import FetchPolicy
 
-    opener = _opener(platform)
+    if isinstance(account, str):
+        found = settings.account(account)
+        if found is None:
+            raise ValueError(f"unknown account {account!r}")
+        account = found
+    opener = _opener(account.platform)
     policy = FetchPolicy.for_feeds(settings.feed_urls(), settings.fetch.allow_private)
-    return opener(settings, os.environ if environ is None else environ, store, policy)
+    return opener(account, os.environ if environ is None else environ, store, policy)
 
 
 def _opener(platform: str) -> Opener:

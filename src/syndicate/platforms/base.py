@@ -17,9 +17,10 @@ A retraction deletes posts the same way: `delete()` once, and `exists()` before 
 a correction edits one (Mastodon) with `edit()` once, and `source_text()` before any resend.
 
 Opening: each network's package (`platforms/x`, `platforms/bluesky`, `platforms/mastodon`)
-exports `open_publisher(settings, environ, store, policy)` (the `Opener` below): it reads the
-account's secrets with `platforms.secrets.read_secret`, backs what the adapter keeps between
-runs (Bluesky's session, a Mastodon instance's limits) with the state store, and fetches post
+exports `open_publisher(account, environ, store, policy)` (the `Opener` below): it reads the
+account's secrets with `platforms.secrets.read_secret` (`secret_variable` names them), backs
+what the adapter keeps between runs (Bluesky's session, a Mastodon instance's limits) with the
+state store, and fetches post
 images under `policy`. `delivery/publishers.py` picks the package by network name.
 
 Reading back (issue 12): each package also exports `open_reader(settings, environ)` (the
@@ -38,7 +39,7 @@ from syndicate.model import Limits, Post, Receipt, ReplyTo
 
 if TYPE_CHECKING:
     from syndicate.netguard import FetchPolicy
-    from syndicate.settings import Settings
+    from syndicate.settings import Account, Settings
     from syndicate.store import Store
 
 
@@ -134,7 +135,7 @@ class Publisher(Protocol):
 class Opener(Protocol):
     """Each network package's `open_publisher`: raises AuthError naming the variable when a secret is missing."""
 
-    def __call__(self, settings: Settings, environ: Mapping[str, str], store: Store,
+    def __call__(self, account: Account, environ: Mapping[str, str], store: Store,
                  policy: FetchPolicy) -> Publisher: ...
 
 

@@ -1,5 +1,8 @@
 """The one way every adapter reads a secret: the variable itself, or the file `<VAR>_FILE` names.
 
+Every account but the default three reads its own variables: `<VAR>__<ACCOUNT>`
+(`settings.secret_variable`, re-exported here), e.g. SYNDICATE_BLUESKY_APP_PASSWORD__ANA_BSKY.
+
 A file suits Docker/systemd secrets, which never enter the environment. Anything wrong
 with the file (unreadable, not UTF-8, empty) is an `AuthError` naming `<VAR>_FILE` and
 the path, never the file's content: a decode error would quote its bytes, so it is
@@ -12,8 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from syndicate.errors import AuthError
+from syndicate.settings import secret_variable
 
-__all__ = ["read_secret"]
+__all__ = ["read_secret", "secret_variable"]
 
 
 def read_secret(environ: Mapping[str, str], variable: str, *, platform: str) -> str | None:

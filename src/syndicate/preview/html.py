@@ -193,16 +193,17 @@ def _dispatch(d: Mapping[str, Any], index: int, accounts: Mapping[str, Any], whe
 
 
 def _column(name: str, p: Mapping[str, Any], accounts: Mapping[str, Any], where: str) -> ColumnView:
-    account = _account(name, accounts.get(name))
+    platform = _str(p.get("platform"), f"{where}.platform", default="") or name  # keyed by account name
+    account = _account(platform, accounts.get(name))
     raw_posts = _mappings(p.get("posts", []), f"{where}.posts")
     total = len(raw_posts)
     skipped = p.get("skipped")
     return ColumnView(
-        platform=name,
-        label=PLATFORM_LABELS.get(name, name.capitalize()),
+        platform=platform,
+        label=PLATFORM_LABELS.get(platform, platform.capitalize()) + ("" if name == platform else f" · {name}"),
         account=account,
         posts=tuple(
-            _post(name, post, i + 1, total, account, f"{where}.posts[{i}]") for i, post in enumerate(raw_posts)
+            _post(platform, post, i + 1, total, account, f"{where}.posts[{i}]") for i, post in enumerate(raw_posts)
         ),
         skipped=str(skipped) if skipped else None,
     )

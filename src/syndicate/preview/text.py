@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from syndicate._terminal import printable
-from syndicate.model import PLATFORM_NAMES as NAMES
+from syndicate.model import account_label
 
 
 def render_text(plan: dict[str, Any], *, color: bool = False) -> str:
@@ -34,8 +34,8 @@ def render_text(plan: dict[str, Any], *, color: bool = False) -> str:
         for w in d["warnings"]:
             mark = "HOLD" if w["blocking"] else "warning"
             out.append(style(f"  {mark}: {w['message']} [{w['code']}]", fg="red" if w["blocking"] else "yellow"))
-        for platform, pp in d["platforms"].items():
-            name = NAMES.get(platform, platform)
+        for account, pp in d["platforms"].items():
+            name = account_label(account, pp.get("platform") or account)
             if pp["skipped"]:
                 out.append(printable(f"  {name}: skipped ({pp['skipped']})"))
                 continue

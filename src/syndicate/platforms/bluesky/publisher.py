@@ -60,7 +60,7 @@ from syndicate.platforms.bluesky.records import (
 )
 from syndicate.platforms.secrets import read_secret
 from syndicate.platforms.tid import TID_PATTERN, new_tid
-from syndicate.settings import BlueskySettings
+from syndicate.settings import BlueskySettings, secret_variable
 
 if TYPE_CHECKING:
     import httpx
@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from atproto_client.models.blob_ref import BlobRef
 
     from syndicate.netguard import FetchPolicy
-    from syndicate.settings import Settings
+    from syndicate.settings import Account
     from syndicate.store import Store
 
 __all__ = [
@@ -129,16 +129,18 @@ class StoreSessions:
         self.store.save_session(key, session)
 
 
-def app_password_from_env(environ: Mapping[str, str] | None = None) -> str:
-    """The app password from SYNDICATE_BLUESKY_APP_PASSWORD, or the file SYNDICATE_BLUESKY_APP_PASSWORD_FILE names."""
+def app_password_from_env(environ: Mapping[str, str] | None = None, account: str | None = None) -> str:
+    """The app password from SYNDICATE_BLUESKY_APP_PASSWORD, or the file SYNDICATE_BLUESKY_APP_PASSWORD_FILE names
+    (another account than [bluesky]: `<VAR>__<ACCOUNT>`, see settings.secret_variable)."""
     env = os.environ if environ is None else environ
-    value = read_secret(env, APP_PASSWORD_VAR, platform="bluesky")
+    variable = secret_variable(APP_PASSWORD_VAR, account)
+    value = read_secret(env, variable, platform="bluesky")
     if value is None:
         raise AuthError(
             "bluesky",
-            f"missing app password: set {APP_PASSWORD_VAR} (or {APP_PASSWORD_VAR}_FILE naming a file); "
+            f"missing app password: set {variable} (or {variable}_FILE naming a file); "
             "create one at bsky.app → Settings → Privacy and security → App passwords",
-            variable=APP_PASSWORD_VAR,
+            variable=variable,
         )
     return value
 
@@ -399,8 +401,11 @@ def _default_fetch(timeout: float, policy: FetchPolicy | None = None) -> Callabl
     return partial(fetch_image, platform="bluesky", timeout=timeout, policy=policy)
 
 
-def open_publisher(settings: Settings, environ: Mapping[str, str], store: Store,
+def open_publisher(account: Account, environ: Mapping[str, str], store: Store,
                    policy: FetchPolicy) -> BlueskyPublisher:
-    """The `Opener` (platforms/base.py): the session lives in the state store between runs."""
-    return BlueskyPublisher(settings.bluesky, app_password_from_env(environ), sessions=StoreSessions(store),
-                            fetch_image=_default_fetch(settings.bluesky.timeout, policy))
+    """The `Opener` (platforms/base.py): the session lives in the state store between runs, one per
+    account (keyed by service and handle)."""
+    settings = account.settings
+    assert isinstance(settings, BlueskySettings)
+    return BlueskyPublisher(settings, app_password_from_env(environ, account.name), sessions=StoreSessions(store),
+                            fetch_image=_default_fetch(settings.timeout, policy))

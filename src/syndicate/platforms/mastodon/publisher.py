@@ -50,21 +50,20 @@ from syndicate.platforms.mastodon.errors import (
     SCOPE_MEDIA,
     SCOPE_POST,
     SCOPE_READ_STATUSES,
-    TOKEN_FILE_VARIABLE,
     TOKEN_VARIABLE,
     rate_info,
     translate,
 )
 from syndicate.platforms.mastodon.limits import LimitsCache, MemoryLimitsCache, StoreLimits, limits_from_instance
 from syndicate.platforms.secrets import read_secret
-from syndicate.settings import MastodonSettings
+from syndicate.settings import MastodonSettings, secret_variable
 from syndicate.watch.htmltext import html_to_text
 
 if TYPE_CHECKING:
     from mastodon import Mastodon
 
     from syndicate.netguard import FetchPolicy
-    from syndicate.settings import Settings
+    from syndicate.settings import Account
     from syndicate.store import Store
 
 __all__ = ["MastodonPublisher", "access_token_from_env", "iso639_1", "open_publisher"]
@@ -78,12 +77,14 @@ FIND_PAGE_SIZE = 40  # the API's maximum page: enough for any recent attempt of 
 log = logging.getLogger(__name__)
 
 
-def access_token_from_env(environ: Mapping[str, str]) -> str:
-    """The access token from SYNDICATE_MASTODON_ACCESS_TOKEN, or the file SYNDICATE_MASTODON_ACCESS_TOKEN_FILE names."""
-    token = read_secret(environ, TOKEN_VARIABLE, platform=PLATFORM)
+def access_token_from_env(environ: Mapping[str, str], account: str | None = None) -> str:
+    """The access token from SYNDICATE_MASTODON_ACCESS_TOKEN, or the file SYNDICATE_MASTODON_ACCESS_TOKEN_FILE names
+    (another account than [mastodon]: `<VAR>__<ACCOUNT>`, see settings.secret_variable)."""
+    variable = secret_variable(TOKEN_VARIABLE, account)
+    token = read_secret(environ, variable, platform=PLATFORM)
     if token is None:
-        raise AuthError(PLATFORM, f"no access token: set {TOKEN_VARIABLE} "
-                                  f"(or {TOKEN_FILE_VARIABLE} to a file holding it)", variable=TOKEN_VARIABLE)
+        raise AuthError(PLATFORM, f"no access token: set {variable} "
+                                  f"(or {variable}_FILE to a file holding it)", variable=variable)
     return token
 
 
@@ -350,8 +351,10 @@ def _default_fetch(timeout: float, policy: FetchPolicy | None = None) -> Callabl
     return partial(fetch_image, platform=PLATFORM, timeout=timeout, max_bytes=MAX_IMAGE_BYTES, policy=policy)
 
 
-def open_publisher(settings: Settings, environ: Mapping[str, str], store: Store,
+def open_publisher(account: Account, environ: Mapping[str, str], store: Store,
                    policy: FetchPolicy) -> MastodonPublisher:
     """The `Opener` (platforms/base.py): the instance's limits live in the state store between runs."""
-    return MastodonPublisher(settings.mastodon, access_token_from_env(environ), limits_cache=StoreLimits(store),
-                             fetch_image=_default_fetch(settings.mastodon.timeout, policy))
+    settings = account.settings
+    assert isinstance(settings, MastodonSettings)
+    return MastodonPublisher(settings, access_token_from_env(environ, account.name), limits_cache=StoreLimits(store),
+                             fetch_image=_default_fetch(settings.timeout, policy))

@@ -45,11 +45,11 @@ from syndicate.errors import (
 from syndicate.model import Limits, Post, Receipt, ReplyTo
 from syndicate.platforms.base import AccountInfo, PartIdentity, RateInfo
 from syndicate.platforms.secrets import read_secret
-from syndicate.settings import XSettings
+from syndicate.settings import XSettings, secret_variable
 
 if TYPE_CHECKING:
     from syndicate.netguard import FetchPolicy
-    from syndicate.settings import Settings
+    from syndicate.settings import Account
     from syndicate.store import Store
 
 __all__ = [
@@ -119,23 +119,29 @@ class XCredentials:
     __str__ = __repr__
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> XCredentials:
+    def from_env(cls, environ: Mapping[str, str] | None = None, account: str | None = None) -> XCredentials:
         """Read SYNDICATE_X_* variables (each may instead name a file in `<VAR>_FILE`).
 
         SYNDICATE_X_OAUTH2_TOKEN, when set, selects OAuth 2; otherwise all four
         OAuth 1.0a variables are required. Raises AuthError naming what is missing.
+        An account other than [x] reads `<VAR>__<ACCOUNT>` (settings.secret_variable); the
+        consumer key and secret are the app's, so the plain variables serve unless it has its own.
         """
         env = os.environ if environ is None else environ
-        token = read_secret(env, ENV_OAUTH2_TOKEN, platform="x")
+        token = read_secret(env, secret_variable(ENV_OAUTH2_TOKEN, account), platform="x")
         if token:
             return cls(bearer_user_token=token)
-        values = {name: read_secret(env, name, platform="x") for name in OAUTH1_VARS}
-        missing = [name for name, value in values.items() if not value]
+        names = {name: secret_variable(name, account) for name in OAUTH1_VARS}
+        values = {name: read_secret(env, var, platform="x") for name, var in names.items()}
+        for app_var in (ENV_CONSUMER_KEY, ENV_CONSUMER_SECRET):
+            if not values[app_var] and names[app_var] != app_var:
+                values[app_var] = read_secret(env, app_var, platform="x")
+        missing = [names[name] for name, value in values.items() if not value]
         if missing:
             raise AuthError(
                 "x",
                 f"missing credentials: set {', '.join(missing)} (or {missing[0]}_FILE naming a file), "
-                f"or {ENV_OAUTH2_TOKEN} for an OAuth 2 user token",
+                f"or {secret_variable(ENV_OAUTH2_TOKEN, account)} for an OAuth 2 user token",
                 variable=missing[0],
             )
         return cls(*(values[name] or "" for name in OAUTH1_VARS))
@@ -432,9 +438,11 @@ class XPublisher:
         return self._api_base + path
 
 
-def open_publisher(settings: Settings, environ: Mapping[str, str], store: Store, policy: FetchPolicy) -> XPublisher:
+def open_publisher(account: Account, environ: Mapping[str, str], store: Store, policy: FetchPolicy) -> XPublisher:
     """The `Opener` (platforms/base.py): X keeps nothing between runs, so `store` is unused."""
     from syndicate.platforms.media import fetch_image
 
-    return XPublisher(settings.x, XCredentials.from_env(environ),
-                      fetch_image=partial(fetch_image, platform="x", timeout=settings.x.timeout, policy=policy))
+    settings = account.settings
+    assert isinstance(settings, XSettings)
+    return XPublisher(settings, XCredentials.from_env(environ, account.name),
+                      fetch_image=partial(fetch_image, platform="x", timeout=settings.timeout, policy=policy))
