@@ -15,6 +15,7 @@ runs here unchanged. What it translates:
   CREATE TABLE            gains a `rowid BIGSERIAL` column: queries order by insertion with it
   strftime('%s','now')    EXTRACT(EPOCH FROM now())
   IFNULL(                 COALESCE(
+  SUM(a != b)             a sum(boolean) aggregate, created with the schema (DIALECT_OBJECTS)
   AND +t.col              AND t.col (SQLite's index hint is an error on text here)
 
 Anything SQLite-only beyond that (PRAGMA, sqlite_master, INSERT OR REPLACE) is refused with
@@ -134,6 +135,21 @@ def lock_schema(conn: Connection) -> int:
 
 def set_schema_version(conn: Connection, version: int) -> None:
     conn.raw.execute("UPDATE syndicate_schema SET version = %s", (version,))
+
+
+# What SQLite does that PostgreSQL can be taught (rather than rewritten in each query): a
+# comparison is an integer there, so SUM(state != 'sent') counts rows. Created with the schema
+# (on every migration, idempotently).
+DIALECT_OBJECTS = (
+    "CREATE OR REPLACE FUNCTION syndicate_sum_bool(acc BIGINT, b BOOLEAN) RETURNS BIGINT "
+    "LANGUAGE sql IMMUTABLE AS 'SELECT COALESCE(acc, 0) + CASE WHEN b THEN 1 ELSE 0 END'",
+    "CREATE OR REPLACE AGGREGATE sum(BOOLEAN) (SFUNC = syndicate_sum_bool, STYPE = BIGINT)",
+)
+
+
+def create_dialect_objects(conn: Connection) -> None:
+    for statement in DIALECT_OBJECTS:
+        conn.raw.execute(statement)
 
 
 # -- claims: hosts divide the work -----------------------------------------------------------

@@ -81,3 +81,15 @@ def test_sqlite_and_readonly_stores_claim_everything(tmp_path, pg_url: str) -> N
     assert a.claim_feeds({FEED: ("f", None)}, now=1.0) == {FEED}
     assert ro.claim_feeds({FEED: ("f", None)}, now=2.0) == {FEED}
     a.close(), ro.close()
+
+
+def test_a_sum_of_comparisons_counts_rows_as_on_sqlite(pg_url: str) -> None:
+    """SQLite sums booleans (SUM(state != 'sent')); the schema teaches PostgreSQL the same."""
+    store = Store.open_url(pg_url)
+    c = store.conn
+    c.execute("INSERT INTO dispatches (id, feed, url, title, accepted_at, plan) VALUES ('d', 'f', 'u', 't', 1, '{}')")
+    for part, state in ((1, "sent"), (2, "planned"), (3, "failed")):
+        c.execute("INSERT INTO parts (dispatch_id, account, platform, part, of_parts, key, post, updated_at, state) "
+                  "VALUES ('d', 'x', 'x', ?, 3, ?, '{}', 1, ?)", (part, f"k{part}", state))
+    assert tuple(c.execute("SELECT SUM(state != ?), SUM(cost) FROM parts", ("sent",)).fetchone()) == (2, 0)
+    store.close()
