@@ -161,7 +161,7 @@ def _x_affordable(settings: Settings, account: Account, store: Store, now: float
                      "[x] app_monthly_budget"))
     if not left or price <= 0:
         return 1 << 62, ""
-    money, budget = min(left)
+    money, budget = min(left, key=lambda b: b[0])  # a tie names the account's own
     # A hair of tolerance so 0.1 / 0.005 is 20, not 19 (binary fractions).
     return max(0, math.floor(money / price + 1e-9)), budget
 
