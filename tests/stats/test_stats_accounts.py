@@ -234,3 +234,20 @@ def test_x_reads_are_billed_per_account_and_app_wide_and_never_pass_either(tmp_p
         assert _month_spend(r.state, account="ana-x") == pytest.approx(ana_budget)
         assert _month_spend(r.state) == pytest.approx(app_budget)
         assert _month_spend(r.state, account="ana-x") <= ana_budget + 1e-9 and _month_spend(r.state) <= app_budget + 1e-9
+
+
+def test_the_table_lines_up_under_long_account_names() -> None:
+    from syndicate.preview.stats_text import render_stats
+
+    def acct(platform: str, likes: int) -> dict[str, Any]:
+        return {"platform": platform, "likes": likes, "reposts": 0, "replies": 0, "quotes": None,
+                "posts": [{"url": "u", "likes": likes, "reposts": 0, "replies": 0, "quotes": None, "read_at": None}]}
+
+    data = {"dispatches": [{"id": "d", "title": "T", "url": "https://e.org/d", "published": None,
+                            "platforms": {"x": acct("x", 1), "desk-mastodon-europe": acct("mastodon", 22)}}]}
+    lines = render_stats(data).splitlines()
+    header = next(line for line in lines if "likes" in line)
+    rows = [line for line in lines if line.lstrip().startswith(("x ", "desk-"))]
+    assert len(rows) == 2
+    end = header.index("likes") + len("likes")  # figures are right-aligned under their heading
+    assert [row[end - 2:end] for row in rows] == [" 1", "22"]
