@@ -51,8 +51,8 @@ def sent_posts(store: Store, *, since: float | None = None, dispatch_id: str | N
                accounts: Sequence[str] | None = None) -> list[SentPost]:
     """Posts that went out (post rows in state 'sent', with a remote id), newest dispatch first;
     with `accounts`, only those accounts' posts. Retracted dispatches are left out: their posts are gone."""
-    sql = ("SELECT p.dispatch_id, p.account, p.platform, p.part, p.of_parts, p.sent_at, p.remote_id, p.remote_url, p.uri, "
-           "p.cid FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.action = 'post' "
+    sql = ("SELECT p.dispatch_id, p.account, p.platform, p.part, p.of_parts, p.sent_at, p.remote_id, p.remote_url, "
+           "p.uri, p.cid FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.action = 'post' "
            "AND p.state = 'sent' AND p.remote_id IS NOT NULL AND p.sent_at IS NOT NULL AND d.retracted_at IS NULL")
     args: list[Any] = []
     if since is not None:

@@ -120,7 +120,8 @@ def _snapshots_due(settings: Settings, store: Store, now: float) -> bool:
     a run with nothing due imports nothing more than it did before snapshots existed."""
     # The accounts `audience.collect.readable_accounts` reads (not imported: the idle run loads no
     # syndicate.audience): every enabled account, an X one only with its own `stats = true`.
-    accounts = [a.name for a in settings.enabled_accounts() if not isinstance(a.settings, XSettings) or a.settings.stats]
+    accounts = [a.name for a in settings.enabled_accounts()
+                if not isinstance(a.settings, XSettings) or a.settings.stats]
     if not accounts:
         return False
     # The latest mark that has passed, as one CASE over the marks (latest first): no subquery per post.
