@@ -122,9 +122,9 @@ def dry_run(config_path: str | None, feed_url: str | None, show_all: bool, fmt: 
         from syndicate.preview.text import render_text
 
         click.echo(render_text(plan, color=sys.stdout.isatty()), nl=False)
-        from syndicate.commands.dryrun import retraction_lines
+        from syndicate.commands.dryrun import correction_lines, retraction_lines
 
-        for line in retraction_lines(plan):
+        for line in retraction_lines(plan) + correction_lines(plan):
             click.echo(printable(line))
     if html_path or open_browser:
         from syndicate.preview.html import write_html

@@ -26,6 +26,7 @@ from syndicate.settings import (
     Account,
     BlueskySettings,
     ComposeSettings,
+    CorrectionsSettings,
     DeliverySettings,
     FeedSettings,
     FetchSettings,
@@ -101,7 +102,7 @@ def load_config(path: Path) -> Settings:
 def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
     v = _Validator(str(path), path.parent)
     v.check_keys(raw, ("state", "feeds", "accounts", "x", "bluesky", "mastodon", "compose", "delivery", "fetch",
-                       "stats"), "")
+                       "stats", "corrections"), "")
 
     state = v.table(raw, "state")
     v.check_keys(state, ("path",), "state")
@@ -116,6 +117,7 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
 
     compose_raw = v.table(raw, "compose")
     compose = _compose(v, compose_raw)
+    corrections = _corrections(v, v.table(raw, "corrections"))
     delivery_raw = dict(v.table(raw, "delivery"))
     if "give_up_after" in delivery_raw:
         delivery_raw["give_up_after"] = _duration(delivery_raw["give_up_after"], "delivery.give_up_after", v.path)
@@ -150,7 +152,7 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
 
     return Settings(path=path, state_path=state_path, feeds=feeds, x=x, bluesky=bluesky, mastodon=mastodon,
                     compose=compose, delivery=delivery, fetch=fetch, stats=stats,
-                    accounts=tuple(accounts))
+                    accounts=tuple(accounts), corrections=corrections)
 
 
 _PLATFORM_CLASSES: dict[str, type] = {"x": XSettings, "bluesky": BlueskySettings, "mastodon": MastodonSettings}
@@ -293,6 +295,29 @@ def _compose(v: _Validator, raw: dict[str, Any]) -> dict[str, ComposeSettings]:
         override = v.table(raw, platform, prefix="compose.")
         out[platform] = v.dataclass_from(
             ComposeSettings, {**base, **override}, f"compose.{platform}", checks=checks, only=override
+        ) if override else default
+    return out
+
+
+def _corrections(v: _Validator, raw: dict[str, Any]) -> dict[str, CorrectionsSettings]:
+    """[corrections], with a [corrections.<platform>] table overriding it per network (as [compose])."""
+    from syndicate.compose.templates import validate_template
+
+    fields = [f.name for f in dataclasses.fields(CorrectionsSettings)]
+    v.check_keys(raw, (*fields, *PLATFORMS), "corrections")
+    base = {k: val for k, val in raw.items() if k not in PLATFORMS}
+    checks: dict[str, Callable[[Any, str, str], None]] = {
+        "updates": _one_of("off", "reply", "edit"), "template": _template_check(validate_template),
+    }
+    default = v.dataclass_from(CorrectionsSettings, base, "corrections", checks=checks)
+    out = {}
+    for platform in PLATFORMS:
+        override = v.table(raw, platform, prefix="corrections.")
+        if "retract_when_gone" in override:  # a retraction covers every network at once
+            raise ConfigError("retract_when_gone is set for all networks, in [corrections] itself",
+                              path=v.path, key=f"corrections.{platform}.retract_when_gone")
+        out[platform] = v.dataclass_from(
+            CorrectionsSettings, {**base, **override}, f"corrections.{platform}", checks=checks, only=override
         ) if override else default
     return out
 

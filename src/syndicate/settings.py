@@ -41,6 +41,19 @@ class ComposeSettings:
     cards: bool = True  # Bluesky: a link card from the article's Open Graph tags
 
 
+DEFAULT_CORRECTION_TEMPLATE = "Update: {title}\n{url}"
+
+
+@dataclass(frozen=True)
+class CorrectionsSettings:
+    """What happens when a posted dispatch changes in its feed ([corrections], overridden by
+    [corrections.<platform>]; docs/outbox.md, "Corrections")."""
+
+    updates: str = "off"  # "off" (status and dry-run only) | "reply" | "edit" (Mastodon; a reply elsewhere)
+    template: str = DEFAULT_CORRECTION_TEMPLATE  # the reply's text; same fields as [compose] template
+    retract_when_gone: bool = False  # retract a dispatch under 7 days old whose article answers 410 Gone
+
+
 @dataclass(frozen=True)
 class FeedSettings:
     url: str  # http(s) URL or a local file path (resolved against the config file)
@@ -158,6 +171,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     stats: StatsSettings = field(default_factory=StatsSettings)
+    corrections: dict[str, CorrectionsSettings] = field(default_factory=dict)  # per platform
     accounts: tuple[Account, ...] = ()  # the [[accounts]] tables (the default three are derived)
 
     def all_accounts(self) -> tuple[Account, ...]:
@@ -179,6 +193,14 @@ class Settings:
 
     def compose_for(self, platform: str) -> ComposeSettings:
         return self.compose.get(platform, ComposeSettings())
+
+    def corrections_for(self, platform: str) -> CorrectionsSettings:
+        return self.corrections.get(platform, CorrectionsSettings())
+
+    @property
+    def retract_when_gone(self) -> bool:
+        """[corrections] retract_when_gone: one value for every network (config refuses it per network)."""
+        return any(c.retract_when_gone for c in self.corrections.values())
 
     def feed_urls(self) -> tuple[str, ...]:
         return tuple(f.url for f in self.feeds)

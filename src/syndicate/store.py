@@ -255,6 +255,16 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE parts_v7 RENAME TO parts;
     CREATE INDEX parts_state ON parts(state, account);
     """,
+    # 8: corrections (docs/outbox.md). An entry remembers a digest of what its dispatch was made
+    # from, so a re-read feed recomposes only entries that changed; a correction row ('reply' or
+    # 'edit') remembers the first post it brings the dispatch up to (`basis`), which the next
+    # change is compared with. Entries from before this upgrade have no digest: their first
+    # re-read records one and corrects nothing (the composer may have changed since they posted).
+    """
+    ALTER TABLE entries ADD COLUMN digest TEXT;  -- sha256 of the entry's composed fields (poll.entry_digest)
+    ALTER TABLE parts ADD COLUMN basis TEXT;     -- correction rows: the first post's text after this change
+    ALTER TABLE dispatches ADD COLUMN gone_checked_at REAL;  -- last HEAD of its article (retract_when_gone)
+    """,
 )
 VERSION = len(MIGRATIONS)
 
@@ -425,14 +435,27 @@ class Store:
             )
 
     def mark_queued(self, feed_url: str, entry_id: str, url: str, title: str, dispatch_id: str,
-                    now: float | None = None) -> None:
+                    now: float | None = None, digest: str | None = None) -> None:
         """The entry a dispatch was accepted from (called inside the outbox's accepting transaction)."""
         now = time.time() if now is None else now
         self.conn.execute(
-            "INSERT OR IGNORE INTO entries (entry_id, url, feed_url, title, seen_at, reason, dispatch_id) "
-            "VALUES (?, ?, ?, ?, ?, 'queued', ?)",
-            (entry_id, url, feed_url, title, now, dispatch_id),
+            "INSERT OR IGNORE INTO entries (entry_id, url, feed_url, title, seen_at, reason, dispatch_id, digest) "
+            "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
+            (entry_id, url, feed_url, title, now, dispatch_id, digest),
         )
+
+    def accepted_entry(self, feed_url: str, entry_id: str) -> tuple[str, str | None] | None:
+        """(dispatch id, digest) of an entry of this feed a dispatch was accepted from and not
+        retracted; None for any other entry (baseline, unknown, retracted)."""
+        row = self.conn.execute(
+            "SELECT e.dispatch_id, e.digest FROM entries e JOIN dispatches d ON d.id = e.dispatch_id "
+            "WHERE e.feed_url = ? AND e.entry_id = ? AND e.reason = 'queued' AND d.retracted_at IS NULL",
+            (feed_url, entry_id)).fetchone()
+        return (str(row[0]), row[1]) if row else None
+
+    def set_digest(self, feed_url: str, entry_id: str, digest: str) -> None:
+        self.conn.execute("UPDATE entries SET digest = ? WHERE feed_url = ? AND entry_id = ?",
+                          (digest, feed_url, entry_id))
 
     def feeds(self) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT url, name, last_fetch_at, last_ok_at, last_error FROM feeds ORDER BY name")

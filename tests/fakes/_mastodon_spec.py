@@ -74,6 +74,16 @@ ENDPOINTS = (
     # https://docs.joinmastodon.org/methods/statuses/#index (4.3.0) and #context
     Endpoint("GET", r"/api/v1/statuses", "get statuses", ("read", "read:statuses"), True, {"id[]": "id"}),
     Endpoint("GET", r"/api/v1/statuses/\d+/context", "status context", ("read", "read:statuses"), True, {}),
+    # https://docs.joinmastodon.org/methods/statuses/#edit (3.5.0; language 4.0), #history, #source
+    Endpoint("PUT", r"/api/v1/statuses/\d+", "edit status", ("write", "write:statuses"), False, {
+        "status": "string", "spoiler_text": "string", "sensitive": _BOOLEAN, "language": "string",
+        "media_ids[]": "id", "media_attributes[][id]": "id", "media_attributes[][description]": "string",
+        "media_attributes[][focus]": "string", "poll[options][]": "string", "poll[expires_in]": "integer",
+        "poll[multiple]": _BOOLEAN, "poll[hide_totals]": _BOOLEAN,
+        "quote_approval_policy": ("public", "followers", "nobody"),
+    }),
+    Endpoint("GET", r"/api/v1/statuses/\d+/history", "status edit history", ("read", "read:statuses"), True, {}),
+    Endpoint("GET", r"/api/v1/statuses/\d+/source", "status source", ("read", "read:statuses"), False, {}),
     # https://docs.joinmastodon.org/methods/statuses/#delete (delete_media: 4.4.0)
     Endpoint("DELETE", r"/api/v1/statuses/\d+", "delete status", ("write", "write:statuses"), False, {
         "delete_media": _BOOLEAN,

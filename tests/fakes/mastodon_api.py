@@ -114,6 +114,10 @@ class StoredStatus:
     favourites: int = 0  # scripted by tests (`set_counts`): who favourited is not modelled
     reblogs: int = 0
     quotes: int = 0
+    edited_at: float | None = None
+    # Earlier versions, oldest first (`GET .../history` lists them, then the current one): the
+    # first edit snapshots the original too (server code `Status#snapshot!`).
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -365,7 +369,8 @@ class FakeMastodon:
             "url": f"{self.base_url}/@{acct}/{status.id}",
             "replies_count": sum(1 for s in self.statuses if s.in_reply_to_id == status.id),
             "reblogs_count": status.reblogs, "favourites_count": status.favourites,
-            "edited_at": None, "favourited": False, "reblogged": False, "muted": False,
+            "edited_at": iso8601(status.edited_at) if status.edited_at else None,
+            "favourited": False, "reblogged": False, "muted": False,
             "bookmarked": False, "pinned": False, "content": status.content, "filtered": [],
             "reblog": None, "application": {"name": "syndicate", "website": None},
             "account": self.account_json(status.account_id),
@@ -518,6 +523,20 @@ class FakeMastodon:
             return Response(200, self.status_json(status))
         if m == "DELETE" and len(parts) == 4 and parts[:3] == ["api", "v1", "statuses"]:
             return self._delete_status(parts[3], req, ctx)
+        if m == "PUT" and len(parts) == 4 and parts[:3] == ["api", "v1", "statuses"]:
+            return self._edit_status(parts[3], req, ctx)
+        if m == "GET" and len(parts) == 5 and parts[:3] == ["api", "v1", "statuses"] and parts[4] == "history":
+            status = next((s for s in self.statuses if s.id == parts[3]), None)
+            if status is None:
+                raise _Reply(404, NOT_FOUND)
+            return Response(200, [*status.history, self._version_json(status)] if status.history
+                            else [self._version_json(status)])
+        if m == "GET" and len(parts) == 5 and parts[:3] == ["api", "v1", "statuses"] and parts[4] == "source":
+            account_id = self._auth(req, ctx)
+            status = next((s for s in self.statuses if s.id == parts[3] and s.account_id == account_id), None)
+            if status is None:
+                raise _Reply(404, NOT_FOUND)
+            return Response(200, {"id": status.id, "text": status.text, "spoiler_text": status.spoiler_text})
         if m == "GET" and len(parts) == 4 and parts[:3] == ["api", "v1", "media"]:
             return self._get_media(parts[3], req, ctx)
         raise _Reply(404, NOT_FOUND)
@@ -623,6 +642,54 @@ class FakeMastodon:
         self.statuses.remove(status)  # replies survive (server code: `has_many :replies`, no `dependent`)
         self.deleted.append(status)
         return Response(200, body)
+
+    def _version_json(self, status: StoredStatus) -> dict[str, Any]:
+        """A StatusEdit entity: one version of a status."""
+        return {"content": status.content, "spoiler_text": status.spoiler_text, "sensitive": status.sensitive,
+                "created_at": iso8601(status.edited_at or status.created_at),
+                "account": self.account_json(status.account_id),
+                "media_attachments": [self.media_json(m) for m in status.media], "emojis": [], "poll": None}
+
+    def _edit_status(self, status_id: str, req: Request, ctx: _Ctx) -> Response:
+        """`PUT /api/v1/statuses/:id`: a full replace (the controller always passes `media_ids` and
+        `spoiler_text`, so leaving them out detaches the media and clears the CW). Every accepted
+        edit adds a version to the history, even one that changes nothing; it counts against the
+        :statuses family (`StatusEdit` rate limit). 404 for a status that is gone or not ours."""
+        account_id = self._auth(req, ctx)
+        ctx.rate = self.statuses_family.state(account_id, ctx.now)
+        status = next((s for s in self.statuses if s.id == status_id and s.account_id == account_id), None)
+        if status is None:
+            raise _Reply(404, NOT_FOUND)
+        params = _params(req)
+        text = str(params.get("status") or "")
+        spoiler_text = str(params.get("spoiler_text") or "")
+        media_ids = [str(i) for i in params.get("media_ids") or []]
+        if len(media_ids) > self.max_media_attachments:
+            raise _Reply(422, f"Cannot attach more than {self.max_media_attachments} files")
+        media = [self.media.get(i) for i in media_ids]
+        missing = [i for i, x in zip(media_ids, media, strict=True)
+                   if x is None or x.account_id != account_id or (x.status_id not in (None, status.id))]
+        if missing:
+            raise _Reply(422, f"Media {', '.join(missing)} not found or already attached to another post")
+        attached = tuple(x for x in media if x is not None)
+        if not text.strip() and not attached:
+            raise _Reply(422, "Validation failed: Text can't be blank")
+        if status_length(text, spoiler_text, url_length=self.characters_reserved_per_url) > self.max_characters:
+            raise _Reply(422, f"Validation failed: Text character limit of {self.max_characters} exceeded")
+        if not self.statuses_family.hit(account_id, ctx.now):
+            raise _Reply(429, TOO_MANY_REQUESTS)
+        status.history.append(self._version_json(status))  # the version this edit replaces
+        for x in status.media:
+            if x not in attached:
+                x.status_id = None
+        for x in attached:
+            x.status_id = status.id
+        status.text, status.spoiler_text, status.media = text, spoiler_text, attached
+        status.content = render_content(text, self.base_url)
+        status.sensitive = _truthy(params.get("sensitive"))
+        status.edited_at = ctx.now
+        ctx.rate = self.statuses_family.state(account_id, ctx.now)
+        return Response(200, self.status_json(status))
 
     def _post_media(self, req: Request, ctx: _Ctx, *, synchronous: bool) -> Response:
         account_id = self._auth(req, ctx)

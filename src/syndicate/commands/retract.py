@@ -1,9 +1,9 @@
 """`syndicate retract ID_OR_URL`: take a dispatch down on every network, through the outbox.
 
-The command writes, in one transaction, one 'delete' row per post of the dispatch that is
-out there (or may be: an attempt was made) and marks the dispatch retracted; its unsent
-parts are skipped, and it is never posted again, even when the feed still lists it (its
-entry stays seen). Then it carries the deletes out at once, through the same engine as
+The command writes, in one transaction, one 'delete' row per post of the dispatch (thread
+parts and correction replies) that is out there (or may be: an attempt was made) and marks
+the dispatch retracted; its unsent parts are skipped, and it is never posted again, even
+when the feed still lists it (its entry stays seen). Then it carries the deletes out at once, through the same engine as
 `run` (paced, budgeted, looked up before any resend), so the story comes down now rather
 than at the next cron run. Whatever it could not finish (a rate limit, an outage, a kill)
 stays queued: the next `run` carries it out. It holds the run lock, so that no run is
@@ -74,7 +74,8 @@ def _target(store: Store, id_or_url: str) -> Target:
         raise UnknownDispatch(f"no dispatch with id or URL {id_or_url!r} in {store.path} (see `syndicate status`)")
     row = store.conn.execute("SELECT title, url FROM dispatches WHERE id = ?", (dispatch_id,)).fetchone()
     target = Target(dispatch_id, row[0], row[1])
-    for p in outbox.parts_of(store, dispatch_id):
+    # The thread's parts and its correction replies (an edit changed a post counted here already).
+    for p in outbox.parts_of(store, dispatch_id) + outbox.parts_of(store, dispatch_id, action=outbox.REPLY):
         if p.state == outbox.SENT or p.attempts > 0 or p.state in (outbox.SENDING, outbox.UNKNOWN):
             target.posts[p.account_name] = target.posts.get(p.account_name, 0) + 1
         elif p.state not in (outbox.SKIPPED, outbox.FAILED):

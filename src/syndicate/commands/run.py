@@ -79,6 +79,8 @@ def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = 
                 report.events.append(_feed_event(err))
             for line in prepared.unposted:
                 report.events.append(Event("unposted", line))
+            for line in prepared.gone:
+                report.events.append(Event("retracted", line))
             for plan in prepared.accepted:
                 report.events.append(Event("queued", f"queued: {plan.dispatch.title} <{plan.dispatch.url}>",
                                            dispatch_id=plan.dispatch.id, url=plan.dispatch.url))

@@ -98,6 +98,13 @@ def render_status(settings: Settings, *, limit: int = 20, now: float | None = No
             flag += " [RETRACTED]" if retraction.retracted_at else ""
             out.append(f"  {title}{flag}")
             out.append(f"    id {dispatch_id} · {url} · accepted {_when(accepted)}")
+            corrections = outbox.corrections_of(store, dispatch_id)
+            if corrections:
+                out.append("    " + _corrections_line(corrections))
+                for c in corrections:
+                    if c.state in (outbox.FAILED, outbox.UNKNOWN, outbox.DEFERRED):
+                        out.append(f"    {account_label(c.account_name, c.platform):8} correction {c.correction} "
+                                   f"{c.action} {c.state} — {c.last_error or ''}")
             if retraction.retracted_at:
                 out.append("    " + _retraction_line(retraction))
                 for p in outbox.parts_of(store, dispatch_id, action=outbox.DELETE):
@@ -138,6 +145,27 @@ def _retraction_line(r: outbox.Retraction) -> str:
     return line
 
 
+def _corrections_line(rows: list[outbox.Part]) -> str:
+    """E.g. "changed 2 times: corrections 3 sent, 1 pending, 0 failed; not sent (updates = off): 2"."""
+    changes = len({c.correction for c in rows})
+    by_state: dict[str, int] = {}
+    for c in rows:
+        key = "off" if c.last_error == outbox.CORRECTIONS_OFF else (
+            "pending" if c.state in outbox.DUE_STATES else c.state)
+        by_state[key] = by_state.get(key, 0) + 1
+    line = (f"changed {changes} time{'s' if changes != 1 else ''}: corrections {by_state.get(outbox.SENT, 0)} sent, "
+            f"{by_state.get('pending', 0)} pending, {by_state.get(outbox.FAILED, 0)} failed")
+    for state in (outbox.UNKNOWN, outbox.SKIPPED):
+        if by_state.get(state):
+            line += f", {by_state[state]} {state}"
+    if by_state.get("off"):
+        latest = {c.account_name: c for c in rows if c.last_error == outbox.CORRECTIONS_OFF}
+        sample = next(iter(latest.values()))
+        line += (f"; not sent ([corrections] updates = \"off\"): {by_state['off']}, e.g. "
+                 f"{account_label(sample.account_name, sample.platform)}: {sample.post.text!r}")
+    return line
+
+
 def release_dispatch(settings: Settings, dispatch_id: str) -> str:
     store = open_existing(settings, "release")
     try:
@@ -173,8 +201,9 @@ def retry_dispatch(settings: Settings, dispatch_id: str) -> str:
                 "'budget:%')) ORDER BY account", (dispatch_id,))]
             failed = c.execute(
                 "UPDATE parts SET state = 'planned', not_before = NULL WHERE dispatch_id = ? AND " + _NOT_RETRACTED +
-                " AND (state = 'failed' OR (state = 'skipped' AND last_error NOT LIKE 'budget:%') "
-                "OR (state = 'deferred'))", (dispatch_id,)).rowcount
+                " AND (state = 'failed' OR (state = 'skipped' AND last_error NOT LIKE 'budget:%' "
+                "AND last_error IS NOT ?) "
+                "OR (state = 'deferred'))", (dispatch_id, outbox.CORRECTIONS_OFF)).rowcount
             unknown = c.execute(
                 "UPDATE parts SET state = 'sending' WHERE dispatch_id = ? AND " + _NOT_RETRACTED +
                 " AND state = 'unknown'", (dispatch_id,)).rowcount

@@ -46,6 +46,15 @@ nothing to delete. X bills a delete (budget.X_PRICE_DELETE): over `monthly_budge
 deletes wait, queued, rather than being dropped. Deletes are not held by quiet hours (a
 retraction should not wait for morning) nor spaced by min_spacing_seconds (nothing appears).
 
+Corrections: a changed dispatch's 'reply' and 'edit' rows (outbox.add_correction) go after
+the deletes and before new posts, once the first post they correct is sent (one whose first
+post failed is skipped). A reply is a post under the first post: looked up before a resend
+(`find`: text and parent, or Bluesky's record key), billed on X like a post. An edit (Mastodon)
+replaces the first post's text, re-sending its media and content warning (`Publisher.edit`);
+before a resend it reads the post's current text (`Publisher.source_text`) and counts an edit
+that already reads so as done: Mastodon keeps a history entry per edit, so none is sent twice.
+Corrections wait through quiet hours like posts.
+
 No library sleeps on our behalf (tweepy's wait_on_rate_limit, Mastodon.py's "wait"):
 every wait happens here, against one monotonic deadline for the whole run.
 """
@@ -125,21 +134,22 @@ def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Pu
     clock = clock or Clock()
     deadline = clock.monotonic() + settings.delivery.max_run_seconds
     app_budget = AppBudget(settings.x.app_monthly_budget)  # X bills the app: shared by every X worker
-    work: list[tuple[Account, list[str], list[outbox.Part]]] = []
+    work: list[tuple[Account, list[str], list[outbox.Part], list[outbox.Part]]] = []
     for account in settings.enabled_accounts():
         # Quiet hours (the account's, else [delivery]'s) delay posts, queued, never dropped; deletes go on.
         account_posts = posts and not in_quiet_hours(account.delivery, clock.wall())
         due = outbox.due_dispatches(store, account.name) if account_posts else []
         deletes = outbox.due_deletes(store, account.name)
-        if due or deletes:
-            work.append((account, due, deletes))
+        corrections = outbox.due_corrections(store, account.name) if account_posts else []
+        if due or deletes or corrections:
+            work.append((account, due, deletes, corrections))
     results: list[list[Event]] = [[] for _ in work]
     side_by_side = len(work) > 1 and not store.readonly and store.path is not None
     # Each worker's store connection and publisher are opened here, one after another: opening a
     # publisher imports its SDK, and imports racing in threads can fail on SDKs' circular imports.
     stores = [(store.reopen() or store) if side_by_side else store for _ in work]
     opened: list[Publisher | None] = []
-    for (account, _, _), own, events in zip(work, stores, results, strict=True):
+    for (account, _, _, _), own, events in zip(work, stores, results, strict=True):
         try:
             opened.append(publishers[account.name] if publishers is not None else _open(account, settings, own))
         except AuthError as exc:
@@ -147,10 +157,11 @@ def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Pu
             opened.append(None)
 
     def deliver(i: int) -> None:
-        account, due, deletes = work[i]
+        account, due, deletes, corrections = work[i]
         pub = opened[i]
         if pub is not None:
-            _deliver_account(account, pub, due, deletes, settings, stores[i], clock, deadline, app_budget, results[i])
+            _deliver_account(account, pub, due, deletes, settings, stores[i], clock, deadline, app_budget, results[i],
+                             corrections)
 
     try:
         if not side_by_side:
@@ -174,11 +185,12 @@ def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Pu
 
 def _deliver_account(account: Account, pub: Publisher, due: list[str], deletes: list[outbox.Part],
                      settings: Settings, store: Store, clock: Clock, deadline: float, app_budget: AppBudget,
-                     events: list[Event]) -> None:
-    """One account's worker: carry out its deletes and posts, then report a stall."""
+                     events: list[Event], corrections: list[outbox.Part] | None = None) -> None:
+    """One account's worker: carry out its deletes, corrections and posts, then report a stall."""
     label = account_label(account.name, account.platform)
     try:
-        _Platform(account, pub, settings, store, clock, deadline, events, app_budget).run(due, deletes)
+        _Platform(account, pub, settings, store, clock, deadline, events, app_budget).run(due, deletes,
+                                                                                           corrections)
     except Exception as exc:  # a bug or an untranslated library error: the other accounts carry on
         if os.environ.get("SYNDICATE_RAISE_ERRORS"):
             import threading
@@ -260,7 +272,8 @@ class _Platform:
         assert isinstance(self.account.settings, XSettings)
         return self.account.settings
 
-    def run(self, due: list[str], deletes: list[outbox.Part] | None = None) -> None:
+    def run(self, due: list[str], deletes: list[outbox.Part] | None = None,
+            corrections: list[outbox.Part] | None = None) -> None:
         try:
             for row in deletes or []:
                 try:
@@ -275,6 +288,17 @@ class _Platform:
         # A delete's quota (Mastodon's 30 / 30 min, X's DELETE window) is not the posts': posts pace
         # by what their own answers report, and a shared limit still answers 429 (RateLimited).
         self.blocked_until = None
+        try:
+            for row in corrections or []:
+                try:
+                    self._correct(row)
+                finally:
+                    self._release_app()  # what it held but did not spend (a failure, a deferral)
+        except _StopPlatform:
+            return  # a correction waits (a quota, an outage): posts, which share its limits, wait too
+        except AuthError as exc:
+            self.events.append(_auth_event(self.account, exc))
+            return
         started = 0
         for dispatch_id in due:
             if started >= self.account.delivery.max_posts_per_run or self.clock.monotonic() >= self.deadline:
@@ -368,6 +392,50 @@ class _Platform:
         self.events.append(Event("deleted", f"{self.label}: {what}", self.name, row.dispatch_id,
                                  receipt.url or None))
 
+    # -- one correction row (a changed dispatch) ------------------------------------------------
+
+    def _correct(self, row: outbox.Part) -> None:
+        if self.clock.monotonic() >= self.deadline:
+            raise _StopPlatform
+        first = next((p for p in outbox.parts_of(self.store, row.dispatch_id, self.name) if p.part == 1), None)
+        if first is None or first.state in (outbox.FAILED, outbox.SKIPPED):
+            outbox.mark(self.store, row, outbox.SKIPPED, "the post it corrects was not posted", now=self.clock.wall())
+            return
+        if first.state != outbox.SENT or not first.remote_id:
+            return  # it waits for the first post (sent with the dispatch, in order)
+        if row.state == outbox.DEFERRED and row.not_before and row.not_before > self.clock.wall():
+            raise _StopPlatform
+        title = outbox.dispatch_title(self.store, row.dispatch_id)
+        if self.platform == "x" and not self._within_budget(row.dispatch_id, [row]):
+            return
+        self._window(row)
+        target = _receipt(self.platform, first)
+        try:
+            receipt = self._send(row, ReplyTo(root=target, parent=target) if row.action == outbox.REPLY else None)
+        except (Permanent, ReplyRefused) as exc:
+            outbox.mark(self.store, row, outbox.FAILED, exc.reason, now=self.clock.wall())
+            self.events.append(Event("failed", f"{self.label}: correction {row.correction} of {title!r} "
+                                     f"failed: {exc.reason}", self.name, row.dispatch_id))
+            return
+        if receipt is None:
+            return
+        what = "edited" if row.action == outbox.EDIT else "replied with"
+        self.events.append(Event("corrected", f"{self.label}: {what} correction {row.correction} of "
+                                 f"{title!r} {receipt.url}", self.name, row.dispatch_id, receipt.url or None))
+
+    def _carry_out_edit(self, row: outbox.Part, look: bool) -> Receipt:
+        """One attempt at an edit row: when an earlier attempt may have landed, the post's current
+        text first (the same text: done, no second history entry); then the edit."""
+        first = next(p for p in outbox.parts_of(self.store, row.dispatch_id, self.name) if p.part == 1)
+        target = _receipt(self.platform, first)
+        if look:
+            current = self.pub.source_text(target)
+            if current is None:
+                raise Permanent(self.platform, "the post to edit is gone")
+            if current == row.post.text:
+                return target
+        return self.pub.edit(target, row.post)
+
     def _delete_within_budget(self, row: outbox.Part) -> bool:
         problem = self._over_budget(X_PRICE_DELETE)
         if problem is None:
@@ -409,7 +477,9 @@ class _Platform:
         else:
             post_parts = outbox.parts_of(self.store, row.dispatch_id, self.name)
             identity = PartIdentity(row.dispatch_id, row.part, row.key, row.rkey)
-            found = self._look(row, identity, self._reply_to(post_parts, row.part))
+            # A correction reply (numbered past the thread) hangs under the first post.
+            reply_to = self._reply_to(post_parts, 2 if row.part > row.of_parts else row.part)
+            found = self._look(row, identity, reply_to)
             if found is None:
                 return Receipt(self.platform, "", "")  # the post never landed: nothing to delete
             target = found
@@ -493,6 +563,8 @@ class _Platform:
             attempts += 1
             if part.action == outbox.DELETE:
                 return self._carry_out_delete(part, look_first or attempts > 1)
+            if part.action == outbox.EDIT:
+                return self._carry_out_edit(part, look_first or attempts > 1)
             if look_first or attempts > 1:
                 found = self._look(part, identity, reply_to)
                 if found is not None:

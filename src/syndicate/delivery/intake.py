@@ -23,7 +23,8 @@ from syndicate.store import Store
 if TYPE_CHECKING:  # an idle run (every feed 304) composes nothing: the model and the pool load only for news
     from concurrent.futures import Future
 
-    from syndicate.model import Card, Dispatch, DispatchPlan, Limits, Lint, PlatformPlan
+    from syndicate.delivery.poll import FeedIntake
+    from syndicate.model import Card, Dispatch, DispatchPlan, Limits, Lint, PlatformPlan, Post
 
 # Dispatches planned at once, i.e. article pages fetched at once for link cards: enough to hide a
 # slow site behind the others, few enough to be polite to one journalist's own server (most cards
@@ -39,6 +40,8 @@ class Prepared:
     baseline: int = 0
     unposted: list[str] = field(default_factory=list)  # one line per feed whose new entries go nowhere
     not_due: int = 0  # feeds not fetched this pass: not due yet
+    revisions: list[outbox.Revision] = field(default_factory=list)  # changed entries of accepted dispatches
+    gone: list[str] = field(default_factory=list)  # one line per dispatch retracted: its article answers 410
 
 
 def accounts_for(feed: FeedSettings, settings: Settings) -> tuple[Account, ...]:
@@ -137,7 +140,7 @@ def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fet
     polled = poll(settings.feeds, store, ignore_state=ignore_state, fetch=settings.fetch, now=now)
     prepared = Prepared(errors=polled.errors, not_due=len(polled.not_due))
     to_plan = [(fi, f) for fi in polled.feeds if accounts_for(fi.feed, settings) for f in fi.fresh]
-    limits = cached_limits(settings, store) if to_plan else {}
+    limits = cached_limits(settings, store) if to_plan or any(fi.revised for fi in polled.feeds) else {}
 
     def plan(feed: FeedSettings, dispatch: Dispatch) -> DispatchPlan:
         remaining = deadline - monotonic()  # read when the fetch would start, not when it was queued
@@ -172,11 +175,86 @@ def prepare(settings: Settings, store: Store, *, ignore_state: bool = False, fet
                 batch.append(outbox.Accepted(f.entry_id, dispatch_plan, held=feed.hold,
                                              accepted_at=now + rank[key] * 1e-6))
                 accepted.append((rank[key], dispatch_plan))
+            revisions = _revisions(fi, store, settings, limits)
+            prepared.revisions += revisions
             outbox.accept_feed(store, feed_url=feed.url, feed_name=feed.name, validators=(fi.etag, fi.last_modified),
                                baseline=baseline, accepted=batch, read_in_full=not fi.unchanged, now=now,
-                               schedule=outbox.FeedSchedule(fi.not_before, fi.changed, fi.ttl))
+                               schedule=outbox.FeedSchedule(fi.not_before, fi.changed, fi.ttl),
+                               revisions=tuple(revisions))
     prepared.accepted = [p for _, p in sorted(accepted, key=lambda rp: rp[0])]
+    if settings.retract_when_gone and not ignore_state and monotonic() < deadline:
+        from syndicate.delivery.gone import retract_gone
+
+        prepared.gone = retract_gone(settings, store, now=now)
     return prepared
+
+
+def _revisions(fi: FeedIntake, store: Store, settings: Settings,
+               limits: dict[str, Limits]) -> list[outbox.Revision]:
+    """The corrections each changed entry of an accepted dispatch needs: its first post recomposed
+    per account (the same compose path as a new dispatch), against the text that stands (or will).
+
+    No link card is fetched: the card is the Bluesky post's embed, not its text, so it cannot
+    make a first post read differently; refetching every changed article each run would cost a
+    request per entry for nothing. Accounts whose first post failed or was skipped get nothing;
+    an entry from before digests were kept only records its digest (see store migration 8)."""
+    out = []
+    for r in fi.revised:
+        bases = outbox.correction_bases(store, r.dispatch.id) if r.had_digest else {}
+        untouched = outbox.untouched_accounts(store, r.dispatch.id) if r.had_digest else set()
+        accounts = accounts_for(fi.feed, settings)
+        wanted = [a for a in accounts if a.name in bases and a.name not in untouched]
+        replan = tuple(a.name for a in accounts if a.name in untouched)
+        corrections: list[outbox.Correction] = []
+        plan = None
+        if wanted or replan:
+            # A replanned Bluesky post keeps the card fetched at acceptance (outbox.replan).
+            plan = plan_for(fi.feed, r.dispatch, settings, limits, fetch_cards=False)
+            by_account = {pp.name: pp for pp in plan.platforms}
+            for a in wanted:
+                pp = by_account.get(a.name)
+                if pp is None or not pp.posts or pp.posts[0].text == bases[a.name]:
+                    continue  # the post would read the same (a typo deep in the body): nothing to say
+                first = pp.posts[0]
+                cs = settings.corrections_for(a.platform)
+                if cs.updates == "edit" and a.platform == "mastodon":  # the only network that edits (README)
+                    corrections.append(outbox.Correction(a.platform, outbox.EDIT, first, first.text, account=a.name))
+                    continue
+                reply = correction_reply(r.dispatch, a, settings, limits.get(a.name), first)
+                if reply is not None:
+                    corrections.append(outbox.Correction(a.platform, outbox.REPLY, reply, first.text,
+                                                         off=cs.updates == "off", account=a.name))
+        out.append(outbox.Revision(r.entry_id, r.dispatch.id, r.digest, tuple(corrections), replan, plan))
+    return out
+
+
+def correction_reply(dispatch: Dispatch, account: Account, settings: Settings, limits: Limits | None,
+                     first: Post) -> Post | None:
+    """The reply a correction posts: `[corrections] template`, fitted by the platform's own rule
+    as a teaser is (fields shortened in the same order), with the first post's link and language."""
+    from dataclasses import replace
+
+    from syndicate.compose.facets import detect_facets
+    from syndicate.compose.length import measure
+    from syndicate.compose.plan import add_utm
+    from syndicate.compose.sentences import one_line
+    from syndicate.compose.teaser import Fields, fit_teaser
+
+    platform = account.platform
+    link = add_utm(dispatch.url, platform) if account.compose.utm else dispatch.url
+    spoiler = first.spoiler_text
+
+    def fits(text: str) -> bool:
+        return measure(platform, text, limits=limits, spoiler_text=spoiler).valid
+
+    fields = Fields(title=one_line(dispatch.title), summary=one_line(dispatch.summary), url=link,
+                    author=one_line(dispatch.author or ""), feed=one_line(dispatch.feed))
+    text = fit_teaser(settings.corrections_for(platform).template, fields, fits, language=dispatch.language)
+    if text is None:
+        return None
+    m = measure(platform, text, limits=limits, spoiler_text=spoiler)
+    return replace(first, text=text, length=m.length, limit=m.limit, card=None, images=(),
+                   facets=detect_facets(text, [(link, link)]) if platform == "bluesky" else ())
 
 
 def _unposted_line(feed: FeedSettings, settings: Settings, n: int) -> str:

@@ -34,6 +34,13 @@ DUE_STATES = (PLANNED, SENDING, DEFERRED)
 # goes through the same states as a 'post' row; 'sent' means the post is gone.
 POST, DELETE = "post", "delete"
 RETRACTED = "retracted"  # the note on a part that will never be posted: its dispatch was retracted
+# Corrections (docs/outbox.md): 'reply' posts `post` under the dispatch's first post; 'edit'
+# replaces the first post's text with `post` (Mastodon). A correction row's `part` continues the
+# dispatch's numbering on its platform (a thread of 4: corrections are 5, 6, …), so its delete
+# row after a retraction has a key of its own; `basis` is the first post's text it brings about.
+REPLY, EDIT = "reply", "edit"
+CORRECTIONS = (REPLY, EDIT)
+CORRECTIONS_OFF = "corrections off ([corrections] updates = \"off\"): shown, never sent"
 
 
 @dataclass(frozen=True)
@@ -55,11 +62,17 @@ class Part:
     last_error: str | None
     deferred_since: float | None = None  # first transient deferral since queued (give_up_after counts from it)
     action: str = POST  # POST: publish `post`; DELETE: delete the post remote_id/uri names (None: look it up)
+    basis: str | None = None  # correction rows: the first post's text after the change
     account: str = ""  # the account's name; "" (never stored): the platform's default account
 
     @property
     def account_name(self) -> str:
         return self.account or self.platform
+
+    @property
+    def correction(self) -> int:
+        """A correction row's number among the dispatch's corrections on its account (1, 2, …)."""
+        return self.part - self.of_parts
 
 
 def part_key(dispatch_id: str, platform: str, part: int, account: str | None = None) -> str:
@@ -84,6 +97,37 @@ class Accepted:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A correction to write for one changed dispatch on one platform."""
+
+    platform: str
+    action: str  # REPLY | EDIT
+    post: Post  # REPLY: the reply; EDIT: the first post as it should now read
+    basis: str  # the first post's text after the change (what the next change is compared with)
+    off: bool = False  # [corrections] updates = "off": written skipped, shown by status and dry-run
+    account: str = ""  # the account's name; "": the platform's default account
+
+    @property
+    def account_name(self) -> str:
+        return self.account or self.platform
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A changed entry of an accepted dispatch: its new digest, and the corrections it needs
+    (none: the change does not alter what was posted, e.g. a typo deep in the body)."""
+
+    entry_id: str
+    dispatch_id: str
+    digest: str
+    corrections: tuple[Correction, ...] = ()
+    # Accounts where nothing was attempted yet (held, queued): their parts are planned afresh
+    # from `plan` instead, so that the old text is never posted only to be corrected.
+    replan: tuple[str, ...] = ()
+    plan: DispatchPlan | None = None
+
+
+@dataclass(frozen=True)
 class FeedSchedule:
     """What a fetch says about the next one (see delivery/schedule.py)."""
 
@@ -95,11 +139,13 @@ class FeedSchedule:
 def accept_feed(store: Store, *, feed_url: str, feed_name: str, validators: tuple[str | None, str | None] | None,
                 baseline: list[tuple[str, str, str]], accepted: list[Accepted], read_in_full: bool = False,
                 new_rkey: Callable[[], str] | None = None, now: float | None = None,
-                schedule: FeedSchedule | None = None) -> None:
+                schedule: FeedSchedule | None = None, revisions: tuple[Revision, ...] = ()) -> None:
     """One feed's intake in one transaction: its validators (ETag, Last-Modified; None: leave the feed
     unrecorded, so the next run refetches it in full — and finds it due), its schedule, its baseline
     entries (entry id, url, title) and its accepted dispatches with their parts. `read_in_full`: the
-    feed answered with its entries (not a 304)."""
+    feed answered with its entries (not a 304). `revisions`: changed entries of accepted dispatches,
+    whose new digests and correction rows commit with the rest (a crash before the commit: the
+    next run sees the same change again; after it: the change is recorded, never corrected twice)."""
     now = time.time() if now is None else now
     schedule = schedule or FeedSchedule()
     with store.transaction():
@@ -112,6 +158,12 @@ def accept_feed(store: Store, *, feed_url: str, feed_name: str, validators: tupl
         for a in accepted:
             accept(store, a.plan, held=a.held, feed_url=feed_url, entry_id=a.entry_id, new_rkey=new_rkey,
                    now=a.accepted_at if a.accepted_at is not None else now)
+        for r in revisions:
+            store.set_digest(feed_url, r.entry_id, r.digest)
+            if r.plan is not None and r.replan:
+                replan(store, r.plan, r.replan, new_rkey=new_rkey, now=now)
+            for correction in r.corrections:
+                add_correction(store, r.dispatch_id, correction, new_rkey=new_rkey, now=now)
 
 
 def accept(store: Store, plan: DispatchPlan, *, held: bool = False, feed_url: str | None = None,
@@ -119,6 +171,7 @@ def accept(store: Store, plan: DispatchPlan, *, held: bool = False, feed_url: st
     """Write the dispatch, its parts and the seen entry in one transaction. The entry is keyed by the
     configured feed URL (default: the one the dispatch was read from) and its id there (default: the
     dispatch id)."""
+    from syndicate.delivery.poll import entry_digest
     from syndicate.jsonplan import dispatch_to_json, post_to_json  # not on an idle run's path (nothing accepted)
 
     now = time.time() if now is None else now
@@ -145,7 +198,135 @@ def accept(store: Store, plan: DispatchPlan, *, held: bool = False, feed_url: st
                      new_rkey() if pp.platform == "bluesky" else None,
                      json.dumps(post_to_json(post), ensure_ascii=False), now),
                 )
-        store.mark_queued(feed_url or d.feed_url, entry_id or d.id, d.url, d.title, d.id, now=now)
+        store.mark_queued(feed_url or d.feed_url, entry_id or d.id, d.url, d.title, d.id, now=now,
+                          digest=entry_digest(d))
+
+
+# -- corrections: a 'reply' or 'edit' row per change per platform -------------------------------
+
+def untouched_accounts(store: Store, dispatch_id: str) -> set[str]:
+    """Accounts where no part of the dispatch was attempted yet: all planned, never sent."""
+    rows = store.conn.execute(
+        "SELECT account, SUM(state != ? OR attempts > 0) FROM parts WHERE dispatch_id = ? AND action = 'post' "
+        "GROUP BY account", (PLANNED, dispatch_id)).fetchall()
+    return {account for account, touched in rows if not touched}
+
+
+def replan(store: Store, plan: DispatchPlan, accounts: tuple[str, ...], *,
+           new_rkey: Callable[[], str] | None = None, now: float | None = None) -> None:
+    """The changed dispatch's parts on `accounts` (none attempted: `untouched_accounts`) written
+    afresh from `plan`, and its stored plan with them (what dry-run shows). Same keys per part
+    number: nothing was ever sent with them."""
+    from syndicate.jsonplan import dispatch_to_json, post_to_json
+
+    now = time.time() if now is None else now
+    if new_rkey is None:
+        from syndicate.platforms.tid import new_tid
+
+        new_rkey = new_tid
+    d = plan.dispatch
+    stored = dispatch_to_json(plan)
+    with store.transaction() as c:
+        for pp in plan.platforms:
+            if pp.name not in accounts or pp.skipped or not pp.posts:
+                continue
+            old = c.execute("SELECT post FROM parts WHERE dispatch_id = ? AND account = ? AND action = 'post' "
+                            "AND part = 1", (d.id, pp.name)).fetchone()
+            # The link card fetched when the dispatch was accepted is kept (the replan fetches
+            # none): it describes the article, which a new headline does not change.
+            card = json.loads(old[0]).get("card") if old else None
+            c.execute("DELETE FROM parts WHERE dispatch_id = ? AND account = ? AND action = 'post'",
+                      (d.id, pp.name))
+            for i, post in enumerate(pp.posts, start=1):
+                encoded = post_to_json(post)
+                if i == 1 and card and encoded.get("card"):
+                    encoded["card"] = card
+                    stored["platforms"][pp.name]["posts"][0]["card"] = card
+                c.execute(
+                    "INSERT INTO parts (dispatch_id, account, platform, part, of_parts, key, rkey, post, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (d.id, pp.name, pp.platform, i, len(pp.posts), part_key(d.id, pp.platform, i, pp.name),
+                     new_rkey() if pp.platform == "bluesky" else None, json.dumps(encoded, ensure_ascii=False), now))
+        c.execute("UPDATE dispatches SET title = ?, url = ?, plan = ? WHERE id = ?",
+                  (d.title, d.url, json.dumps(stored, ensure_ascii=False), d.id))
+
+
+def correction_bases(store: Store, dispatch_id: str) -> dict[str, str]:
+    """account → the text the dispatch's first post has (or will have) there: the latest
+    correction's basis, else the first part as planned. Platforms where the first post failed or
+    was skipped are left out (nothing stands there to correct)."""
+    out: dict[str, str] = {}
+    for account, state, post, last_basis in store.conn.execute(
+            "SELECT p.account, p.state, p.post, (SELECT c.basis FROM parts c WHERE c.dispatch_id = p.dispatch_id "
+            "AND c.account = p.account AND c.action IN ('reply', 'edit') ORDER BY c.part DESC LIMIT 1) "
+            "FROM parts p WHERE p.dispatch_id = ? AND p.action = 'post' AND p.part = 1", (dispatch_id,)):
+        if state in (FAILED, SKIPPED):
+            continue
+        out[account] = last_basis if last_basis is not None else json.loads(post)["text"]
+    return out
+
+
+def add_correction(store: Store, dispatch_id: str, correction: Correction, *,
+                   new_rkey: Callable[[], str] | None = None, now: float | None = None) -> None:
+    """One correction row, numbered after every earlier row of the dispatch on that platform."""
+    from syndicate.jsonplan import post_to_json
+
+    now = time.time() if now is None else now
+    if new_rkey is None:
+        from syndicate.platforms.tid import new_tid
+
+        new_rkey = new_tid
+    with store.transaction() as c:
+        last, of_parts = c.execute(
+            "SELECT MAX(part), MAX(CASE WHEN action = 'post' THEN of_parts END) FROM parts "
+            "WHERE dispatch_id = ? AND account = ? AND action != 'delete'",
+            (dispatch_id, correction.account_name)).fetchone()
+        part = int(last) + 1
+        c.execute(
+            "INSERT INTO parts (dispatch_id, account, platform, action, part, of_parts, key, rkey, post, basis, "
+            "state, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (dispatch_id, correction.account_name, correction.platform, correction.action, part, int(of_parts),
+             part_key(dispatch_id, correction.platform, part, correction.account_name),
+             new_rkey() if correction.platform == "bluesky" and correction.action == REPLY else None,
+             json.dumps(post_to_json(correction.post), ensure_ascii=False), correction.basis,
+             SKIPPED if correction.off else PLANNED, CORRECTIONS_OFF if correction.off else None, now))
+
+
+def due_corrections(store: Store, account: str) -> list[Part]:
+    """Correction rows still to carry out on `account`, oldest dispatch first, each dispatch's
+    in order; none of a held or retracted dispatch."""
+    cur = store.conn.execute(
+        "SELECT p.* FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.account = ? "
+        "AND p.action IN ('reply', 'edit') AND p.state IN (?, ?, ?) AND d.held = 0 AND d.retracted_at IS NULL "
+        "ORDER BY d.accepted_at, d.rowid, p.part", (account, *DUE_STATES))
+    names = [c[0] for c in cur.description]
+    return [_part(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
+
+
+def corrections_of(store: Store, dispatch_id: str) -> list[Part]:
+    cur = store.conn.execute("SELECT * FROM parts WHERE dispatch_id = ? AND action IN ('reply', 'edit') "
+                             "ORDER BY platform, part", (dispatch_id,))
+    names = [c[0] for c in cur.description]
+    return [_part(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
+
+
+def pending_corrections(store: Store, *, noted_since: float | None = None) -> list[dict[str, Any]]:
+    """Corrections still to send, and those noted (not sent: updates = "off") since `noted_since`
+    (what dry-run shows), oldest dispatch first: {"id", "title", "url", "corrections": [{"platform",
+    "action", "number", "text", "state"}]}."""
+    rows = store.conn.execute(
+        "SELECT d.id, d.title, d.url, p.platform, p.account, p.action, p.part - p.of_parts, p.post, p.state "
+        "FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.action IN ('reply', 'edit') "
+        "AND d.retracted_at IS NULL AND (p.state IN (?, ?, ?) OR (p.state = ? AND p.last_error = ? "
+        "AND p.updated_at >= ?)) ORDER BY d.accepted_at, d.rowid, p.platform, p.account, p.part",
+        (*DUE_STATES, SKIPPED, CORRECTIONS_OFF, noted_since if noted_since is not None else float("inf"))).fetchall()
+    out: dict[str, dict[str, Any]] = {}
+    for dispatch_id, title, url, platform, account, action, number, post, state in rows:
+        entry = out.setdefault(dispatch_id, {"id": dispatch_id, "title": title, "url": url, "corrections": []})
+        entry["corrections"].append({"platform": platform, "account": account, "action": action, "number": number,
+                                     "text": json.loads(post)["text"],
+                                     "state": "off" if state == SKIPPED else state})
+    return list(out.values())
 
 
 def pending_plans(store: Store) -> list[dict[str, Any]]:
@@ -178,7 +359,7 @@ def _part(row: dict[str, Any]) -> Part:
         state=row["state"], key=row["key"], rkey=row["rkey"], post=post_from_json(json.loads(row["post"])),
         attempts=row["attempts"], not_before=row["not_before"], remote_id=row["remote_id"],
         remote_url=row["remote_url"], uri=row["uri"], cid=row["cid"], last_error=row["last_error"],
-        deferred_since=row.get("deferred_since"), action=row.get("action", POST),
+        deferred_since=row.get("deferred_since"), action=row.get("action", POST), basis=row.get("basis"),
         account=row.get("account") or row["platform"],
     )
 
@@ -247,7 +428,7 @@ def anything_due(store: Store, accounts: tuple[str, ...]) -> bool:
     marks = ", ".join("?" * len(accounts))
     row = store.conn.execute(
         "SELECT EXISTS (SELECT 1 FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE "
-        "((p.action = 'post' AND d.held = 0 AND d.retracted_at IS NULL) OR p.action = 'delete') "
+        "((p.action != 'delete' AND d.held = 0 AND d.retracted_at IS NULL) OR p.action = 'delete') "
         f"AND p.account IN ({marks}) AND p.state IN (?, ?, ?))",
         (*accounts, PLANNED, SENDING, DEFERRED),
     ).fetchone()
@@ -328,8 +509,9 @@ def find_dispatch(store: Store, id_or_url: str) -> str | None:
 
 def retract(store: Store, dispatch_id: str, *, now: float | None = None) -> Retraction:
     """Mark the dispatch retracted and write, in one transaction, a delete row for every post
-    part that is out there or may be (an attempt was made); every other part is skipped, so it
-    is never posted. Idempotent: a second call adds nothing (rows are keyed by part)."""
+    part and correction reply that is out there or may be (an attempt was made); every other
+    row (parts, corrections) is skipped, so it is never sent. An edit needs no delete of its own:
+    it changed a post that is deleted. Idempotent: a second call adds nothing (rows are keyed by part)."""
     now = time.time() if now is None else now
     with store.transaction() as c:
         c.execute("UPDATE dispatches SET retracted_at = ? WHERE id = ? AND retracted_at IS NULL", (now, dispatch_id))
@@ -341,12 +523,12 @@ def retract(store: Store, dispatch_id: str, *, now: float | None = None) -> Retr
             "SELECT dispatch_id, account, platform, ?, part, of_parts, key, rkey, post, "
             "CASE WHEN state = ? THEN remote_id END, CASE WHEN state = ? THEN remote_url END, "
             "CASE WHEN state = ? THEN uri END, CASE WHEN state = ? THEN cid END, ? "
-            "FROM parts WHERE dispatch_id = ? AND action = ? AND (state IN (?, ?, ?) OR attempts > 0)",
-            (DELETE, SENT, SENT, SENT, SENT, now, dispatch_id, POST, SENT, SENDING, UNKNOWN))
+            "FROM parts WHERE dispatch_id = ? AND action IN (?, ?) AND (state IN (?, ?, ?) OR attempts > 0)",
+            (DELETE, SENT, SENT, SENT, SENT, now, dispatch_id, POST, REPLY, SENT, SENDING, UNKNOWN))
         c.execute(
             "UPDATE parts SET state = ?, last_error = ?, not_before = NULL, updated_at = ? WHERE dispatch_id = ? "
-            "AND action = ? AND state != ? AND NOT (state = ? AND last_error IS ?)",
-            (SKIPPED, RETRACTED, now, dispatch_id, POST, SENT, SKIPPED, RETRACTED))
+            "AND action != ? AND state != ? AND NOT (state = ? AND last_error IS ?)",
+            (SKIPPED, RETRACTED, now, dispatch_id, DELETE, SENT, SKIPPED, RETRACTED))
     return retraction(store, dispatch_id)
 
 

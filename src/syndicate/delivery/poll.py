@@ -46,6 +46,27 @@ class Fresh:
     dispatch: Dispatch
 
 
+@dataclass(frozen=True)
+class Revised:
+    """An entry seen before, whose accepted dispatch was made from different content: a candidate
+    correction (intake recomposes it and compares the first posts)."""
+
+    entry_id: str
+    dispatch: Dispatch  # as the feed has it now, with the accepted dispatch's id
+    digest: str  # entry_digest of it now
+    had_digest: bool  # False: accepted before digests were kept (migration 8): record, never correct
+
+
+def entry_digest(d: Dispatch) -> str:
+    """What the composer reads of an entry, hashed: equal digests compose equal posts, so an
+    unchanged entry of a re-read feed is not recomposed. The id and feed are left out (fixed)."""
+    import json
+
+    fields = [d.url, d.title, d.summary, d.text, list(d.tags), d.language, d.author,
+              [d.image.url, d.image.alt] if d.image else None]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+
+
 @dataclass
 class FeedIntake:
     """What one feed brought in this pass, to be committed in one transaction after composing."""
@@ -58,6 +79,7 @@ class FeedIntake:
     fresh: list[Fresh] = field(default_factory=list)
     not_before: float | None = None  # the server asked for no fetch before this (schedule.server_floor)
     ttl: float | None = None  # RSS <ttl> in seconds (kept from the last full read on a 304)
+    revised: list[Revised] = field(default_factory=list)  # accepted entries whose content changed
 
     @property
     def changed(self) -> bool:
@@ -167,6 +189,7 @@ def _intake(feed: FeedSettings, fetched: FetchResult, state: FeedState | None, s
     fresh: list[Dispatch] = []
     for d in parsed.dispatches:
         if not ignore_state and (d.url in pass_.urls or store.seen(feed.url, d.id, d.url)):
+            _revision(intake, d, store)
             continue
         if not ignore_state and _seen_before_upgrade(d, state, store):
             intake.baseline.append(d)  # the global-id rule of schema 1 already swallowed it: keep it swallowed
@@ -183,6 +206,19 @@ def _intake(feed: FeedSettings, fetched: FetchResult, state: FeedState | None, s
         pass_.dispatch_ids.add(did)
         intake.fresh.append(Fresh(d.id, d if did == d.id else replace(d, id=did)))
     return intake
+
+
+def _revision(intake: FeedIntake, d: Dispatch, store: Store) -> None:
+    """A seen entry: if a dispatch was accepted from it (not retracted) and its content changed
+    since, note it (one indexed lookup and a hash per seen entry; only a 200 gets here)."""
+    accepted = store.accepted_entry(intake.feed.url, d.id)
+    if accepted is None:
+        return
+    dispatch_id, digest = accepted
+    now = entry_digest(d)
+    if now != digest:
+        intake.revised.append(Revised(d.id, d if d.id == dispatch_id else replace(d, id=dispatch_id), now,
+                                      had_digest=digest is not None))
 
 
 def _seen_before_upgrade(d: Dispatch, state: FeedState | None, store: Store) -> bool:

@@ -13,7 +13,8 @@ and `rkey` (the Bluesky record key, a TID). `find()` answers "did an earlier
 attempt with this identity already land?" so a crashed or timed-out attempt
 is reconciled instead of resent. Only the engine calls `find()`, before any resend
 (delivery/engine.py): `publish()` never looks a post up itself, so a resend costs one lookup.
-A retraction deletes posts the same way: `delete()` once, and `exists()` before any resend.
+A retraction deletes posts the same way: `delete()` once, and `exists()` before any resend;
+a correction edits one (Mastodon) with `edit()` once, and `source_text()` before any resend.
 
 Opening: each network's package (`platforms/x`, `platforms/bluesky`, `platforms/mastodon`)
 exports `open_publisher(account, environ, store, policy)` (the `Opener` below): it reads the
@@ -110,6 +111,17 @@ class Publisher(Protocol):
     def exists(self, target: Receipt) -> bool:
         """Whether a post this account made is still there: the lookup before a delete that may
         have landed is sent again. Raises `Unknown` when that cannot be told."""
+        ...
+
+    def edit(self, target: Receipt, post: Post) -> Receipt:
+        """Replace the text of a post this account made with `post.text`, keeping its media and
+        content warning (a correction, `[corrections] updates = "edit"`). Only Mastodon edits;
+        the others raise `Permanent` (their corrections are replies: README, "Corrections")."""
+        ...
+
+    def source_text(self, target: Receipt) -> str | None:
+        """The post's current text as written (None: it is gone): the lookup before an edit that
+        may have landed is sent again. Raises `Unknown` when that cannot be told."""
         ...
 
     def check(self) -> AccountInfo:

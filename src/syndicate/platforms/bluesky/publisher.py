@@ -223,6 +223,14 @@ class BlueskyPublisher:
     def exists(self, target: Receipt) -> bool:
         return self._find(target.id or (target.uri or "").rsplit("/", 1)[-1]) is not None
 
+    def edit(self, target: Receipt, post: Post) -> Receipt:
+        """Not done here: Bluesky has no edit; a correction is a reply instead (intake never writes an
+        edit row for Bluesky)."""
+        raise Permanent("bluesky", "Bluesky posts are not edited: corrections are replies (Bluesky has no edit)")
+
+    def source_text(self, target: Receipt) -> str | None:
+        raise Permanent("bluesky", "Bluesky posts are not edited: nothing to read back")
+
     def check(self) -> AccountInfo:
         from atproto_client import models
 

@@ -186,6 +186,30 @@ class MastodonPublisher:
                 return False
         return True
 
+    def edit(self, target: Receipt, post: Post) -> Receipt:
+        """`PUT /api/v1/statuses/:id`. An edit replaces the whole status, and Mastodon.py leaves out
+        a parameter given as None, which the server takes as "none": so the status's media ids,
+        content warning and sensitive flag are read first and sent again, or the edit drops them.
+        `language` is kept by the server (Mastodon.py has no argument for it)."""
+        with self._calls(f"reading status {target.id} to edit it", SCOPE_READ_STATUSES) as api:
+            current = api.status(target.id)
+        spoiler = post.spoiler_text if post.spoiler_text is not None else current.get("spoiler_text") or ""
+        media_ids = [str(m["id"]) for m in current.get("media_attachments") or []]
+        with self._calls(f"editing status {target.id}", SCOPE_POST) as api:
+            status = api.status_update(target.id, post.text, spoiler_text=spoiler,
+                                       sensitive=bool(current.get("sensitive")), media_ids=media_ids)
+        return _receipt(status)
+
+    def source_text(self, target: Receipt) -> str | None:
+        """`GET /api/v1/statuses/:id/source`: the text as written (the status's `content` is HTML)."""
+        from mastodon.errors import MastodonNotFoundError
+
+        with self._calls(f"reading the source of status {target.id}", SCOPE_READ_STATUSES) as api:
+            try:
+                return str(api.status_source(target.id)["text"])
+            except MastodonNotFoundError:
+                return None
+
     def check(self) -> AccountInfo:
         """Every read `run` relies on, with this token: who we are, and our own latest statuses."""
         with self._calls("verifying the access token", SCOPE_ACCOUNT) as api:

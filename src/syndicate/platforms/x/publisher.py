@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from syndicate.errors import (
     AuthError,
+    Permanent,
     PlatformError,
     RateLimited,
     Transient,
@@ -326,6 +327,14 @@ class XPublisher:
             raise Unknown("x", f"cannot tell whether post {target.id} is still there ({exc.reason})",
                           status=exc.status) from exc
         return response.data is not None
+
+    def edit(self, target: Receipt, post: Post) -> Receipt:
+        """Not done here: X edits need a Premium account and a short window; a correction is a
+        reply instead (intake never writes an edit row for X)."""
+        raise Permanent("x", "X posts are not edited: corrections are replies (edits need Premium and a short window)")
+
+    def source_text(self, target: Receipt) -> str | None:
+        raise Permanent("x", "X posts are not edited: nothing to read back")
 
     def check(self) -> AccountInfo:
         """Every read `run` relies on, with these credentials: who we are (`GET /2/users/me`)
