@@ -44,9 +44,10 @@ def _insert(store: Store, dispatch: str, platform: str, remote_id: str, uri: str
     store.conn.execute("INSERT OR IGNORE INTO dispatches (id, feed, url, title, accepted_at, plan) "
                        "VALUES (?, 'bench', ?, ?, ?, '{}')", (dispatch, f"https://e.org/{dispatch}",
                                                              f"Dispatch {dispatch}", sent_at))
-    store.conn.execute("INSERT INTO parts (dispatch_id, platform, part, of_parts, state, key, post, remote_id, "
-                       "remote_url, uri, sent_at, updated_at) VALUES (?, ?, 1, 1, 'sent', 'k', '{}', ?, ?, ?, ?, ?)",
-                       (dispatch, platform, remote_id, f"https://{platform}.example/{remote_id}", uri, sent_at, sent_at))
+    # The default account of each network (named like it): the `account` column migration 7 added.
+    store.conn.execute("INSERT INTO parts (dispatch_id, account, platform, part, of_parts, state, key, post, remote_id, "
+                       "remote_url, uri, sent_at, updated_at) VALUES (?, ?, ?, 1, 1, 'sent', 'k', '{}', ?, ?, ?, ?, ?)",
+                       (dispatch, platform, platform, remote_id, f"https://{platform}.example/{remote_id}", uri, sent_at, sent_at))
 
 
 def bench_stats(runs: int, version: str) -> tuple[float, dict[str, int]]:
@@ -104,7 +105,7 @@ def bench_report(runs: int) -> tuple[float, float, int]:
                 for platform in ("x", "bluesky", "mastodon"):
                     sent = now - 86400 * (i % 30) - 3600 * (i % 24)
                     _insert(store, f"d{i}", platform, f"{platform}{i}", None, sent)
-                    posts.append(SentPost(f"d{i}", platform, 1, 1, sent, f"{platform}{i}", None, None, None))
+                    posts.append(SentPost(f"d{i}", platform, platform, 1, 1, sent, f"{platform}{i}", None, None, None))
         # Each post read at each of its marks that has passed by `now` (as cron would have): nothing is due.
         for k, after in enumerate((3600, 86400, 7 * 86400)):
             for i, p in enumerate(posts):

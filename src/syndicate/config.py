@@ -121,7 +121,8 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
 
     compose_raw = v.table(raw, "compose")
     compose = _compose(v, compose_raw)
-    corrections = _corrections(v, v.table(raw, "corrections"))
+    corrections_raw = v.table(raw, "corrections")
+    corrections = _corrections(v, corrections_raw)
     delivery_raw = dict(v.table(raw, "delivery"))
     if "give_up_after" in delivery_raw:
         delivery_raw["give_up_after"] = _duration(delivery_raw["give_up_after"], "delivery.give_up_after", v.path)
@@ -141,7 +142,8 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
         raise ConfigError("expected [[accounts]] tables (an array of tables)", path=v.path, key="accounts")
     accounts: list[Account] = []
     for i, a in enumerate(accounts_raw):
-        accounts.append(_account(v, a, i, compose_raw, delivery_raw, [acc.name for acc in accounts]))
+        accounts.append(_account(v, a, i, compose_raw, delivery_raw, corrections_raw,
+                                 [acc.name for acc in accounts]))
     names_known = (*PLATFORMS, *(a.name for a in accounts))
     stats = _stats(v, v.table(raw, "stats"))
 
@@ -161,7 +163,7 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
 
 _PLATFORM_CLASSES: dict[str, type] = {"x": XSettings, "bluesky": BlueskySettings, "mastodon": MastodonSettings}
 # Keys of an [[accounts]] table besides its platform's own: who it is and how it posts.
-_ACCOUNT_KEYS = ("name", "platform", "compose")
+_ACCOUNT_KEYS = ("name", "platform", "compose", "corrections")
 _ACCOUNT_DELIVERY_KEYS = ("quiet_hours", "timezone", "max_posts_per_run", "min_spacing_seconds")
 _ACCOUNT_NAME = re.compile(r"[A-Za-z0-9-]+")
 
@@ -184,9 +186,9 @@ def _platform_table(v: _Validator, platform: str, raw: dict[str, Any], where: st
 
 
 def _account(v: _Validator, raw: dict[str, Any], i: int, compose_raw: dict[str, Any],
-             delivery_raw: dict[str, Any], earlier: list[str]) -> Account:
-    """One [[accounts]] table: name, platform, that platform's keys, optional [accounts.compose] and
-    delivery overrides. An account is enabled unless it says `enabled = false`."""
+             delivery_raw: dict[str, Any], corrections_raw: dict[str, Any], earlier: list[str]) -> Account:
+    """One [[accounts]] table: name, platform, that platform's keys, optional [accounts.compose],
+    [accounts.corrections] and delivery overrides. An account is enabled unless it says `enabled = false`."""
     where = f"accounts[{i}]"
     if "name" not in raw:
         raise ConfigError("missing: the account's name, e.g. name = \"ana-bsky\" (letters, digits and '-')",
@@ -237,7 +239,10 @@ def _account(v: _Validator, raw: dict[str, Any], i: int, compose_raw: dict[str, 
         checks={"max_posts_per_run": _at_least(1), "min_spacing_seconds": _at_least(0),
                 "quiet_hours": _quiet_hours, "timezone": _timezone},
     )
-    return Account(name=name, platform=platform, settings=settings, compose=compose, delivery=delivery)
+    override = v.table(raw, "corrections", prefix=f"{where}.")
+    corrections = _corrections_for_account(v, corrections_raw, platform, override, f"{where}.corrections")
+    return Account(name=name, platform=platform, settings=settings, compose=compose, delivery=delivery,
+                   corrections=corrections)
 
 
 def check_state_url(value: object, path: str | None, key: str) -> str:
@@ -312,27 +317,46 @@ def _compose(v: _Validator, raw: dict[str, Any]) -> dict[str, ComposeSettings]:
     return out
 
 
-def _corrections(v: _Validator, raw: dict[str, Any]) -> dict[str, CorrectionsSettings]:
-    """[corrections], with a [corrections.<platform>] table overriding it per network (as [compose])."""
+def _corrections_checks() -> dict[str, Callable[[Any, str, str], None]]:
     from syndicate.compose.templates import validate_template
 
+    return {"updates": _one_of("off", "reply", "edit"), "template": _template_check(validate_template)}
+
+
+def _corrections(v: _Validator, raw: dict[str, Any]) -> dict[str, CorrectionsSettings]:
+    """[corrections], with a [corrections.<platform>] table overriding it per network (as [compose])."""
     fields = [f.name for f in dataclasses.fields(CorrectionsSettings)]
     v.check_keys(raw, (*fields, *PLATFORMS), "corrections")
     base = {k: val for k, val in raw.items() if k not in PLATFORMS}
-    checks: dict[str, Callable[[Any, str, str], None]] = {
-        "updates": _one_of("off", "reply", "edit"), "template": _template_check(validate_template),
-    }
+    checks = _corrections_checks()
     default = v.dataclass_from(CorrectionsSettings, base, "corrections", checks=checks)
     out = {}
     for platform in PLATFORMS:
         override = v.table(raw, platform, prefix="corrections.")
-        if "retract_when_gone" in override:  # a retraction covers every network at once
-            raise ConfigError("retract_when_gone is set for all networks, in [corrections] itself",
-                              path=v.path, key=f"corrections.{platform}.retract_when_gone")
+        _refuse_retract_when_gone(v, override, f"corrections.{platform}")
         out[platform] = v.dataclass_from(
             CorrectionsSettings, {**base, **override}, f"corrections.{platform}", checks=checks, only=override
         ) if override else default
     return out
+
+
+def _corrections_for_account(v: _Validator, raw: dict[str, Any], platform: str, override: dict[str, Any],
+                             where: str) -> CorrectionsSettings:
+    """[corrections], then [corrections.<platform>], then the account's own [accounts.corrections]
+    (as `_compose_for_account`); the merged tables were checked by `_corrections` already."""
+    _refuse_retract_when_gone(v, override, where)
+    base = {k: val for k, val in raw.items() if k not in PLATFORMS}
+    merged = {**base, **v.table(raw, platform, prefix="corrections."), **override}
+    result: CorrectionsSettings = v.dataclass_from(CorrectionsSettings, merged, where,
+                                                   checks=_corrections_checks(), only=override)
+    return result
+
+
+def _refuse_retract_when_gone(v: _Validator, override: dict[str, Any], where: str) -> None:
+    # A retraction takes a dispatch down on every account at once, so there is one switch.
+    if "retract_when_gone" in override:
+        raise ConfigError("retract_when_gone is set for all networks and accounts, in [corrections] itself",
+                          path=v.path, key=f"{where}.retract_when_gone")
 
 
 def _compose_for_account(v: _Validator, raw: dict[str, Any], platform: str, override: dict[str, Any],

@@ -47,7 +47,8 @@ DEFAULT_CORRECTION_TEMPLATE = "Update: {title}\n{url}"
 @dataclass(frozen=True)
 class CorrectionsSettings:
     """What happens when a posted dispatch changes in its feed ([corrections], overridden by
-    [corrections.<platform>]; docs/outbox.md, "Corrections")."""
+    [corrections.<platform>], then by an [[accounts]] table's [accounts.corrections];
+    docs/outbox.md, "Corrections"). Read it from `Account.corrections`."""
 
     updates: str = "off"  # "off" (status and dry-run only) | "reply" | "edit" (Mastodon; a reply elsewhere)
     template: str = DEFAULT_CORRECTION_TEMPLATE  # the reply's text; same fields as [compose] template
@@ -131,7 +132,8 @@ class Account:
 
     `[x]`, `[bluesky]` and `[mastodon]` are the accounts named `x`, `bluesky` and `mastodon`
     (`Settings.all_accounts`); `[[accounts]]` adds more. `delivery` is `[delivery]` with the
-    account's own overrides (quiet hours, max_posts_per_run, spacing) applied.
+    account's own overrides (quiet hours, max_posts_per_run, spacing) applied; `compose` and
+    `corrections` are the network's settings with the account's own table applied on top.
     """
 
     name: str
@@ -139,6 +141,7 @@ class Account:
     settings: PlatformSettings
     compose: ComposeSettings = field(default_factory=ComposeSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    corrections: CorrectionsSettings = field(default_factory=CorrectionsSettings)
 
     @property
     def enabled(self) -> bool:
@@ -178,8 +181,9 @@ class Settings:
     state_url: str | None = None
 
     def all_accounts(self) -> tuple[Account, ...]:
-        """The default accounts ([x] [bluesky] [mastodon], with [compose] and [delivery]), then [[accounts]]."""
-        defaults = tuple(Account(p, p, table, self.compose_for(p), self.delivery)
+        """The default accounts ([x] [bluesky] [mastodon], with [compose], [delivery] and [corrections]),
+        then [[accounts]]."""
+        defaults = tuple(Account(p, p, table, self.compose_for(p), self.delivery, self.corrections_for(p))
                          for p, table in (("x", self.x), ("bluesky", self.bluesky), ("mastodon", self.mastodon)))
         return defaults + self.accounts
 
@@ -198,11 +202,14 @@ class Settings:
         return self.compose.get(platform, ComposeSettings())
 
     def corrections_for(self, platform: str) -> CorrectionsSettings:
+        """[corrections] with [corrections.<platform>]: the default account's; others have their own
+        (`Account.corrections`), which is what delivery reads."""
         return self.corrections.get(platform, CorrectionsSettings())
 
     @property
     def retract_when_gone(self) -> bool:
-        """[corrections] retract_when_gone: one value for every network (config refuses it per network)."""
+        """[corrections] retract_when_gone: one value for every network and account (config refuses it
+        in [corrections.<platform>] and [accounts.corrections])."""
         return any(c.retract_when_gone for c in self.corrections.values())
 
     def feed_urls(self) -> tuple[str, ...]:

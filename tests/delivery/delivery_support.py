@@ -285,6 +285,15 @@ def planned_texts(state: Path | str, platform: str) -> dict[str, list[str]]:
     return out
 
 
+def window_clear_of_edges(now: float, around: float, *, start: float = 60.0, end: float = 900.0) -> float:
+    """A rate-limit period near `around` seconds whose window holding `now` began at least `start`
+    seconds ago and ends at least `end` seconds from now. The fakes' windows are aligned to the epoch
+    (as rack-attack's are), so a test that runs near a boundary would see a fresh window mid-run: a
+    quota "used up" would be there again, a reset minutes away would be seconds away. Not a jump of
+    the clock: Mastodon.py corrects resets for the server's Date against real time."""
+    return next(float(p) for p in range(int(around), int(around) + 2000) if start <= now % p <= p - end)
+
+
 class VirtualClock:
     """Virtual time for in-process runs: sleeping advances it at once; `jump()` moves it on.
 

@@ -30,6 +30,7 @@ from delivery_support import (
     set_env,
     states,
     thread_body,
+    window_clear_of_edges,
     write_feed,
 )
 from fakes.mastodon_api import API_STATUSES
@@ -90,8 +91,9 @@ def test_mastodon_status_family_used_up_defers_the_next_post_to_the_reset(
     """Mastodon's 'statuses' family (300 per 3 h; here 2 per 2 h): the answer to the 2nd post says
     the quota is used up; the 3rd is deferred to the reset without running into a 429."""
     clock = VirtualClock()
+    period = window_clear_of_edges(clock.wall(), TWO_HOURS)  # near a boundary the 3rd post found a fresh window
     set_env(monkeypatch, cli_env(mastodon=MASTODON_CANARY))
-    with make_mastodon_fake(clock=clock.wall, statuses_limit=2, statuses_period=TWO_HOURS) as fake:
+    with make_mastodon_fake(clock=clock.wall, statuses_limit=2, statuses_period=period) as fake:
         setup = Setup(tmp_path, state_url=state_url, feed=str(write_feed(tmp_path / "feed.xml", entries(3, prefix="fam"))),
                       mastodon=fake.base_url, mode="teaser", backfill=3, delivery={"max_run_seconds": 30})
         setup.write()
@@ -103,7 +105,7 @@ def test_mastodon_status_family_used_up_defers_the_next_post_to_the_reset(
         third = parts(setup.where, "mastodon")[2]
         assert third["state"] == "deferred"
         said = _reset_said(fake.requests_to("POST", API_STATUSES)[-1].response_headers)
-        assert t0 < said <= t0 + TWO_HOURS
+        assert t0 < said <= t0 + period
         assert third["not_before"] == pytest.approx(said, abs=1.5)  # Date-header clock correction: whole seconds
         clock.jump(third["not_before"] - clock.wall() + 1)
         run_inproc(setup, clock)
@@ -113,8 +115,9 @@ def test_mastodon_status_family_used_up_defers_the_next_post_to_the_reset(
 
 def test_mastodon_429_with_far_reset_is_deferred_not_slept(tmp_path: Path, state_url: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = VirtualClock()
+    period = window_clear_of_edges(clock.wall(), TWO_HOURS)  # near a boundary the reset was seconds away
     set_env(monkeypatch, cli_env(mastodon=MASTODON_CANARY))
-    with make_mastodon_fake(clock=clock.wall, statuses_limit=1, statuses_period=TWO_HOURS) as fake:
+    with make_mastodon_fake(clock=clock.wall, statuses_limit=1, statuses_period=period) as fake:
         fake.seed_status("posted by hand earlier")
         setup = Setup(tmp_path, state_url=state_url, feed=str(write_feed(tmp_path / "feed.xml", entries(1, prefix="m429"))),
                       mastodon=fake.base_url, mode="teaser", delivery={"max_run_seconds": 30})
@@ -128,9 +131,9 @@ def test_mastodon_429_with_far_reset_is_deferred_not_slept(tmp_path: Path, state
         (part,) = parts(setup.where, "mastodon")
         assert part["state"] == "deferred"
         said = _reset_said(fake.requests_to("POST", API_STATUSES)[-1].response_headers)
-        assert t0 < said <= t0 + TWO_HOURS
+        assert t0 < said <= t0 + period
         assert part["not_before"] == pytest.approx(said, abs=1.5)
-        clock.jump(TWO_HOURS + 5)
+        clock.jump(period + 5)
         run_inproc(setup, clock)
     assert states(setup.where, "mastodon") == ["sent"]
     assert [s.text.split("\n")[0] for s in fake.statuses] == ["posted by hand earlier", "Dispatch m429 001"]

@@ -28,6 +28,7 @@ from delivery_support import (
     rows,
     run_cli,
     thread_body,
+    window_clear_of_edges,
     write_feed,
 )
 from pds.harness import PdsHandle
@@ -246,11 +247,8 @@ def test_mastodon_delete_throttle_defers_the_rest_to_a_later_run(tmp_path: Path,
     from syndicate.config import load_config
 
     clock = VirtualClock()
-    # The throttle's windows are aligned to the epoch (as rack-attack's): pick a period (about 30 min)
-    # whose reset is minutes away, never within the run's budget (which would be waited out instead).
-    # Not a jump of the clock: Mastodon.py corrects resets for the server's Date, in real time.
-    now = clock.wall()
-    period = next(float(p) for p in range(1800, 1900) if 60 <= now % p <= p - 600)
+    # A reset minutes away, never within the run's budget (which would be waited out instead).
+    period = window_clear_of_edges(clock.wall(), 1800, end=600)
     set_env(monkeypatch, cli_env(mastodon=MASTODON_CANARY))
     with make_mastodon_fake(delete_limit=2, delete_period=period, clock=clock.wall) as fake:
         setup = _setup(tmp_path, "throttle", mastodon=fake.base_url, delivery={"max_run_seconds": 60})

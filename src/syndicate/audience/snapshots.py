@@ -3,9 +3,9 @@
 A snapshot is one reading of one sent post (dispatch, account, part): never overwritten, so a
 post's rows are its curve. A reply is stored once, by its id on its network.
 
-Accounts: the output is keyed by account name. Until parts carry an account of their own, a
-part's account is its platform (the default accounts are named x, bluesky, mastodon):
-`account_of` is the one place that says so.
+Accounts: snapshots and replies are keyed by the part's own `account` (the outbox's column: the
+account name in the config), and the output is keyed by account name, with its `platform`. The
+default accounts are named like their network (x, bluesky, mastodon), so their keys are as before.
 """
 
 from __future__ import annotations
@@ -25,16 +25,12 @@ if TYPE_CHECKING:
 FIGURES = ("likes", "reposts", "replies", "quotes")
 
 
-def account_of(platform: str) -> str:
-    """The account a part was posted from. Today one account per network, named like it."""
-    return platform
-
-
 @dataclass(frozen=True)
 class SentPost:
     """One post we made, as the outbox recorded it."""
 
     dispatch_id: str
+    account: str  # the account that made it (its name in the config)
     platform: str
     part: int
     of_parts: int
@@ -44,10 +40,6 @@ class SentPost:
     uri: str | None
     cid: str | None
 
-    @property
-    def account(self) -> str:
-        return account_of(self.platform)
-
     def receipt(self) -> Receipt:
         from syndicate.model import Receipt
 
@@ -56,15 +48,12 @@ class SentPost:
 
 
 def sent_posts(store: Store, *, since: float | None = None, dispatch_id: str | None = None,
-               platforms: Sequence[str] | None = None) -> list[SentPost]:
-    """Posts that went out (post rows in state 'sent', with a remote id), newest dispatch first.
-    Retracted dispatches are left out: their posts are gone."""
-    sql = ("SELECT p.dispatch_id, p.platform, p.part, p.of_parts, p.sent_at, p.remote_id, p.remote_url, p.uri, "
-           "p.cid FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.action = 'post' "
-           "AND p.state = 'sent' AND p.remote_id IS NOT NULL AND p.sent_at IS NOT NULL AND d.retracted_at IS NULL "
-           # The default accounts' posts only: readers open with [x] [bluesky] [mastodon]'s credentials
-           # (account_of); an [[accounts]] account's posts (issue 11) would be read as another account.
-           "AND p.account = p.platform")
+               accounts: Sequence[str] | None = None) -> list[SentPost]:
+    """Posts that went out (post rows in state 'sent', with a remote id), newest dispatch first;
+    with `accounts`, only those accounts' posts. Retracted dispatches are left out: their posts are gone."""
+    sql = ("SELECT p.dispatch_id, p.account, p.platform, p.part, p.of_parts, p.sent_at, p.remote_id, p.remote_url, "
+           "p.uri, p.cid FROM parts p JOIN dispatches d ON d.id = p.dispatch_id WHERE p.action = 'post' "
+           "AND p.state = 'sent' AND p.remote_id IS NOT NULL AND p.sent_at IS NOT NULL AND d.retracted_at IS NULL")
     args: list[Any] = []
     if since is not None:
         sql += " AND p.sent_at >= ?"
@@ -72,10 +61,12 @@ def sent_posts(store: Store, *, since: float | None = None, dispatch_id: str | N
     if dispatch_id is not None:
         sql += " AND p.dispatch_id = ?"
         args.append(dispatch_id)
-    if platforms is not None:
-        sql += f" AND p.platform IN ({','.join('?' * len(platforms))})"
-        args.extend(platforms)
-    sql += " ORDER BY d.accepted_at DESC, d.rowid DESC, p.platform, p.part"
+    if accounts is not None:
+        if not accounts:
+            return []
+        sql += f" AND p.account IN ({','.join('?' * len(accounts))})"
+        args.extend(accounts)
+    sql += " ORDER BY d.accepted_at DESC, d.rowid DESC, p.platform, p.account, p.part"
     return [SentPost(*row) for row in store.conn.execute(sql, args)]
 
 

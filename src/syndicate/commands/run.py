@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from syndicate.delivery import intake, outbox
 from syndicate.delivery.report import Event, RunReport
 from syndicate.errors import ConfigError, FeedError
-from syndicate.settings import Settings
+from syndicate.settings import Settings, XSettings
 from syndicate.store import Store, open_state
 
 if TYPE_CHECKING:
@@ -130,23 +130,25 @@ def _snapshots_due(settings: Settings, store: Store, now: float) -> bool:
     """Is any sent post's snapshot due? The rule of `audience.snapshots.due` (the latest mark
     `sent_at + after` that has passed is later than the last reading), asked in SQL here so that
     a run with nothing due imports nothing more than it did before snapshots existed."""
-    platforms = [p for p in settings.enabled_platforms() if p != "x" or settings.x.stats]
-    if not platforms:
+    # The accounts `audience.collect.readable_accounts` reads (not imported: the idle run loads no
+    # syndicate.audience): every enabled account, an X one only with its own `stats = true`.
+    accounts = [a.name for a in settings.enabled_accounts()
+                if not isinstance(a.settings, XSettings) or a.settings.stats]
+    if not accounts:
         return False
     # The latest mark that has passed, as one CASE over the marks (latest first): no subquery per post.
     after = sorted(settings.stats.after, reverse=True)
     latest_mark = "CASE " + " ".join("WHEN p.sent_at + ? <= ? THEN p.sent_at + ?" for _ in after) + " END"
     row = store.conn.execute(
         f"SELECT EXISTS (SELECT 1 FROM parts p JOIN dispatches d ON d.id = p.dispatch_id "
-        f"WHERE p.state = 'sent' AND p.platform IN ({','.join('?' * len(platforms))}) AND p.action = 'post' "
+        # Every enabled account's posts (a disabled or removed account's are not read: not due).
+        f"WHERE p.state = 'sent' AND p.account IN ({','.join('?' * len(accounts))}) AND p.action = 'post' "
         f"AND p.remote_id IS NOT NULL AND d.retracted_at IS NULL AND p.sent_at >= ? AND p.sent_at + ? <= ? "
-        # The default accounts' posts only, as `snapshots.sent_posts` reads (the others are not read yet).
-        "AND p.account = p.platform "
         # `+s.platform`: look the post's readings up by the primary key (dispatch first), not through
         # the (platform, read_at) index, which would scan a network's every reading for each post.
         f"AND {latest_mark} > COALESCE((SELECT MAX(s.read_at) FROM snapshots s WHERE s.dispatch_id = p.dispatch_id "
-        f"AND +s.platform = p.platform AND s.part = p.part), -1))",
-        (*platforms, now - settings.stats.window_days * 86400, after[-1], now,
+        f"AND +s.platform = p.platform AND s.account = p.account AND s.part = p.part), -1))",
+        (*accounts, now - settings.stats.window_days * 86400, after[-1], now,
          *(v for a in after for v in (a, now, a))),
     ).fetchone()
     return bool(row[0])

@@ -53,6 +53,5 @@ def report_data(settings: Settings) -> dict[str, Any]:
 
 def reply_notes(settings: Settings) -> list[str]:
     """What `--replies` cannot show, said once."""
-    if settings.x.enabled:
-        return ["x: replies are not read (X charges for each post a search returns; counts only, with [x] stats)"]
-    return []
+    return [f"{a.name}: replies are not read (X charges for each post a search returns; counts only, with "
+            "stats = true)" for a in settings.enabled_accounts() if a.platform == "x"]

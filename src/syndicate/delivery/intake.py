@@ -216,11 +216,11 @@ def _revisions(fi: FeedIntake, store: Store, settings: Settings,
                 if pp is None or not pp.posts or pp.posts[0].text == bases[a.name]:
                     continue  # the post would read the same (a typo deep in the body): nothing to say
                 first = pp.posts[0]
-                cs = settings.corrections_for(a.platform)
+                cs = a.corrections  # [corrections], per network, per account: resolved by config
                 if cs.updates == "edit" and a.platform == "mastodon":  # the only network that edits (README)
                     corrections.append(outbox.Correction(a.platform, outbox.EDIT, first, first.text, account=a.name))
                     continue
-                reply = correction_reply(r.dispatch, a, settings, limits.get(a.name), first)
+                reply = correction_reply(r.dispatch, a, limits.get(a.name), first)
                 if reply is not None:
                     corrections.append(outbox.Correction(a.platform, outbox.REPLY, reply, first.text,
                                                          off=cs.updates == "off", account=a.name))
@@ -228,9 +228,8 @@ def _revisions(fi: FeedIntake, store: Store, settings: Settings,
     return out
 
 
-def correction_reply(dispatch: Dispatch, account: Account, settings: Settings, limits: Limits | None,
-                     first: Post) -> Post | None:
-    """The reply a correction posts: `[corrections] template`, fitted by the platform's own rule
+def correction_reply(dispatch: Dispatch, account: Account, limits: Limits | None, first: Post) -> Post | None:
+    """The reply a correction posts: the account's `[corrections] template`, fitted by the platform's own rule
     as a teaser is (fields shortened in the same order), with the first post's link and language."""
     from dataclasses import replace
 
@@ -249,7 +248,7 @@ def correction_reply(dispatch: Dispatch, account: Account, settings: Settings, l
 
     fields = Fields(title=one_line(dispatch.title), summary=one_line(dispatch.summary), url=link,
                     author=one_line(dispatch.author or ""), feed=one_line(dispatch.feed))
-    text = fit_teaser(settings.corrections_for(platform).template, fields, fits, language=dispatch.language)
+    text = fit_teaser(account.corrections.template, fields, fits, language=dispatch.language)
     if text is None:
         return None
     m = measure(platform, text, limits=limits, spoiler_text=spoiler)

@@ -23,10 +23,11 @@ what the adapter keeps between runs (Bluesky's session, a Mastodon instance's li
 state store, and fetches post
 images under `policy`. `delivery/publishers.py` picks the package by network name.
 
-Reading back (issue 12): each package also exports `open_reader(settings, environ)` (the
-`ReaderOpener` below), a `Reader` for the engagement of posts we made (`read_counts`, in the
-network's own batches) and the replies under them (`read_replies`). Readers never post; they
-share each package's client setup and error translation with its publisher.
+Reading back (issue 12): each package also exports `open_reader(account, environ, store, policy)`
+(the `ReaderOpener` below, the same shape as `open_publisher`), a `Reader` for the engagement of
+the posts that account made (`read_counts`, in the network's own batches) and the replies under
+them (`read_replies`), with that account's settings and secrets. Readers never post; they share
+each package's client setup and error translation with its publisher.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from syndicate.model import Limits, Post, Receipt, ReplyTo
 
 if TYPE_CHECKING:
     from syndicate.netguard import FetchPolicy
-    from syndicate.settings import Account, Settings
+    from syndicate.settings import Account
     from syndicate.store import Store
 
 
@@ -183,7 +184,8 @@ class Reader(Protocol):
 class ReaderOpener(Protocol):
     """Each network package's `open_reader`: raises AuthError naming the variable when a secret is missing."""
 
-    def __call__(self, settings: Settings, environ: Mapping[str, str]) -> Reader: ...
+    def __call__(self, account: Account, environ: Mapping[str, str], store: Store,
+                 policy: FetchPolicy) -> Reader: ...
 
 
 def header_int(headers: Mapping[str, Any], name: str) -> int | None:

@@ -22,14 +22,16 @@ def render_stats(data: Mapping[str, Any], *, with_replies: bool = False) -> str:
         return ("No sent posts to show. Posts appear here once `syndicate run` has sent them; "
                 "`syndicate stats` (without --cached) reads their numbers.\n")
     lines: list[str] = []
+    # As wide as the longest account name ("ana-bsky", "desk-mastodon"), so the figures line up.
+    width = max([10, *(len(name) for d in dispatches for name in d["platforms"])]) + 2
     for d in dispatches:
         lines.append(f"{d['title']}  <{d['url']}>")
         lines.append(f"  id {d['id']}" + (f" · published {d['published']}" if d.get("published") else ""))
-        lines.append(f"  {'account':<12}{'posts':>6}" + "".join(f"{f:>9}" for f in FIGURES) + "  read")
+        lines.append(f"  {'account':<{width}}{'posts':>6}" + "".join(f"{f:>9}" for f in FIGURES) + "  read")
         for name, acct in d["platforms"].items():
             read = max((p["read_at"] for p in acct["posts"] if p["read_at"]), default=None)
             cells = "".join(f"{_figure(acct[f]):>9}" for f in FIGURES)
-            lines.append(f"  {name:<12}{len(acct['posts']):>6}{cells}  {read or 'never'}")
+            lines.append(f"  {name:<{width}}{len(acct['posts']):>6}{cells}  {read or 'never'}")
         if with_replies:
             for name, acct in d["platforms"].items():
                 for r in acct.get("latest_replies") or []:

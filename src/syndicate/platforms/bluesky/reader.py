@@ -23,11 +23,14 @@ from syndicate.model import Receipt
 from syndicate.platforms.base import Counts, RemoteReply
 from syndicate.platforms.bluesky.errors import translate
 from syndicate.platforms.bluesky.records import post_url
+from syndicate.settings import BlueskySettings
 
 if TYPE_CHECKING:
     from atproto import Client
 
-    from syndicate.settings import BlueskySettings, Settings
+    from syndicate.netguard import FetchPolicy
+    from syndicate.settings import Account
+    from syndicate.store import Store
 
 __all__ = ["BATCH", "BlueskyReader", "open_reader"]
 
@@ -113,6 +116,9 @@ def _time(value: Any) -> float | None:
         return None
 
 
-def open_reader(settings: Settings, environ: Mapping[str, str]) -> BlueskyReader:
-    """The `ReaderOpener` (platforms/base.py): the AppView needs no credentials."""
-    return BlueskyReader(settings.bluesky)
+def open_reader(account: Account, environ: Mapping[str, str], store: Store, policy: FetchPolicy) -> BlueskyReader:
+    """The `ReaderOpener` (platforms/base.py): the account's own `appview` (its `[[accounts]]` key,
+    else the default); the AppView needs no credentials, so `environ` and `store` are unused."""
+    settings = account.settings
+    assert isinstance(settings, BlueskySettings)
+    return BlueskyReader(settings)

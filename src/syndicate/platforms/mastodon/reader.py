@@ -26,8 +26,10 @@ from syndicate.platforms.mastodon.errors import PLATFORM, SCOPE_READ_STATUSES
 from syndicate.watch.htmltext import html_to_text
 
 if TYPE_CHECKING:
+    from syndicate.netguard import FetchPolicy
     from syndicate.platforms.mastodon.publisher import MastodonPublisher
-    from syndicate.settings import Settings
+    from syndicate.settings import Account
+    from syndicate.store import Store
 
 __all__ = ["BATCH", "MastodonReader", "open_reader"]
 
@@ -116,8 +118,10 @@ def _time(value: Any) -> float | None:
     return None
 
 
-def open_reader(settings: Settings, environ: Mapping[str, str]) -> MastodonReader:
-    """The `ReaderOpener` (platforms/base.py): the same token as posting (`read:statuses` is among its scopes)."""
-    from syndicate.platforms.mastodon.publisher import MastodonPublisher, access_token_from_env
+def open_reader(account: Account, environ: Mapping[str, str], store: Store,
+                policy: FetchPolicy) -> MastodonReader:
+    """The `ReaderOpener` (platforms/base.py): the account's own token, as it posts (`read:statuses`
+    is among its scopes), on its own instance."""
+    from syndicate.platforms.mastodon.publisher import open_publisher
 
-    return MastodonReader(MastodonPublisher(settings.mastodon, access_token_from_env(environ)))
+    return MastodonReader(open_publisher(account, environ, store, policy))

@@ -24,8 +24,10 @@ from syndicate.model import Receipt
 from syndicate.platforms.base import Counts, RemoteReply
 
 if TYPE_CHECKING:
+    from syndicate.netguard import FetchPolicy
     from syndicate.platforms.x.publisher import XPublisher
-    from syndicate.settings import Settings
+    from syndicate.settings import Account
+    from syndicate.store import Store
 
 __all__ = ["BATCH", "XReader", "open_reader"]
 
@@ -72,8 +74,9 @@ def counts(metrics: Mapping[str, Any]) -> Counts:
                   replies=figure("reply_count"), quotes=figure("quote_count"))
 
 
-def open_reader(settings: Settings, environ: Mapping[str, str]) -> XReader:
-    """The `ReaderOpener` (platforms/base.py): the posting credentials read the metrics too."""
-    from syndicate.platforms.x.publisher import XCredentials, XPublisher
+def open_reader(account: Account, environ: Mapping[str, str], store: Store, policy: FetchPolicy) -> XReader:
+    """The `ReaderOpener` (platforms/base.py): the account's posting credentials read its metrics too
+    (its `[x]` / `[[accounts]]` table: `api_base`, `timeout`; `stats` and `price_read` are the caller's)."""
+    from syndicate.platforms.x.publisher import open_publisher
 
-    return XReader(XPublisher(settings.x, XCredentials.from_env(environ)))
+    return XReader(open_publisher(account, environ, store, policy))
