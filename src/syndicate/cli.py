@@ -230,6 +230,23 @@ def retract(config_path: str | None, id_or_url: str, yes: bool) -> None:
     sys.exit(report.exit_code)
 
 
+@cli.command("migrate-state")
+@_config_option
+@click.option("--to", "url", required=True, metavar="URL",
+              help="The PostgreSQL database, postgresql://user@host:5432/db (password: SYNDICATE_STATE_PASSWORD).")
+@click.option("--from", "source", type=click.Path(path_type=Path), metavar="PATH",
+              help="The SQLite state file to copy. Default: the config's [state] path.")
+def migrate_state(config_path: str | None, url: str, source: Path | None) -> None:
+    """Copy an SQLite state file into PostgreSQL, for several hosts (idempotent; nothing is reposted)."""
+    from syndicate.commands.migrate_state import migrate_state as copy_state
+    from syndicate.config import check_state_url
+
+    url = check_state_url(url, None, "--to")
+    source = source or _settings(config_path).state_path
+    for line in copy_state(source, url).lines(source, url):
+        click.echo(printable(line))
+
+
 @cli.command()
 @_config_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,

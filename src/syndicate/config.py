@@ -105,7 +105,11 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
                        "stats", "corrections"), "")
 
     state = v.table(raw, "state")
-    v.check_keys(state, ("path",), "state")
+    v.check_keys(state, ("path", "url"), "state")
+    state_url = check_state_url(state["url"], v.path, "state.url") if "url" in state else None
+    if state_url and "path" in state:
+        raise ConfigError("set either path (an SQLite file, one host) or url (PostgreSQL, several hosts), not both",
+                          path=v.path, key="state")
     if "path" in state:
         state_path = v.resolve_path(v.typed(state["path"], str, "state.path", "a file path"))
     else:
@@ -154,7 +158,7 @@ def parse_config(raw: dict[str, Any], *, path: Path) -> Settings:
 
     return Settings(path=path, state_path=state_path, feeds=feeds, x=x, bluesky=bluesky, mastodon=mastodon,
                     compose=compose, delivery=delivery, fetch=fetch, stats=stats,
-                    accounts=tuple(accounts), corrections=corrections)
+                    accounts=tuple(accounts), corrections=corrections, state_url=state_url)
 
 
 _PLATFORM_CLASSES: dict[str, type] = {"x": XSettings, "bluesky": BlueskySettings, "mastodon": MastodonSettings}
@@ -239,6 +243,15 @@ def _account(v: _Validator, raw: dict[str, Any], i: int, compose_raw: dict[str, 
     corrections = _corrections_for_account(v, corrections_raw, platform, override, f"{where}.corrections")
     return Account(name=name, platform=platform, settings=settings, compose=compose, delivery=delivery,
                    corrections=corrections)
+
+
+def check_state_url(value: object, path: str | None, key: str) -> str:
+    """[state] url (or `migrate-state --to`): a PostgreSQL URL. The message never repeats the value
+    (it may hold a password)."""
+    if not isinstance(value, str) or urlsplit(value).scheme not in ("postgresql", "postgres"):
+        raise ConfigError('expected a PostgreSQL URL, e.g. url = "postgresql://syndicate@db.example:5432/syndicate" '
+                          "(the password: SYNDICATE_STATE_PASSWORD)", path=path, key=key)
+    return value
 
 
 def settings_for_feed(url: str) -> Settings:

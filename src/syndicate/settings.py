@@ -176,6 +176,9 @@ class Settings:
     stats: StatsSettings = field(default_factory=StatsSettings)
     corrections: dict[str, CorrectionsSettings] = field(default_factory=dict)  # per platform
     accounts: tuple[Account, ...] = ()  # the [[accounts]] tables (the default three are derived)
+    # [state] url: a PostgreSQL database several hosts share (store_postgres.py); None: the SQLite file
+    # at state_path. May carry a password (or SYNDICATE_STATE_PASSWORD): show it via store.state_label.
+    state_url: str | None = None
 
     def all_accounts(self) -> tuple[Account, ...]:
         """The default accounts ([x] [bluesky] [mastodon], with [compose], [delivery] and [corrections]),

@@ -1,4 +1,7 @@
-"""The state file: one SQLite database a user can open with `sqlite3` and read.
+"""The state: one SQLite file a user can open with `sqlite3` and read — or, for several hosts
+sharing the work, one PostgreSQL database ([state] url; store_postgres.py). One interface, one
+schema, the same SQL: callers write SQLite-flavoured statements, the PostgreSQL backend
+translates them (`store_postgres.translate`).
 
 Tables (see MIGRATIONS for the exact schema):
   feeds        one row per feed URL: HTTP validators, last fetch, last error, what schedules the next fetch
@@ -9,15 +12,22 @@ Tables (see MIGRATIONS for the exact schema):
                with its state machine planned → sending → sent | failed | deferred | skipped | unknown
   sessions     platform sessions to reuse (Bluesky), so cron runs don't log in every time
   limits       platform limits read from the servers (e.g. a Mastodon instance's max_characters)
+  delivery_claims  one row per account; on PostgreSQL a host delivering to it holds its row lock
   snapshots    readings of a sent post's engagement over time (likes, reposts, replies, quotes)
   replies      replies under our posts, as plain text
 
 Every write commits at once (autocommit + explicit transactions), so a crash
 loses at most the step in flight. A transaction opened inside another joins it:
 a feed's validators, seen marks and accepted dispatches commit together. The
-schema version lives in PRAGMA user_version; migrations are append-only and
-run in one transaction on open. A database newer than this code is refused
-rather than damaged.
+schema version lives in PRAGMA user_version (PostgreSQL: the syndicate_schema
+table); migrations are append-only and run in one transaction on open (PostgreSQL:
+under an advisory lock, so hosts starting together migrate once). A database newer
+than this code is refused rather than damaged.
+
+Several hosts (PostgreSQL only; an SQLite file has one host, kept apart by run.py's lock
+file): a pass claims the feeds it fetches (`claim_feeds`: a lease on the feed's row,
+ending soon after its fetch is recorded) and the accounts it delivers to (`claim_account`: a
+row lock held on a connection of its own while sending, released if the host dies).
 """
 
 from __future__ import annotations
@@ -26,13 +36,32 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from syndicate.errors import StoreError
+
+if TYPE_CHECKING:
+    from syndicate.settings import Settings
+
+# How long a host's claim on a feed lasts when it never records the fetch (it died): longer than
+# a pass takes, short enough that another host fetches the feed soon after.
+FEED_CLAIM_SECONDS = 900.0
+# Hosts' cron runs start a few seconds apart: a run on another host that starts within this long
+# of the run that fetched a feed counts as the same pass and leaves it alone (a feed due "every
+# run" is fetched once per cron tick, not once per host). Shorter than any cron period (a minute).
+# A host's own runs are not held back: on one host the schedule alone decides, as with a file.
+FEED_PASS_SECONDS = 30.0
+HOST_VARIABLE = "SYNDICATE_HOST"  # this host's name among those sharing a state (default: its hostname)
+
+
+def host_name() -> str:
+    import socket
+
+    return os.environ.get(HOST_VARIABLE) or socket.gethostname()
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the initial schema.
@@ -265,6 +294,16 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE parts ADD COLUMN basis TEXT;     -- correction rows: the first post's text after this change
     ALTER TABLE dispatches ADD COLUMN gone_checked_at REAL;  -- last HEAD of its article (retract_when_gone)
     """,
+    # 9: several hosts on one PostgreSQL state divide the work (unused on an SQLite file, which has
+    # one host): a feed claimed for a pass (until shortly after its fetch is recorded), and one row per
+    # account that a delivering host keeps locked (store_postgres.account_claim).
+    """
+    ALTER TABLE feeds ADD COLUMN claimed_until REAL;  -- unix time a host's claim to fetch it runs out
+    ALTER TABLE feeds ADD COLUMN fetched_by TEXT;     -- the host whose run fetched it last (PostgreSQL)
+    CREATE TABLE delivery_claims (
+        account        TEXT PRIMARY KEY
+    );
+    """,
 )
 VERSION = len(MIGRATIONS)
 
@@ -283,13 +322,69 @@ class FeedState:
     ttl: float | None = None
 
 
-class Store:
-    """A connection to the state file. Open with `Store.open(path)` or `Store.open_readonly(path)`."""
+class Cursor(Protocol):
+    """What `Connection.execute` returns on both backends (sqlite3.Cursor, psycopg.Cursor)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None, *, readonly: bool) -> None:
+    @property
+    def rowcount(self) -> int: ...
+    @property
+    def description(self) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """The part of sqlite3.Connection callers use; store_postgres.Connection has the same."""
+
+    @property
+    def in_transaction(self) -> bool: ...
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+    def executemany(self, sql: str, seq: Any, /) -> Cursor: ...
+    def close(self) -> None: ...
+
+
+def open_state(settings: Settings, *, readonly: bool = False) -> Store:
+    """The configured state: the PostgreSQL database of [state] url, else the SQLite file.
+    `readonly`: nothing is ever written (dry-run, status)."""
+    if settings.state_url:
+        return Store.open_url(settings.state_url, readonly=readonly)
+    return Store.open_readonly(settings.state_path) if readonly else Store.open(settings.state_path)
+
+
+def state_label(settings: Settings) -> str:
+    """Where the state is, as it may be shown (a URL's password never is)."""
+    if settings.state_url:
+        return redacted_url(settings.state_url)
+    return str(settings.state_path)
+
+
+def redacted_url(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+
+
+class Store:
+    """A connection to the state. Open with `open_state(settings)`, or `Store.open(path)`,
+    `Store.open_readonly(path)`, `Store.open_url(url)`."""
+
+    def __init__(self, conn: Connection, path: Path | None, *, readonly: bool, url: str | None = None) -> None:
         self.conn = conn
         self.path = path
         self.readonly = readonly
+        self.url = url  # PostgreSQL: several hosts may share it; None: an SQLite file, one host
+        self.host = host_name() if url else None  # who fetched a feed, among hosts sharing the state
+
+    @property
+    def where(self) -> str:
+        """The state's name in messages (never a password)."""
+        return redacted_url(self.url) if self.url else str(self.path)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -334,17 +429,45 @@ class Store:
         store._migrate()
         return store
 
+    @classmethod
+    def open_url(cls, url: str, *, readonly: bool = False) -> Store:
+        """The PostgreSQL state at `url`. `readonly`: everything runs in one transaction that
+        `close` rolls back, so dry-run may 'write' and the database stays untouched."""
+        try:
+            from syndicate import store_postgres
+        except ImportError as exc:  # a dependency, but a hand-made install may lack it
+            raise StoreError(f"[state] url needs the PostgreSQL driver: pip install 'psycopg[binary]' ({exc})") \
+                from None
+
+        conn = store_postgres.Connection(store_postgres.connect(url), url)
+        store = cls(conn, None, readonly=readonly, url=url)
+        if readonly:
+            conn.execute("BEGIN")
+        try:
+            store._migrate()
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
     def reopen(self) -> Store | None:
-        """Another connection to the same state file, for a delivery worker thread (transactions on
+        """Another connection to the same state, for a delivery worker thread (transactions on
         one connection cannot interleave). None for an in-memory copy (dry-run): work on it in one thread."""
-        if self.readonly or self.path is None:
+        if self.readonly:
             return None
-        return Store.open(self.path)
+        if self.url:  # PostgreSQL: a connection of its own to the same database
+            return Store.open_url(self.url)
+        return Store.open(self.path) if self.path is not None else None
 
     def close(self) -> None:
+        if self.url and self.readonly and self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
         self.conn.close()
 
     def _migrate(self) -> None:
+        if self.url:
+            self._migrate_postgres()
+            return
         try:
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
@@ -362,13 +485,33 @@ class Store:
                     self.conn.execute(statement)
             self.conn.execute(f"PRAGMA user_version = {VERSION}")
 
+    def _migrate_postgres(self) -> None:
+        from syndicate import store_postgres as pg
+
+        assert isinstance(self.conn, pg.Connection)
+        if pg.schema_version(self.conn) == VERSION:
+            return  # the usual open: no lock taken
+        with self.transaction():
+            version = pg.lock_schema(self.conn)
+            if version > VERSION:
+                raise StoreError(
+                    f"{self.where}: this state database has schema version {version}, newer than this syndicate "
+                    f"understands ({VERSION}); upgrade syndicate on every host instead of running an old one on it"
+                )
+            pg.create_dialect_objects(self.conn)
+            for number in range(version, VERSION):
+                for statement in _statements(MIGRATIONS[number]):
+                    self.conn.execute(statement)
+            pg.set_schema_version(self.conn, VERSION)
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """One atomic write. Inside another transaction it joins that one (the outer one commits)."""
         if self.conn.in_transaction:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        # SQLite: take the write lock now, not at the first write (no upgrade deadlock between readers).
+        self.conn.execute("BEGIN" if self.url else "BEGIN IMMEDIATE")
         try:
             yield self.conn
         except BaseException:
@@ -396,13 +539,14 @@ class Store:
             c.execute("INSERT OR IGNORE INTO feeds (url, name, first_seen_at) VALUES (?, ?, ?)", (url, name, now))
             if error is None:
                 c.execute("UPDATE feeds SET name = ?, etag = ?, last_modified = ?, last_fetch_at = ?, "
-                          "last_ok_at = ?, last_error = NULL, not_before = ?, ttl = ?, "
-                          "changed_at = CASE WHEN ? THEN ? ELSE COALESCE(changed_at, ?) END WHERE url = ?",
-                          (name, etag, last_modified, now, now, not_before, ttl, changed, now, now, url))
+                          "last_ok_at = ?, last_error = NULL, not_before = ?, ttl = ?, claimed_until = NULL, "
+                          "fetched_by = ?, changed_at = CASE WHEN ? THEN ? ELSE COALESCE(changed_at, ?) END "
+                          "WHERE url = ?",
+                          (name, etag, last_modified, now, now, not_before, ttl, self.host, changed, now, now, url))
             else:
                 c.execute("UPDATE feeds SET name = ?, last_fetch_at = ?, last_error = ?, not_before = ?, "
-                          "changed_at = COALESCE(changed_at, ?) WHERE url = ?",
-                          (name, now, error, not_before, now, url))
+                          "changed_at = COALESCE(changed_at, ?), claimed_until = NULL, fetched_by = ? WHERE url = ?",
+                          (name, now, error, not_before, now, self.host, url))
 
     def seen(self, feed_url: str, entry_id: str, url: str) -> bool:
         """An entry is known when its id in this feed *or* its canonical URL (in any feed) was seen:
@@ -460,6 +604,36 @@ class Store:
     def feeds(self) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT url, name, last_fetch_at, last_ok_at, last_error FROM feeds ORDER BY name")
         return [dict(zip([d[0] for d in cur.description], row, strict=True)) for row in cur]
+
+    # -- several hosts: who fetches a feed, who delivers to an account ---------------------------
+
+    def claim_feeds(self, wanted: Mapping[str, tuple[str, float | None]], *, now: float) -> set[str]:
+        """The feeds of `wanted` (url → (name, last_fetch_at as read)) this host fetches in this
+        pass. An SQLite file has one host at a time (run.py's lock file): all of them. PostgreSQL:
+        those no other host claimed or fetched since we read them (store_postgres.claim_feeds);
+        the claim ends when the fetch is recorded (or after FEED_CLAIM_SECONDS if it never is), and
+        other hosts' runs starting within FEED_PASS_SECONDS of that run leave the feed alone."""
+        if not self.url or self.readonly:
+            return set(wanted)
+        from syndicate import store_postgres as pg
+
+        assert isinstance(self.conn, pg.Connection)
+        return pg.claim_feeds(self.conn, wanted, now=now, until=now + FEED_CLAIM_SECONDS, host=self.host,
+                              pass_seconds=FEED_PASS_SECONDS)
+
+    @contextmanager
+    def claim_account(self, account: str) -> Iterator[bool]:
+        """Deliver to `account` only while this yields True. SQLite: always (one host). PostgreSQL:
+        a row lock held on a connection of its own until the block ends; False while another
+        host holds it (that host is delivering to the account: its order, pacing and budget
+        stay one host's business)."""
+        if not self.url or self.readonly:
+            yield True
+            return
+        from syndicate import store_postgres as pg
+
+        with pg.account_claim(self.url, account) as got:
+            yield got
 
     # -- sessions and limits -----------------------------------------------------------------
 

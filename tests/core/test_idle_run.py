@@ -42,6 +42,7 @@ NOT_ON_THE_IDLE_PATH = sorted([
     "syndicate.model", "syndicate.jsonplan",  # ~13 ms of dataclasses, for dispatches and plans
     "concurrent.futures",  # one feed needs no fetch pool; nothing new needs no planning pool
     "platformdirs", "difflib",  # the config names the state file and has no mistake to suggest a fix for
+    "psycopg", "syndicate.store_postgres",  # the PostgreSQL driver: only with [state] url
     "syndicate.audience", "matplotlib",  # snapshots: only when one is due (one query decides); the report
 ])
 

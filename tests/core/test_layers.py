@@ -18,7 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("syndicate", "__init__", "model", "errors", "settings", "jsonplan", "_terminal", "netguard"),  # the shared vocabulary
     ("compose", "watch"),  # pure composition; feeds to Dispatch
     ("config",),  # TOML to settings (checks templates with compose)
-    ("store",),  # the state
+    ("store", "store_postgres"),  # the state (SQLite; PostgreSQL for several hosts)
     ("platforms",),  # one adapter per network, behind platforms/base.py
     ("delivery", "audience"),  # intake, outbox, engine, budget, opening publishers; snapshots and replies
     ("commands", "preview"),  # what each command does; renderers of a plan

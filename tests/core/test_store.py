@@ -1,4 +1,7 @@
-"""The state file: schema versioning, refusal of newer files, read-only copies, dedupe by id or URL."""
+"""The state: schema versioning, refusal of newer files, read-only copies, dedupe by id or URL.
+
+Tests taking `state_target` run on both backends: an SQLite file and a PostgreSQL database.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from state_backends import StateTarget
 
 from syndicate.errors import StoreError
 from syndicate.store import VERSION, Store
@@ -29,13 +33,25 @@ def test_blank_database_is_migrated_to_current_version(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600  # it holds the Bluesky session
 
 
-def test_newer_database_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {VERSION + 1}")
-    conn.close()
+def test_blank_state_is_migrated_on_both_backends(state_target: StateTarget) -> None:
+    store = state_target.open()
+    assert state_target.version(store) == VERSION
+    store.close()
+    again = state_target.open()  # opening a current state changes nothing
+    assert state_target.version(again) == VERSION
+    raw = state_target.raw()
+    for table in ("feeds", "entries", "dispatches", "parts", "sessions", "limits", "delivery_claims"):
+        assert state_target.columns(raw, table), table
+    raw.close()
+    again.close()
+
+
+def test_newer_database_is_refused(state_target: StateTarget) -> None:
+    raw = state_target.raw()
+    state_target.set_version(raw, VERSION + 1)
+    raw.close()
     with pytest.raises(StoreError, match="newer than this syndicate understands"):
-        Store.open(path)
+        state_target.open()
 
 
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
@@ -45,25 +61,27 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
         Store.open(path)
 
 
-def test_readonly_copy_never_touches_the_file(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
-    store = Store.open(path)
+def test_readonly_copy_never_touches_the_file(state_target: StateTarget) -> None:
+    path = state_target.path
+    store = state_target.open()
     store.record_fetch("https://example.org/f", "f", etag='"a"')
     store.close()
-    before = digest(path)
-    ro = Store.open_readonly(path)
+    before = digest(path) if state_target.kind == "sqlite" else None
+    ro = state_target.open_readonly()
     assert ro.feed_state("https://example.org/f").etag == '"a"'  # type: ignore[union-attr]
-    ro.record_fetch("https://example.org/f", "f", etag='"b"')  # goes to the in-memory copy
+    ro.record_fetch("https://example.org/f", "f", etag='"b"')  # SQLite: an in-memory copy; PostgreSQL: rolled back
     ro.mark_seen([("id1", "https://example.org/a", "https://example.org/f", "A")], "baseline")
+    assert ro.seen("https://example.org/f", "id1", "https://example.org/a")  # it reads its own writes
     ro.close()
-    assert digest(path) == before
-    again = Store.open(path)
+    if before is not None:
+        assert digest(path) == before
+    again = state_target.open()
     assert again.feed_state("https://example.org/f").etag == '"a"'  # type: ignore[union-attr]
     assert not again.seen("https://example.org/f", "id1", "https://example.org/a")
 
 
-def test_seen_by_id_or_by_canonical_url(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "s.db")
+def test_seen_by_id_or_by_canonical_url(state_target: StateTarget) -> None:
+    store = state_target.open()
     store.mark_seen([("guid-1", "https://example.org/a", "feed", "A")], "queued")
     assert store.seen("feed", "guid-1", "https://example.org/other")
     assert store.seen("feed", "guid-CHANGED", "https://example.org/a")
@@ -78,14 +96,14 @@ def test_readonly_of_missing_file_creates_nothing(tmp_path: Path) -> None:
     assert not path.exists() and not path.parent.exists()
 
 
-def _v1_state(path: Path) -> None:
-    """A state file as syndicate 0.1.0 (schema 1) left it: two feeds, a posted and a baseline entry."""
+def _v1_state(target: StateTarget) -> None:
+    """A state as syndicate 0.1.0 (schema 1) left it: two feeds, a posted and a baseline entry."""
     from syndicate.store import MIGRATIONS, _statements
 
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = target.raw()
     for statement in _statements(MIGRATIONS[0]):
         conn.execute(statement)
-    conn.execute("PRAGMA user_version = 1")
+    target.set_version(conn, 1)
     for url, name in (("https://a.example/feed", "a"), ("https://b.example/feed", "b")):
         conn.execute("INSERT INTO feeds (url, name, etag, first_seen_at, last_fetch_at, last_ok_at) "
                      "VALUES (?, ?, '\"v1\"', 1, 2, 2)", (url, name))
@@ -99,17 +117,16 @@ def _v1_state(path: Path) -> None:
     conn.close()
 
 
-def test_a_v1_state_file_upgrades_in_place(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
-    _v1_state(path)
-    conn = sqlite3.connect(path)
-    v1_columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(parts)"))  # later migrations add some
+def test_a_v1_state_file_upgrades_in_place(state_target: StateTarget) -> None:
+    _v1_state(state_target)
+    conn = state_target.raw()
+    v1_columns = ", ".join(state_target.columns(conn, "parts"))  # later migrations add some
     parts_before = conn.execute(f"SELECT {v1_columns} FROM parts").fetchall()
-    v1_dispatch_columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(dispatches)"))
+    v1_dispatch_columns = ", ".join(state_target.columns(conn, "dispatches"))
     dispatches_before = conn.execute(f"SELECT {v1_dispatch_columns} FROM dispatches").fetchall()
     conn.close()
-    store = Store.open(path)
-    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == VERSION
+    store = state_target.open()
+    assert state_target.version(store) == VERSION
     assert store.seen("https://a.example/feed", "1", "https://a.example/elsewhere")  # queued: still seen
     assert store.seen("https://a.example/feed", "old", "https://a.example/elsewhere")  # baseline: still seen
     assert store.seen("https://b.example/feed", "x", "https://a.example/1")  # URL check stays global
@@ -125,7 +142,8 @@ def test_a_v1_state_file_upgrades_in_place(tmp_path: Path) -> None:
     store.close()
 
 
-def test_after_an_upgrade_old_entries_swallowed_by_the_global_id_stay_unposted(tmp_path: Path) -> None:
+def test_after_an_upgrade_old_entries_swallowed_by_the_global_id_stay_unposted(tmp_path: Path,
+                                                                              state_target: StateTarget) -> None:
     """Schema 1 dropped feed b's entry "1" (feed a had that id): an upgrade must not post it now,
     while b's genuinely new entries — and new feeds — follow the per-feed rule."""
     from core.feedgen import item, rss
@@ -133,12 +151,11 @@ def test_after_an_upgrade_old_entries_swallowed_by_the_global_id_stay_unposted(t
     from syndicate.delivery.poll import poll
     from syndicate.settings import FeedSettings
 
-    path = tmp_path / "s.db"
-    _v1_state(path)
+    _v1_state(state_target)
     feed_b = tmp_path / "b.xml"
     feed_b.write_bytes(rss([item(1, guid="1", link="https://b.example/1"),
                             item(2, guid="2", link="https://b.example/2")]))
-    store = Store.open(path)
+    store = state_target.open()
     # Feed b is the one known before the upgrade (its URL in the state); point it at the local file.
     store.conn.execute("UPDATE feeds SET url = ? WHERE name = 'b'", (str(feed_b),))
     result = poll((FeedSettings(url=str(feed_b), name="b"),), store)
@@ -160,14 +177,13 @@ def test_after_an_upgrade_old_entries_swallowed_by_the_global_id_stay_unposted(t
     store.close()
 
 
-def test_a_post_and_its_delete_are_two_rows_after_migration_5(tmp_path: Path) -> None:
+def test_a_post_and_its_delete_are_two_rows_after_migration_5(state_target: StateTarget) -> None:
     """Schemas 1-4 keyed parts by (dispatch, platform, part): a delete row for a sent part would have
     collided with it. After migration 5 both live side by side, and retracting twice adds nothing."""
     from syndicate.delivery import outbox
 
-    path = tmp_path / "s.db"
-    _v1_state(path)
-    store = Store.open(path)
+    _v1_state(state_target)
+    store = state_target.open()
     store.conn.execute("UPDATE parts SET state = 'sent', remote_id = '111', attempts = 1, sent_at = 5")
     for _ in range(2):
         outbox.retract(store, "1", now=6.0)
@@ -178,16 +194,15 @@ def test_a_post_and_its_delete_are_two_rows_after_migration_5(tmp_path: Path) ->
     store.close()
 
 
-def test_rows_belong_to_accounts_after_migration_7_and_keep_their_keys(tmp_path: Path) -> None:
+def test_rows_belong_to_accounts_after_migration_7_and_keep_their_keys(state_target: StateTarget) -> None:
     """Schemas 1-5 keyed parts by (dispatch, platform, action, part): a second account on the same
     network could not have had a row. After migration 7 every old row belongs to the account named
     like its platform (the default [mastodon]), with its key unchanged (so nothing is reposted after
     the upgrade), and another Mastodon account's row of the same part lives beside it."""
     from syndicate.delivery import outbox
 
-    path = tmp_path / "s.db"
-    _v1_state(path)
-    store = Store.open(path)
+    _v1_state(state_target)
+    store = state_target.open()
     assert store.conn.execute("SELECT account, platform, key FROM parts").fetchall() == [
         ("mastodon", "mastodon", "syndicate-v1key")]
     assert outbox.due_dispatches(store, "mastodon") == []  # held: as before

@@ -11,7 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -20,6 +20,11 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 SYNDICATE = Path(sys.executable).with_name("syndicate")  # the installed console script
+# Set by the `both_backends` fixture (tests/conftest.py) for a test on PostgreSQL: every Setup then
+# gets a fresh database of its own (as it would a state file of its own), and `parts(setup.state)`
+# reads that database (the file is never created).
+NEW_STATE_URL: Callable[[], str] | None = None
+_POSTGRES_STATES: dict[Path, str] = {}  # a Setup's state file path → the database standing for it
 
 # Canary secrets: distinctive values that must never appear in any output.
 X_CANARY = {
@@ -121,18 +126,34 @@ class Setup:
     delivery: dict[str, Any] = field(default_factory=dict)
     x_extra: dict[str, Any] = field(default_factory=dict)
     timeout: float = 10.0  # every platform's request timeout
+    state_url: str | None = None  # a PostgreSQL state (several hosts) instead of state.db
+    name: str = "syndicate.toml"  # the config file's name (hosts sharing a state each have their own)
+    feeds: list[str] = field(default_factory=list)  # more feeds beside `feed`
+
+    def __post_init__(self) -> None:
+        if self.state_url is None and NEW_STATE_URL is not None:
+            self.state_url = NEW_STATE_URL()
+            _POSTGRES_STATES[self.state] = self.state_url
 
     @property
     def config(self) -> Path:
-        return self.dir / "syndicate.toml"
+        return self.dir / self.name
 
     @property
     def state(self) -> Path:
         return self.dir / "state.db"
 
+    @property
+    def where(self) -> Path | str:
+        """The state to read back: the file, or the PostgreSQL URL."""
+        return self.state_url or self.state
+
     def write(self) -> Path:
-        lines = ["[state]", 'path = "state.db"', "", "[[feeds]]", f"url = {_toml(self.feed)}", 'name = "wire"',
+        state = f"url = {_toml(self.state_url)}" if self.state_url else 'path = "state.db"'
+        lines = ["[state]", state, "", "[[feeds]]", f"url = {_toml(self.feed)}", 'name = "wire"',
                  f"backfill = {self.backfill}", ""]
+        for i, url in enumerate(self.feeds, start=1):
+            lines += ["[[feeds]]", f"url = {_toml(url)}", f'name = "wire{i}"', f"backfill = {self.backfill}", ""]
         if self.x_api:
             lines += ["[x]", "enabled = true", f"api_base = {_toml(self.x_api)}", 'handle = "syndicate_test"',
                       f"timeout = {self.timeout}"]
@@ -198,18 +219,63 @@ def release(proc: subprocess.Popen[bytes]) -> None:
 
 # -- reading the state file (read-only, as a user would with sqlite3) ----------------------
 
-def parts(state: Path, platform: str | None = None) -> list[dict[str, Any]]:
+def parts(state: Path | str, platform: str | None = None) -> list[dict[str, Any]]:
+    """The outbox rows; `state`: the state file, or a PostgreSQL state's URL."""
+    sql = ("SELECT p.*, d.accepted_at, d.title FROM parts p JOIN dispatches d ON d.id = p.dispatch_id"
+           + (" WHERE p.platform = ?" if platform else "") + " ORDER BY d.accepted_at, d.rowid, p.part")
+    return rows(state, sql, (platform,) if platform else ())
+
+
+def rows(state: Path | str, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Rows of an SQLite-flavoured query on the state (file or PostgreSQL), read-only, as dicts."""
+    state = _on_postgresql(state)
+    if isinstance(state, str):
+        import psycopg
+        from psycopg.rows import dict_row
+
+        from syndicate.store_postgres import translate
+
+        with psycopg.connect(state, row_factory=dict_row) as pg:
+            return [dict(r) for r in pg.execute(translate(sql), params)]
     conn = sqlite3.connect(f"{state.resolve().as_uri()}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:
-        sql = ("SELECT p.*, d.accepted_at, d.title FROM parts p JOIN dispatches d ON d.id = p.dispatch_id"
-               + (" WHERE p.platform = ?" if platform else "") + " ORDER BY d.accepted_at, d.rowid, p.part")
-        return [dict(r) for r in conn.execute(sql, (platform,) if platform else ())]
+        return [dict(r) for r in conn.execute(sql, params)]
     finally:
         conn.close()
 
 
-def planned_texts(state: Path, platform: str) -> dict[str, list[str]]:
+def execute(state: Path | str, sql: str, params: tuple[Any, ...] = ()) -> None:
+    """One SQLite-flavoured write on the state (file or PostgreSQL), committed: what a user might do by hand."""
+    state = _on_postgresql(state)
+    if isinstance(state, str):
+        import psycopg
+
+        from syndicate.store_postgres import translate
+
+        with psycopg.connect(state, autocommit=True) as pg:
+            pg.execute(translate(sql), params)
+        return
+    with sqlite3.connect(state) as conn:
+        conn.execute(sql, params)
+
+
+def open_store(state: Path | str) -> Any:
+    """A `Store` on the state (file or PostgreSQL)."""
+    from syndicate.store import Store
+
+    state = _on_postgresql(state)
+    return Store.open_url(state) if isinstance(state, str) else Store.open(state)
+
+
+def _on_postgresql(state: Path | str) -> Path | str:
+    """A state file path stands for the test's PostgreSQL state under `both_backends`."""
+    if isinstance(state, Path) and state in _POSTGRES_STATES:
+        return _POSTGRES_STATES[state]
+    return state
+
+
+def planned_texts(state: Path | str, platform: str) -> dict[str, list[str]]:
     """dispatch id → the texts of its parts on `platform`, in order, as the outbox planned them."""
     import json
 
@@ -279,16 +345,29 @@ def set_env(monkeypatch: Any, env: Mapping[str, str]) -> None:
             monkeypatch.setenv(k, v)
 
 
-def states(state: Path, platform: str) -> list[str]:
+def states(state: Path | str, platform: str) -> list[str]:
     return [p["state"] for p in parts(state, platform)]
 
 
 def assert_dry_run_writes_nothing(setup: Setup) -> None:
-    """`dry-run` (the same pipeline, on an in-memory copy) leaves the state file's bytes as they were."""
+    """`dry-run` (the same pipeline, on an in-memory copy; PostgreSQL: a rolled-back transaction) leaves
+    the state as it was."""
     from syndicate.commands.dryrun import dry_run_plan
     from syndicate.config import load_config
 
-    before = setup.state.read_bytes()
+    before = _snapshot(setup)
     dry_run_plan(load_config(setup.config), show_all=False, fetch_cards=False)
     dry_run_plan(load_config(setup.config), show_all=True, fetch_cards=False)
-    assert setup.state.read_bytes() == before
+    assert _snapshot(setup) == before
+
+
+def _snapshot(setup: Setup) -> Any:
+    """The state as it stands: the file's bytes, or every PostgreSQL table's rows."""
+    if not setup.state_url:
+        return setup.state.read_bytes()
+    import psycopg
+
+    with psycopg.connect(setup.state_url) as pg:
+        tables = [r[0] for r in pg.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_schema = 'public' ORDER BY table_name")]
+        return {t: sorted(map(repr, pg.execute(f'SELECT * FROM "{t}"').fetchall())) for t in tables}

@@ -51,6 +51,7 @@ class Newsroom:  # also what run_inproc needs of a Setup: .config
     ben_masto_id: str
     extra: str = ""  # more TOML, appended
     account_extra: dict[str, str] | None = None  # more TOML lines per account name
+    state_url: str | None = None  # a PostgreSQL state instead of state.db (test_hosts)
 
     @property
     def config(self) -> Path:
@@ -66,7 +67,8 @@ class Newsroom:  # also what run_inproc needs of a Setup: .config
 
     def write(self, *, bluesky: bool = True) -> Path:
         bob, carol = self.pds.accounts["bob"], self.pds.accounts["carol"]
-        lines = ['[state]', 'path = "state.db"', '', '[compose]', 'mode = "teaser"', 'cards = false',
+        state = f"url = {json.dumps(self.state_url)}" if self.state_url else 'path = "state.db"'
+        lines = ['[state]', state, '', '[compose]', 'mode = "teaser"', 'cards = false',
                  'hashtags = false', '', self.extra, '']
         accounts: list[tuple[str, str, dict[str, Any]]] = [
             ("ana-masto", "mastodon", {"instance": self.masto.base_url}),

@@ -34,6 +34,9 @@ from fakes.mastodon_api import API_MEDIA_V2
 from pds.harness import PdsHandle
 from watch.feedserver import FeedServer, Reply
 
+# Every test here runs on both state backends: the SQLite file and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("both_backends")
+
 
 def png(color: tuple[int, int, int] = (30, 120, 200)) -> bytes:
     from PIL import Image

@@ -31,6 +31,9 @@ X_LOOKUP = r"/2/users/\d+/tweets"
 MASTODON_LOOKUP = re.compile(r"/api/v1/accounts/[^/]+/statuses/?")
 BSKY_CREATE, BSKY_LOOKUP = "com.atproto.repo.createRecord", "com.atproto.repo.getRecord"
 
+# Every test here runs on both state backends: the SQLite file and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("both_backends")
+
 
 def _setup(tmp_path: Path, **networks: object) -> Setup:
     feed = write_feed(tmp_path / "feed.xml", entries(1, prefix="once", body="One short report."))

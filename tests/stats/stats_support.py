@@ -1,12 +1,11 @@
-"""Helpers for the stats tests: a config with [stats], and reading the snapshots back with sqlite3."""
+"""Helpers for the stats tests: a config with [stats], and reading the snapshots back (either backend)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
-from delivery.delivery_support import Setup
+from delivery.delivery_support import Setup, rows
 
 
 def write_with_stats(setup: Setup, **stats: Any) -> Path:
@@ -28,18 +27,13 @@ def _toml(value: Any) -> str:
 
 
 def snapshots(state: Path) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(f"{state.resolve().as_uri()}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM snapshots ORDER BY read_at, platform, dispatch_id, part")]
-    finally:
-        conn.close()
+    return [_plain(r) for r in rows(state, "SELECT * FROM snapshots ORDER BY read_at, platform, dispatch_id, part")]
 
 
 def replies(state: Path) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(f"{state.resolve().as_uri()}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM replies ORDER BY stored_at, remote_id")]
-    finally:
-        conn.close()
+    return [_plain(r) for r in rows(state, "SELECT * FROM replies ORDER BY stored_at, remote_id")]
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    row.pop("rowid", None)  # PostgreSQL's insertion-order column (store_postgres): not a column of the schema
+    return row

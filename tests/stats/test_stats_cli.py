@@ -22,11 +22,15 @@ from delivery.delivery_support import (
 )
 from stats_support import snapshots, write_with_stats
 
+# Every test here runs on both state backends: the SQLite file and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("both_backends")
+
+
 HOSTILE = '<script>alert("x")</script> <img src=x onerror=alert(1)> & \x1b[31mred'
 
 
 @pytest.fixture
-def posted(tmp_path: Path):  # type: ignore[no-untyped-def]
+def posted(tmp_path: Path, both_backends: str):  # type: ignore[no-untyped-def]
     """Two dispatches posted to X (a thread) and Mastodon (a thread and a teaser)."""
     with make_x_fake() as x, make_mastodon_fake() as masto:
         feed = [*thread_entries(1, prefix="th"), *entries(1, prefix="te")]

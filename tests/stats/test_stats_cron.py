@@ -22,6 +22,10 @@ from delivery.delivery_support import (
 )
 from stats_support import replies, snapshots, write_with_stats
 
+# Every test here runs on both state backends: the SQLite file and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("both_backends")
+
+
 HOUR = 3600.0
 BATCH_PATH = "/api/v1/statuses"
 
@@ -147,12 +151,13 @@ def test_x_reads_stop_before_the_budget_would_be_passed(tmp_path: Path, monkeypa
         clock.jump(24 * HOUR)
         run_inproc(setup, clock)
         assert x.posts_read == 2 and len(snapshots(setup.state)) == 2
+        from delivery.delivery_support import open_store
+
         from syndicate.config import load_config
         from syndicate.delivery.budget import month_start
         from syndicate.delivery.outbox import month_spend
-        from syndicate.store import Store
 
-        store = Store.open(setup.state)
+        store = open_store(setup.state)
         try:
             assert month_spend(store, "x", month_start(clock.wall())) <= 0.055 + 1e-9
         finally:

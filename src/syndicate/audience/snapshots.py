@@ -116,14 +116,15 @@ def record_replies(store: Store, thread: Sequence[SentPost], replies: Sequence[R
     part_of = {key: p.part for p in thread for key in (p.remote_id, p.uri) if key}
     first = thread[0]
     with store.transaction() as c:
-        before = c.total_changes
-        c.executemany(
+        # The rows the statement inserted (executemany sums them; an ignored duplicate adds 0), on
+        # both backends: sqlite3's total_changes has no PostgreSQL counterpart.
+        cur = c.executemany(
             "INSERT OR IGNORE INTO replies (platform, remote_id, dispatch_id, account, part, author, text, url, "
             "created_at, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(first.platform, r.remote_id, first.dispatch_id, first.account, part_of.get(r.parent_id, first.part),
               r.author, r.text, r.url, r.created_at, now) for r in replies],
         )
-        return int(c.total_changes - before)
+        return max(int(cur.rowcount), 0)
 
 
 def _iso(t: float | None) -> str | None:

@@ -14,18 +14,19 @@ from syndicate.delivery.publishers import open_publisher
 from syndicate.errors import AuthError, PaymentRequired, PlatformError
 from syndicate.model import account_label
 from syndicate.settings import Settings
-from syndicate.store import Store
+from syndicate.store import open_state, state_label
 
 
 def run_checks(settings: Settings) -> tuple[list[str], bool]:
-    lines = [f"Config: {settings.path} ok ({len(settings.feeds)} feed(s))", f"State file: {settings.state_path}"]
+    where = f"State database: {state_label(settings)}" if settings.state_url else f"State file: {settings.state_path}"
+    lines = [f"Config: {settings.path} ok ({len(settings.feeds)} feed(s))", where]
     accounts = settings.enabled_accounts()
     if not accounts:
         lines.append("No platform is enabled: set enabled = true under [x], [bluesky] or [mastodon], "
                      "or add an [[accounts]] table.")
         return lines, False
     ok = True
-    store = Store.open(settings.state_path)
+    store = open_state(settings)
     try:
         for account in accounts:  # each account's own credentials (`<VAR>__<ACCOUNT>` beyond the default three)
             name, platform = account_label(account.name, account.platform), account.platform

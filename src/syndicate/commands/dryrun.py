@@ -20,12 +20,12 @@ from syndicate.delivery import intake, outbox
 from syndicate.errors import FeedError
 from syndicate.jsonplan import dispatch_to_json, plan_to_json
 from syndicate.settings import Settings
-from syndicate.store import Store
+from syndicate.store import open_state
 
 
 def dry_run_plan(settings: Settings, *, show_all: bool = False,
                  fetch_cards: bool = True) -> tuple[dict[str, Any], list[FeedError]]:
-    store = Store.open_readonly(settings.state_path)
+    store = open_state(settings, readonly=True)
     started = time.time()
     try:
         prepared = intake.prepare(settings, store, ignore_state=show_all, fetch_cards=fetch_cards)

@@ -16,14 +16,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from syndicate.commands.run import run_lock
+from syndicate.commands.run import state_lock
 from syndicate.commands.status import UnknownDispatch, open_existing
 from syndicate.delivery import outbox
 from syndicate.delivery.report import Event, RunReport
 from syndicate.errors import SyndicateError
 from syndicate.model import PLATFORM_NAMES as NAMES
 from syndicate.settings import Settings
-from syndicate.store import Store
+from syndicate.store import Store, open_state
 
 if TYPE_CHECKING:
     from syndicate.delivery.engine import Clock
@@ -71,7 +71,7 @@ def find_target(settings: Settings, id_or_url: str) -> Target:
 def _target(store: Store, id_or_url: str) -> Target:
     dispatch_id = outbox.find_dispatch(store, id_or_url)
     if dispatch_id is None:
-        raise UnknownDispatch(f"no dispatch with id or URL {id_or_url!r} in {store.path} (see `syndicate status`)")
+        raise UnknownDispatch(f"no dispatch with id or URL {id_or_url!r} in {store.where} (see `syndicate status`)")
     row = store.conn.execute("SELECT title, url FROM dispatches WHERE id = ?", (dispatch_id,)).fetchone()
     target = Target(dispatch_id, row[0], row[1])
     # The thread's parts and its correction replies (an edit changed a post counted here already).
@@ -87,11 +87,11 @@ def retract(settings: Settings, target: Target, *, publishers: Mapping[str, Publ
             clock: Clock | None = None) -> RunReport:
     """Write the delete rows, then carry them out (deletes only: nothing new is posted)."""
     report = RunReport()
-    with run_lock(settings.state_path) as locked:
+    with state_lock(settings) as locked:
         if not locked:
             raise LockedOut("a run is in progress on this state file; nothing retracted yet, try again when it "
                             "ends")
-        store = Store.open(settings.state_path)
+        store = open_state(settings)
         try:
             outbox.retract(store, target.dispatch_id)
             if outbox.anything_due(store, tuple(a.name for a in settings.enabled_accounts())):

@@ -5,6 +5,11 @@ Only one run works on a state file at a time: an exclusive lock on
 run that finds the lock taken waits up to LOCK_WAIT seconds, then exits 0
 without doing anything (it says so with -v): the run in progress will post
 everything, and cron will start another one soon.
+
+A PostgreSQL state ([state] url) is shared by several hosts, so no lock file can
+keep them apart: runs go ahead side by side and divide the work through the
+database instead — each due feed is claimed by one run (`Store.claim_feeds`),
+each account by one run at a time (`Store.claim_account`).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +27,7 @@ from syndicate.delivery import intake, outbox
 from syndicate.delivery.report import Event, RunReport
 from syndicate.errors import ConfigError, FeedError
 from syndicate.settings import Settings, XSettings
-from syndicate.store import Store
+from syndicate.store import Store, open_state
 
 if TYPE_CHECKING:
     from syndicate.delivery.engine import Clock
@@ -57,6 +62,11 @@ def run_lock(state_path: Path, wait: float = LOCK_WAIT) -> Iterator[bool]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def state_lock(settings: Settings) -> AbstractContextManager[bool]:
+    """The SQLite file's run lock; none for a PostgreSQL state (hosts divide the work through claims)."""
+    return nullcontext(True) if settings.state_url else run_lock(settings.state_path)
+
+
 def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = None,
              publishers: Mapping[str, Publisher] | None = None,
              readers: Mapping[str, Reader] | None = None) -> RunReport:
@@ -64,11 +74,11 @@ def run_once(settings: Settings, *, deliver: bool = True, clock: Clock | None = 
     require_a_network(settings)
     report = RunReport()
     monotonic = clock.monotonic if clock else time.monotonic
-    with run_lock(settings.state_path) as locked:
+    with state_lock(settings) as locked:
         if not locked:
             report.locked_out = True
             return report
-        store = Store.open(settings.state_path)
+        store = open_state(settings)
         try:
             started = monotonic()
             prepared = intake.prepare(settings, store, monotonic=monotonic, wall=clock.wall if clock else time.time)

@@ -29,7 +29,7 @@ def gather(settings: Settings, *, dispatch_id: str | None = None, cached: bool =
     store = open_existing(settings, "show")
     try:
         if dispatch_id is not None and not store.dispatch_exists(dispatch_id):
-            raise UnknownDispatch(f"no dispatch with id {dispatch_id!r} in {store.path} (see `syndicate status`)")
+            raise UnknownDispatch(f"no dispatch with id {dispatch_id!r} in {store.where} (see `syndicate status`)")
         since = None if dispatch_id is not None else now - settings.stats.window_days * 86400
         outcome = None
         if not cached:

@@ -10,7 +10,7 @@ from syndicate.delivery.schedule import due_at
 from syndicate.errors import SyndicateError
 from syndicate.model import account_label
 from syndicate.settings import FeedSettings, Settings
-from syndicate.store import FeedState, Store
+from syndicate.store import FeedState, Store, open_state
 
 
 class UnknownDispatch(SyndicateError):
@@ -20,16 +20,16 @@ class UnknownDispatch(SyndicateError):
 
 def open_existing(settings: Settings, command: str) -> Store:
     """The state file, which must already exist: a mistyped [state] path must not leave a new one behind."""
-    if not settings.state_path.exists():
+    if not settings.state_url and not settings.state_path.exists():
         where = f" (from {settings.path})" if settings.path else ""
         raise UnknownDispatch(f"no state file at {settings.state_path}{where}: nothing to {command} "
                               "(has `syndicate run` used this config yet? check [state] path)")
-    return Store.open(settings.state_path)
+    return open_state(settings)
 
 
 def _require_dispatch(store: Store, dispatch_id: str) -> None:
     if not store.dispatch_exists(dispatch_id):
-        raise UnknownDispatch(f"no dispatch with id {dispatch_id!r} in {store.path} (see `syndicate status`)")
+        raise UnknownDispatch(f"no dispatch with id {dispatch_id!r} in {store.where} (see `syndicate status`)")
 
 
 def _when(ts: float | None) -> str:
@@ -49,11 +49,11 @@ def _when_exact(ts: float) -> str:
 
 def render_status(settings: Settings, *, limit: int = 20, now: float | None = None) -> str:
     """`now`: wall time for the feeds' next due times (tests pass a virtual one)."""
-    if not settings.state_path.exists():
+    if not settings.state_url and not settings.state_path.exists():
         return f"State file: {settings.state_path} (not created yet: no run so far)\n"
-    store = Store.open_readonly(settings.state_path)
+    store = open_state(settings, readonly=True)
     try:
-        out = [f"State file: {settings.state_path}"]
+        out = [f"State file: {store.where}" if not settings.state_url else f"State database: {store.where}"]
         counts = store.conn.execute("SELECT state, COUNT(*) FROM parts WHERE action = 'post' "
                                     "GROUP BY state ORDER BY state").fetchall()
         out.append("Outbox: " + (", ".join(f"{n} {s}" for s, n in counts) if counts else "empty"))

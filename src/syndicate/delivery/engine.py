@@ -27,6 +27,12 @@ What each error means here (see errors.py):
                 failed for a passing reason (5xx, timeout) is Transient, not Unknown.
   anything else a bug or an untranslated library error: that platform stops, the others go on.
 
+Several hosts (a PostgreSQL state): an account is delivered to by one host at a time, the
+one holding its claim (`Store.claim_account`, a row lock on a connection of its own, released
+if the host dies); the others skip it for this run. Spacing and budgets read the shared parts
+table, so they hold across hosts; with `[x] app_monthly_budget` every X account goes with one
+claim, since AppBudget's reservations live in one process.
+
 Pacing: when an answer says the quota is used up (remaining 0; X's 24-hour cap
 too), the next part waits for the reset if it falls within the run's budget,
 else it is deferred to it; so a burst does not run into a 429. No request starts
@@ -66,6 +72,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -134,8 +141,28 @@ def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Pu
     clock = clock or Clock()
     deadline = clock.monotonic() + settings.delivery.max_run_seconds
     app_budget = AppBudget(settings.x.app_monthly_budget)  # X bills the app: shared by every X worker
+    with ExitStack() as claims:  # several hosts: one delivers to an account at a time (Store.claim_account)
+        return _deliver(settings, store, publishers, clock, posts, deadline, app_budget, claims)
+
+
+def claim_key(account: Account, settings: Settings) -> str:
+    """What a host claims to deliver to `account`: the account; with `[x] app_monthly_budget`, every
+    X account at once (X bills the app, and AppBudget counts one host's X workers only)."""
+    if account.platform == "x" and settings.x.app_monthly_budget is not None:
+        return "x accounts (app_monthly_budget)"
+    return account.name
+
+
+def _deliver(settings: Settings, store: Store, publishers: Mapping[str, Publisher] | None, clock: Clock, posts: bool,
+             deadline: float, app_budget: AppBudget, claims: ExitStack) -> list[Event]:
     work: list[tuple[Account, list[str], list[outbox.Part], list[outbox.Part]]] = []
+    held: dict[str, bool] = {}
     for account in settings.enabled_accounts():
+        key = claim_key(account, settings)
+        if key not in held:
+            held[key] = claims.enter_context(store.claim_account(key))
+        if not held[key]:
+            continue  # another host is delivering to it now: order, pacing and budget stay its business
         # Quiet hours (the account's, else [delivery]'s) delay posts, queued, never dropped; deletes go on.
         account_posts = posts and not in_quiet_hours(account.delivery, clock.wall())
         due = outbox.due_dispatches(store, account.name) if account_posts else []
@@ -144,7 +171,7 @@ def deliver_due(settings: Settings, store: Store, *, publishers: Mapping[str, Pu
         if due or deletes or corrections:
             work.append((account, due, deletes, corrections))
     results: list[list[Event]] = [[] for _ in work]
-    side_by_side = len(work) > 1 and not store.readonly and store.path is not None
+    side_by_side = len(work) > 1 and not store.readonly and (store.path is not None or bool(store.url))
     # Each worker's store connection and publisher are opened here, one after another: opening a
     # publisher imports its SDK, and imports racing in threads can fail on SDKs' circular imports.
     stores = [(store.reopen() or store) if side_by_side else store for _ in work]

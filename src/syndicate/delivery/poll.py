@@ -14,6 +14,8 @@ before that commit leaves the feed as if it had not been fetched: the next run
 sends no validators, gets a 200 and finds the same entries new.
 
 Only feeds that are due are fetched (`schedule.py`); a feed that is not due costs no request.
+Hosts sharing a PostgreSQL state claim the due feeds first (`Store.claim_feeds`): a feed
+another host is fetching, or fetched since we read its state, counts as not due.
 What a fetch says about the next one (the server's caching headers, `<ttl>`, `Retry-After`)
 travels in `FeedIntake` to that same commit; an error records its own (a 429's Retry-After) here.
 """
@@ -141,6 +143,12 @@ def poll(feeds: tuple[FeedSettings, ...], store: Store, *, ignore_state: bool = 
             due.append(feed)
         else:
             result.not_due.append(feed)
+    if not ignore_state and due:
+        # Several hosts on one state: each due feed is fetched by one of them in this pass.
+        seen = {url: state.last_fetch_at if state else None for url, state in states.items()}
+        mine = store.claim_feeds({f.url: (f.name, seen[f.url]) for f in due}, now=now)
+        result.not_due += [feed for feed in due if feed.url not in mine]
+        due = [feed for feed in due if feed.url in mine]
     requests = []
     for feed in due:
         state = states[feed.url]
