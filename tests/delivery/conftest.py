@@ -14,7 +14,7 @@ from pds.harness import PdsHandle, start_pds
 @pytest.fixture(scope="session")
 def pds() -> Iterator[PdsHandle]:
     """The reference PDS on loopback. Not installed is an error that says how to fix it, not a skip."""
-    with start_pds(accounts=("alice", "bob", "carol")) as handle:
+    with start_pds(accounts=("alice", "bob", "carol", "erin")) as handle:
         yield handle
 
 

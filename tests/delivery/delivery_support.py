@@ -285,6 +285,12 @@ def planned_texts(state: Path | str, platform: str) -> dict[str, list[str]]:
     return out
 
 
+def bluesky_account_name() -> str:
+    """The PDS account a both-backends test posts as: the session's PDS keeps every post, so the
+    PostgreSQL run of a test posts as another account than its SQLite run (same markers, clean repo)."""
+    return "erin" if NEW_STATE_URL is not None else "alice"
+
+
 def window_clear_of_edges(now: float, around: float, *, start: float = 60.0, end: float = 900.0) -> float:
     """A rate-limit period near `around` seconds whose window holding `now` began at least `start`
     seconds ago and ends at least `end` seconds from now. The fakes' windows are aligned to the epoch

@@ -114,10 +114,7 @@ def bluesky_records(pds: PdsHandle, did: str) -> list[Post]:
 def bluesky_net(tmp: Path, marker: str, updates: str, pds: PdsHandle) -> Iterator[tuple[Net, Any]]:
     import delivery_support
 
-    if delivery_support.NEW_STATE_URL:
-        pytest.skip("the session's PDS keeps the SQLite run's posts of the same markers: Bluesky corrections "
-                    "run on the SQLite backend (the PostgreSQL outbox is the same code, tested on X and Mastodon)")
-    account = pds.accounts["alice"]
+    account = pds.accounts[delivery_support.bluesky_account_name()]
     setup = make_setup(tmp, marker, updates, bluesky=(pds.url, account.handle))
     yield Net(setup, cli_env(bluesky=account.password), "bluesky", lambda: bluesky_records(pds, account.did),
               lambda: pds.call_count("com.atproto.repo.createRecord")), pds

@@ -82,10 +82,7 @@ def bluesky_net(tmp: Path, marker: str, pds: PdsHandle) -> Iterator[tuple[Net, A
     import delivery_support
     from test_crash import bluesky_posts
 
-    if delivery_support.NEW_STATE_URL:
-        pytest.skip("the session's PDS keeps the SQLite run's posts of the same markers: Bluesky retractions "
-                    "run on the SQLite backend (the PostgreSQL outbox is the same code, tested on X and Mastodon)")
-    account = pds.accounts["alice"]
+    account = pds.accounts[delivery_support.bluesky_account_name()]
     setup = _setup(tmp, marker, bluesky=(pds.url, account.handle))
     yield Net(setup, cli_env(bluesky=account.password), "bluesky",
               lambda: [p["text"] for p in bluesky_posts(pds, account.did, marker)],
@@ -358,10 +355,6 @@ def test_on_a_terminal_it_asks_first(tmp_path: Path) -> None:
 
 
 def test_bluesky_record_already_gone_counts_as_deleted(tmp_path: Path, pds: PdsHandle) -> None:
-    import delivery_support
-
-    if delivery_support.NEW_STATE_URL:
-        pytest.skip("the session's PDS keeps the SQLite run's records of the same marker: SQLite backend only")
     """A later part deleted by hand first: deleteRecord of a missing record succeeds (the lexicon's "or
     ensure it doesn't exist"), so the retraction completes with every row sent."""
     import httpx
@@ -369,7 +362,9 @@ def test_bluesky_record_already_gone_counts_as_deleted(tmp_path: Path, pds: PdsH
 
     with bluesky_net(tmp_path, "bsky-gone", pds) as (net, _):
         post_thread(net, "bsky-gone")
-        account = pds.accounts["alice"]
+        from delivery_support import bluesky_account_name
+
+        account = pds.accounts[bluesky_account_name()]
         part3 = next(p for p in bluesky_posts(pds, account.did, "bsky-gone")
                      if p["text"] in story(net, "bsky-gone") and p["root"] and p["parent"]
                      and p["parent"]["uri"] != p["root"]["uri"])
