@@ -75,7 +75,10 @@ def read(settings: Settings, store: Store, posts: Sequence[SentPost], *, now: fl
                     from syndicate.netguard import FetchPolicy
 
                     policy = FetchPolicy.for_feeds(settings.feed_urls(), settings.fetch.allow_private)
-                reader = _opener(account.platform)(account, env, store, policy)
+                from syndicate.platforms import network
+
+                open_reader: ReaderOpener = network(account.platform).open_reader
+                reader = open_reader(account, env, store, policy)
             _read_account(settings, store, account, reader, group, now=now, outcome=outcome,
                           want_replies=want_replies, deadline=deadline)
         except SyndicateError as exc:
@@ -164,20 +167,6 @@ def _x_affordable(settings: Settings, account: Account, store: Store, now: float
     money, budget = min(left, key=lambda b: b[0])  # a tie names the account's own
     # A hair of tolerance so 0.1 / 0.005 is 20, not 19 (binary fractions).
     return max(0, math.floor(money / price + 1e-9)), budget
-
-
-def _opener(platform: str) -> ReaderOpener:
-    # Imported here, and only the one asked for (as delivery/publishers.py does for posting).
-    if platform == "x":
-        from syndicate.platforms.x import open_reader as x
-        return x
-    if platform == "bluesky":
-        from syndicate.platforms.bluesky import open_reader as bluesky
-        return bluesky
-    if platform == "mastodon":
-        from syndicate.platforms.mastodon import open_reader as mastodon
-        return mastodon
-    raise ValueError(f"unknown platform {platform!r}")
 
 
 def take_due(settings: Settings, store: Store, *, now: float, readers: Mapping[str, Reader] | None = None,

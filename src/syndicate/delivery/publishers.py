@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from syndicate.platforms import network
 from syndicate.platforms.base import Opener, Publisher
 from syndicate.settings import Account, Settings
 from syndicate.store import Store
@@ -27,20 +28,7 @@ def open_publisher(account: Account | str, settings: Settings, store: Store,
         if found is None:
             raise ValueError(f"unknown account {account!r}")
         account = found
-    opener = _opener(account.platform)
+    opener: Opener = network(account.platform).open_publisher
     policy = FetchPolicy.for_feeds(settings.feed_urls(), settings.fetch.allow_private)
     return opener(account, os.environ if environ is None else environ, store, policy)
 
-
-def _opener(platform: str) -> Opener:
-    # Imported here, and only the one asked for: a run with nothing to post loads no adapter.
-    if platform == "x":
-        from syndicate.platforms.x import open_publisher as x
-        return x
-    if platform == "bluesky":
-        from syndicate.platforms.bluesky import open_publisher as bluesky
-        return bluesky
-    if platform == "mastodon":
-        from syndicate.platforms.mastodon import open_publisher as mastodon
-        return mastodon
-    raise ValueError(f"unknown platform {platform!r}")

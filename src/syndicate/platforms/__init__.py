@@ -11,3 +11,22 @@
                  x/client.py (the session tweepy posts through, media upload), bluesky/records.py
                  (the post record), mastodon/limits.py (the instance's own limits)
 """
+
+from __future__ import annotations
+
+from types import ModuleType
+
+
+def network(platform: str) -> ModuleType:
+    """The adapter package of `platform` (its `open_publisher`, `open_reader`), imported here and
+    only the one asked for: a run with nothing to post or read loads no SDK."""
+    if platform == "x":
+        from syndicate.platforms import x
+        return x
+    if platform == "bluesky":
+        from syndicate.platforms import bluesky
+        return bluesky
+    if platform == "mastodon":
+        from syndicate.platforms import mastodon
+        return mastodon
+    raise ValueError(f"unknown platform {platform!r}")
